@@ -120,4 +120,16 @@ bool fh_stix_id_valid(const char *s, const char *type);
  * and '-', no leading digit... see section 3.1 / 1.2.x). */
 bool fh_stix_type_name_valid(const char *s);
 
+/* True for the SCO types STIX 2.1 section 6 defines. */
+bool fh_stix_is_sco_type(const char *type);
+
+/*
+ * Computes the deterministic id ("ipv4-addr--28bb3599-…") of the SCO obj from
+ * its ID Contributing Properties (section 2.9). Returns FH_ERR_NOTFOUND when
+ * none is present (the spec then requires a UUIDv4), FH_ERR_UNSUPPORTED for a
+ * type that is not a spec SCO, FH_ERR_LIMIT when outsize is too small
+ * (type length + 39 is enough).
+ */
+fh_err fh_stix_sco_id(const json_t *obj, char *out, size_t outsize);
+
 #endif

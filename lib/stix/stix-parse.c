@@ -190,17 +190,14 @@ fh_err fh_stix_parse(const char *data, size_t len, const fh_stix_limits *limits,
     }
     fh_buf_cleanup(&err);
 
+    /* jansson accepts only an array or an object at the top level (no
+     * JSON_DECODE_ANY), so a scalar document failed to parse above. */
     fh_stix_container k;
     json_t *arr = NULL;
     if (json_is_array(doc)) {
         k = FH_STIX_ARRAY;
         rc = check_elements(doc, limits, "$", diags);
         arr = json_incref(doc);
-    } else if (!json_is_object(doc)) {
-        fh_stix_diags_add(diags, FH_DIAG_ERROR, NULL, NULL,
-                          "expected a STIX bundle, a TAXII envelope, an array or an object");
-        rc = FH_ERR_INVALID;
-        goto done;
     } else if (json_is_string(json_object_get(doc, "type")) &&
                strcmp(fh_json_str(doc, "type"), "bundle") == 0) {
         k = FH_STIX_BUNDLE;
@@ -275,7 +272,6 @@ fh_err fh_stix_parse(const char *data, size_t len, const fh_stix_limits *limits,
         *objects = arr;
     else
         json_decref(arr);
-done:
     json_decref(doc);
     return rc;
 }
