@@ -9,6 +9,10 @@
 
 int fh_cmd_stix_pattern(int argc, char **argv)
 {
+    if (argc == 2 && strcmp(argv[1], "--help") == 0) {
+        printf("usage: fenghuo stix pattern 'PATTERN'\n");
+        return FH_EXIT_OK;
+    }
     if (argc != 2) {
         fprintf(stderr, "usage: fenghuo stix pattern 'PATTERN'\n");
         return FH_EXIT_USAGE;
