@@ -4,8 +4,12 @@
  * IPv4 uses a two-level table (24 bits, then 8): one or two memory reads per
  * lookup whatever the number of prefixes. Prefixes are applied shortest
  * first, so a longer prefix overwrites the ranges of the shorter ones it
- * lies in, and a /25../32 turns its /24 slot into a group of 256 entries that
- * inherits what the slot held.
+ * lies in, and a /25../31 turns its /24 slot into a group of 256 entries that
+ * inherits what the slot held. Single addresses (/32), the bulk of real
+ * lists, would each cost a 1 KiB group that way (a gigabyte for a million
+ * botnet addresses), so they go into a hash table instead, and their /24
+ * slot carries a flag that says "look there first". The 64 MiB first level
+ * asks for transparent huge pages, which removes most TLB misses.
  *
  * IPv6 keeps one hash table per prefix length present and probes them from
  * the longest down: lists have few distinct lengths (/128, /64, /48, /32).
@@ -18,11 +22,14 @@
 #include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "fenghuo/match.h"
 #include "fenghuo/util.h"
 
-#define GROUP_FLAG 0x80000000u
+#define GROUP_FLAG 0x80000000u /* the entry is the index of a 256-entry group */
+#define HOST_FLAG  0x40000000u /* some /32 of this /24 is in the host table */
+#define RULE_MASK  0x3fffffffu
 
 /* ---- hashing ------------------------------------------------------------- */
 
@@ -114,10 +121,17 @@ struct v6_table {
     } * slots;
 };
 
+struct host_slot {
+    uint32_t addr;
+    uint32_t rule; /* 0: empty */
+};
+
 struct fh_match {
     uint32_t *tbl24; /* NULL when there is no IPv4 prefix */
     uint32_t *tbl8;
     size_t n_tbl8;
+    struct host_slot *hosts; /* /32 entries outside groups */
+    size_t host_mask;
     struct v6_table *v6; /* sorted by plen, longest first */
     size_t n_v6_tables;
     struct str_table domains;
@@ -351,12 +365,51 @@ static int cmp_v4(const void *x, const void *y)
     return a->seq < b->seq ? -1 : a->seq > b->seq;
 }
 
+static inline size_t host_hash(uint32_t a)
+{
+    return (size_t)mix64(a);
+}
+
+#define TBL24_BYTES (((size_t)1 << 24) * sizeof(uint32_t))
+#define HUGE_PAGE   ((size_t)2 << 20)
+
+static uint32_t *alloc_tbl24(void)
+{
+    void *p = NULL;
+    if (posix_memalign(&p, HUGE_PAGE, TBL24_BYTES) != 0)
+        fh_fatal("out of memory allocating the IPv4 table (64 MiB)");
+#ifdef MADV_HUGEPAGE
+    /* Advice only: without huge pages the table works, with more TLB misses. */
+    (void)madvise(p, TBL24_BYTES, MADV_HUGEPAGE);
+#endif
+    memset(p, 0, TBL24_BYTES);
+    return p;
+}
+
+static uint32_t *new_group(fh_match *m, size_t *cap8, uint32_t inherit)
+{
+    if (m->n_tbl8 == *cap8) {
+        *cap8 = *cap8 ? *cap8 * 2 : 64;
+        m->tbl8 = fh_xrealloc(m->tbl8, *cap8 * 256 * sizeof *m->tbl8);
+    }
+    uint32_t *g = m->tbl8 + m->n_tbl8 * 256;
+    for (int j = 0; j < 256; j++)
+        g[j] = inherit;
+    return g;
+}
+
 static void build_v4(fh_match *m, fh_match_builder *b)
 {
     if (b->n_v4 == 0)
         return;
     qsort(b->v4, b->n_v4, sizeof *b->v4, cmp_v4);
-    m->tbl24 = fh_xcalloc((size_t)1 << 24, sizeof *m->tbl24);
+    m->tbl24 = alloc_tbl24();
+    size_t n_hosts = 0;
+    for (size_t i = 0; i < b->n_v4; i++)
+        n_hosts += b->v4[i].plen == 32;
+    size_t host_cap = table_cap(n_hosts);
+    m->hosts = fh_xcalloc(host_cap, sizeof *m->hosts);
+    m->host_mask = host_cap - 1;
     size_t cap8 = 0;
     for (size_t i = 0; i < b->n_v4; i++) {
         const struct v4_entry *e = &b->v4[i];
@@ -365,31 +418,28 @@ static void build_v4(fh_match *m, fh_match_builder *b)
             continue;
         }
         m->stats.ipv4_prefixes++;
+        size_t slot = e->addr >> 8;
         if (e->plen <= 24) {
-            size_t first = e->addr >> 8, n = (size_t)1 << (24 - e->plen);
-            for (size_t k = first; k < first + n; k++) {
-                uint32_t cur = m->tbl24[k];
-                if (cur & GROUP_FLAG) {
-                    /* Cannot happen with shortest-first order; kept for safety. */
-                    uint32_t *g = m->tbl8 + (size_t)(cur & ~GROUP_FLAG) * 256;
-                    for (int j = 0; j < 256; j++)
-                        g[j] = e->rule;
-                } else {
-                    m->tbl24[k] = e->rule;
-                }
-            }
+            /* Shortest first: no group and no host flag exists yet. */
+            size_t n = (size_t)1 << (24 - e->plen);
+            for (size_t k = slot; k < slot + n; k++)
+                m->tbl24[k] = e->rule;
             continue;
         }
-        size_t slot = e->addr >> 8;
         uint32_t cur = m->tbl24[slot];
+        if (e->plen == 32 && !(cur & GROUP_FLAG)) {
+            size_t h = host_hash(e->addr) & m->host_mask;
+            while (m->hosts[h].rule)
+                h = (h + 1) & m->host_mask;
+            m->hosts[h] = (struct host_slot){.addr = e->addr, .rule = e->rule};
+            m->tbl24[slot] = cur | HOST_FLAG;
+            m->stats.ipv4_hosts++;
+            continue;
+        }
         if (!(cur & GROUP_FLAG)) {
-            if (m->n_tbl8 == cap8) {
-                cap8 = cap8 ? cap8 * 2 : 64;
-                m->tbl8 = fh_xrealloc(m->tbl8, cap8 * 256 * sizeof *m->tbl8);
-            }
-            uint32_t *g = m->tbl8 + m->n_tbl8 * 256;
-            for (int j = 0; j < 256; j++)
-                g[j] = cur;
+            /* /25../31 (or a /32 after a group exists). Shorter prefixes were
+             * all applied before, so the slot holds no host flag. */
+            new_group(m, &cap8, cur & RULE_MASK);
             cur = GROUP_FLAG | (uint32_t)m->n_tbl8++;
             m->tbl24[slot] = cur;
         }
@@ -399,7 +449,7 @@ static void build_v4(fh_match *m, fh_match_builder *b)
             g[k] = e->rule;
     }
     m->stats.ipv4_tbl8_groups = m->n_tbl8;
-    m->stats.bytes += ((size_t)1 << 24) * 4 + m->n_tbl8 * 256 * 4;
+    m->stats.bytes += TBL24_BYTES + m->n_tbl8 * 256 * 4 + host_cap * sizeof *m->hosts;
 }
 
 static uint64_t v6_hash(const uint8_t a[16])
@@ -518,6 +568,7 @@ void fh_match_free(fh_match *m)
         return;
     free(m->tbl24);
     free(m->tbl8);
+    free(m->hosts);
     for (size_t i = 0; i < m->n_v6_tables; i++)
         free(m->v6[i].slots);
     free(m->v6);
@@ -534,15 +585,57 @@ void fh_match_get_stats(const fh_match *m, fh_match_stats *st)
 
 /* ---- lookups ---------------------------------------------------------------- */
 
+static inline uint32_t resolve_v4(const fh_match *m, uint32_t e, uint32_t a)
+{
+    if (e & GROUP_FLAG)
+        return m->tbl8[(size_t)(e & ~GROUP_FLAG) * 256 + (a & 0xff)];
+    if (e & HOST_FLAG) {
+        size_t h = host_hash(a) & m->host_mask;
+        while (m->hosts[h].rule) {
+            if (m->hosts[h].addr == a)
+                return m->hosts[h].rule;
+            h = (h + 1) & m->host_mask;
+        }
+    }
+    return e & RULE_MASK;
+}
+
 uint32_t fh_match_ipv4(const fh_match *m, const uint8_t addr[4])
 {
     if (m->tbl24 == NULL)
         return 0;
-    uint32_t a = (uint32_t)addr[0] << 16 | (uint32_t)addr[1] << 8 | addr[2];
-    uint32_t e = m->tbl24[a];
-    if (e & GROUP_FLAG)
-        e = m->tbl8[(size_t)(e & ~GROUP_FLAG) * 256 + addr[3]];
-    return e;
+    uint32_t a =
+        (uint32_t)addr[0] << 24 | (uint32_t)addr[1] << 16 | (uint32_t)addr[2] << 8 | addr[3];
+    return resolve_v4(m, m->tbl24[a >> 8], a);
+}
+
+void fh_match_ipv4_batch(const fh_match *m, const uint8_t (*addrs)[4], size_t n, uint32_t *rules)
+{
+    if (m->tbl24 == NULL) {
+        memset(rules, 0, n * sizeof *rules);
+        return;
+    }
+    enum { STEP = 16 };
+    for (size_t base = 0; base < n; base += STEP) {
+        size_t k = n - base < STEP ? n - base : STEP;
+        uint32_t a[STEP], e[STEP];
+        /* First touch every entry of the batch so the misses overlap. */
+        for (size_t i = 0; i < k; i++) {
+            const uint8_t *p = addrs[base + i];
+            a[i] = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+            __builtin_prefetch(&m->tbl24[a[i] >> 8]);
+        }
+        /* Then the second level each entry points to, again all at once. */
+        for (size_t i = 0; i < k; i++) {
+            e[i] = m->tbl24[a[i] >> 8];
+            if (e[i] & GROUP_FLAG)
+                __builtin_prefetch(&m->tbl8[(size_t)(e[i] & ~GROUP_FLAG) * 256 + (a[i] & 0xff)]);
+            else if (e[i] & HOST_FLAG)
+                __builtin_prefetch(&m->hosts[host_hash(a[i]) & m->host_mask]);
+        }
+        for (size_t i = 0; i < k; i++)
+            rules[base + i] = resolve_v4(m, e[i], a[i]);
+    }
 }
 
 uint32_t fh_match_ipv6(const fh_match *m, const uint8_t addr[16])

@@ -218,10 +218,41 @@ static void ipv4_agrees_with_a_linear_scan_on_random_prefixes(void **state)
         uint32_t a = i % 2 ? r[rand() % n].addr | (uint32_t)(rand() & 0xff)
                            : (uint32_t)(rand() % 5 + 9) << 24 | (uint32_t)(rand() & 0xffffff);
         uint8_t bytes[4] = {a >> 24, a >> 16 & 0xff, a >> 8 & 0xff, a & 0xff};
-        assert_int_equal(fh_match_ipv4(m, bytes), ref_lookup(r, n, a));
+        uint32_t want = ref_lookup(r, n, a), got = 0;
+        assert_int_equal(fh_match_ipv4(m, bytes), want);
+        fh_match_ipv4_batch(m, (const uint8_t(*)[4])bytes, 1, &got);
+        assert_int_equal(got, want);
     }
     fh_match_free(m);
     free(r);
+}
+
+static void hosts_and_groups_in_one_slash24_and_batches_agree(void **state)
+{
+    fh_match_builder *b = fh_match_builder_new();
+    add(b, "192.0.2.0/24", 1);
+    add(b, "192.0.2.5", 2); /* host table: no group in this /24 yet... */
+    add(b, "198.51.100.0/24", 3);
+    add(b, "198.51.100.9", 4); /* ...here a /25 makes a group, so the /32 goes in it */
+    add(b, "198.51.100.128/25", 5);
+    add(b, "203.0.113.77", 6); /* a host with no covering prefix */
+    fh_match *m = fh_match_build(b);
+    const char *probe[] = {"192.0.2.5",      "192.0.2.6",    "198.51.100.9", "198.51.100.10",
+                           "198.51.100.200", "203.0.113.77", "203.0.113.78", "10.0.0.1"};
+    uint32_t want[] = {2, 1, 4, 3, 5, 6, 0, 0};
+    uint8_t addrs[8][4];
+    uint32_t got[8];
+    for (int i = 0; i < 8; i++) {
+        assert_int_equal(inet_pton(AF_INET, probe[i], addrs[i]), 1);
+        assert_int_equal(fh_match_ipv4(m, addrs[i]), want[i]);
+    }
+    fh_match_ipv4_batch(m, (const uint8_t(*)[4])addrs, 8, got);
+    assert_memory_equal(got, want, sizeof want);
+    fh_match_stats st;
+    fh_match_get_stats(m, &st);
+    assert_int_equal(st.ipv4_hosts, 2);
+    assert_int_equal(st.ipv4_tbl8_groups, 1);
+    fh_match_free(m);
 }
 
 int main(void)
@@ -235,6 +266,7 @@ int main(void)
         cmocka_unit_test(strings_match_exactly_within_their_kind),
         cmocka_unit_test(list_lines_that_are_not_indicators_are_refused),
         cmocka_unit_test(ipv4_agrees_with_a_linear_scan_on_random_prefixes),
+        cmocka_unit_test(hosts_and_groups_in_one_slash24_and_batches_agree),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
