@@ -84,10 +84,14 @@ static fh_anomaly decode_transport(fh_pkt *pkt, const uint8_t *p, uint32_t len)
     }
     switch (pkt->proto) {
     case PROTO_TCP: {
+        /* The ports come first, so a header cut short (as quoted in ICMP
+         * errors, 8 bytes) still names them. */
+        if (len >= 4) {
+            pkt->sport = rd16(p);
+            pkt->dport = rd16(p + 2);
+        }
         if (len < 20)
             return fail(pkt, FH_ANOM_TCP_TRUNCATED);
-        pkt->sport = rd16(p);
-        pkt->dport = rd16(p + 2);
         pkt->tcp_flags = p[13] & 0x3f;
         uint32_t off = (uint32_t)(p[12] >> 4) * 4;
         if (off < 20)
@@ -100,10 +104,12 @@ static fh_anomaly decode_transport(fh_pkt *pkt, const uint8_t *p, uint32_t len)
         return FH_ANOM_NONE;
     }
     case PROTO_UDP: {
+        if (len >= 4) {
+            pkt->sport = rd16(p);
+            pkt->dport = rd16(p + 2);
+        }
         if (len < 8)
             return fail(pkt, FH_ANOM_UDP_TRUNCATED);
-        pkt->sport = rd16(p);
-        pkt->dport = rd16(p + 2);
         uint32_t ulen = rd16(p + 4);
         pkt->payload = p + 8;
         pkt->payload_len = len - 8;

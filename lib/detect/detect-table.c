@@ -1,0 +1,89 @@
+/*
+ * Fixed-capacity hash tables for the detectors (see detect-table.h).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "detect/detect-table.h"
+#include "fenghuo/util.h"
+
+static uint64_t hash_key(const uint8_t *k, size_t n)
+{
+    uint64_t h = 0xcbf29ce484222325ULL;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ k[i]) * 0x100000001b3ULL;
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 33;
+    return h;
+}
+
+void fh__dtab_init(struct fh__dtab *t, size_t esize, size_t klen, size_t max)
+{
+    size_t cap = 16;
+    while (cap < max * 2)
+        cap *= 2;
+    t->slots = fh_xcalloc(cap, esize);
+    t->esize = esize;
+    t->klen = klen;
+    t->mask = cap - 1;
+    t->count = 0;
+    t->max = max;
+}
+
+void fh__dtab_cleanup(struct fh__dtab *t)
+{
+    free(t->slots);
+    t->slots = NULL;
+}
+
+void *fh__dtab_find(const struct fh__dtab *t, const void *key)
+{
+    size_t i = hash_key(key, t->klen) & t->mask;
+    while (fh__dtab_used(t, i)) {
+        uint8_t *e = fh__dtab_at(t, i);
+        if (memcmp(e, key, t->klen) == 0)
+            return e;
+        i = (i + 1) & t->mask;
+    }
+    return NULL;
+}
+
+void *fh__dtab_upsert(struct fh__dtab *t, const void *key, bool *created)
+{
+    size_t i = hash_key(key, t->klen) & t->mask;
+    *created = false;
+    while (fh__dtab_used(t, i)) {
+        uint8_t *e = fh__dtab_at(t, i);
+        if (memcmp(e, key, t->klen) == 0)
+            return e;
+        i = (i + 1) & t->mask;
+    }
+    if (t->count >= t->max)
+        return NULL;
+    uint8_t *e = fh__dtab_at(t, i);
+    memset(e, 0, t->esize);
+    memcpy(e, key, t->klen);
+    e[t->klen] = 1;
+    t->count++;
+    *created = true;
+    return e;
+}
+
+void fh__dtab_remove_at(struct fh__dtab *t, size_t i)
+{
+    /* Backward shift: pull later entries of the same probe run into the hole
+     * when their home slot does not lie cyclically between hole and them. */
+    memset(fh__dtab_at(t, i), 0, t->esize);
+    t->count--;
+    size_t hole = i;
+    for (size_t j = (i + 1) & t->mask; fh__dtab_used(t, j); j = (j + 1) & t->mask) {
+        size_t home = hash_key(fh__dtab_at(t, j), t->klen) & t->mask;
+        bool stays = hole <= j ? (home > hole && home <= j) : (home > hole || home <= j);
+        if (stays)
+            continue;
+        memcpy(fh__dtab_at(t, hole), fh__dtab_at(t, j), t->esize);
+        memset(fh__dtab_at(t, j), 0, t->esize);
+        hole = j;
+    }
+}

@@ -1,0 +1,48 @@
+/*
+ * Fixed-capacity open-addressing hash tables for the detectors.
+ *
+ * Each entry starts with its key (klen bytes) followed by a `used` byte; the
+ * rest is the user's. The capacity is fixed at creation (twice the maximum
+ * count, a power of two), so lookups and inserts never allocate; removal uses
+ * backward shifting, so no tombstones accumulate.
+ */
+#ifndef FENGHUO_DETECT_TABLE_H
+#define FENGHUO_DETECT_TABLE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct fh__dtab {
+    uint8_t *slots;
+    size_t esize; /* bytes per entry */
+    size_t klen;  /* key bytes at the start of an entry; byte klen is `used` */
+    size_t mask;  /* capacity - 1 */
+    size_t count;
+    size_t max; /* most entries allowed */
+};
+
+void fh__dtab_init(struct fh__dtab *t, size_t esize, size_t klen, size_t max);
+void fh__dtab_cleanup(struct fh__dtab *t);
+/* The entry with this key, or NULL. */
+void *fh__dtab_find(const struct fh__dtab *t, const void *key);
+/* The entry with this key, created zeroed (key set, used) when absent; NULL
+ * when absent and the table holds max entries. *created says which. */
+void *fh__dtab_upsert(struct fh__dtab *t, const void *key, bool *created);
+/* Removes the entry at slot index i. Another entry may move into slot i:
+ * a caller walking the table should look at slot i again. */
+void fh__dtab_remove_at(struct fh__dtab *t, size_t i);
+static inline size_t fh__dtab_capacity(const struct fh__dtab *t)
+{
+    return t->mask + 1;
+}
+static inline void *fh__dtab_at(const struct fh__dtab *t, size_t i)
+{
+    return t->slots + i * t->esize;
+}
+static inline bool fh__dtab_used(const struct fh__dtab *t, size_t i)
+{
+    return t->slots[i * t->esize + t->klen] != 0;
+}
+
+#endif

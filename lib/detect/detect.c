@@ -1,0 +1,934 @@
+/*
+ * The detectors: floods and amplification per protected destination, scans
+ * by threshold random walk per source, brute force per (source, service).
+ *
+ * Floods. Each destination counts packets per category and bytes over 1-second
+ * windows of packet time and keeps an EWMA baseline. The rate is estimated on
+ * every packet as "this window + the unexpired share of the last one", so an
+ * attack is seen within a fraction of a second of its onset rather than at
+ * the next window boundary. At half the threshold an attack record is opened
+ * (a "suspect") and starts collecting its fingerprint; at the threshold it
+ * becomes an attack and attack_start is emitted with what was collected; it
+ * ends after end_quiet_s seconds below the threshold.
+ *
+ * Scans. Each source's first contacts of protected (address, port) pairs are
+ * Bernoulli trials: a SYN answered by SYN-ACK succeeds; one answered by RST,
+ * by ICMP unreachable or by nothing within trw_timeout_s fails. The
+ * likelihood ratio crosses P_D/P_F after a few failures (four with the
+ * defaults) and the source is reported as a scanner.
+ *
+ * Brute force. New TCP connections from one source to one authentication
+ * service of one protected destination, counted per window.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+
+#include "detect/detect-table.h"
+#include "fenghuo/detect.h"
+#include "fenghuo/time.h"
+#include "fenghuo/util.h"
+#include "fenghuo/uuid.h"
+
+#define US      1000000ULL
+#define TOPK    8
+#define N_SIZES 7
+#define SAMPLE  16
+
+static const char *const cat_names[FH_CAT__COUNT] = {"syn",           "ack",  "tcp",     "udp",
+                                                     "amplification", "icmp", "fragment"};
+
+const char *fh_detect_cat_name(fh_detect_cat c)
+{
+    return (unsigned)c < FH_CAT__COUNT ? cat_names[c] : "unknown";
+}
+
+/* Source ports of UDP amplification: Rossow, "Amplification Hell" (NDSS
+ * 2014), and US-CERT TA14-017A. */
+static const struct {
+    uint16_t port;
+    const char *name;
+} amp_ports[] = {
+    {17, "qotd"},   {19, "chargen"},      {53, "dns"},           {111, "portmap"},
+    {123, "ntp"},   {137, "netbios"},     {161, "snmp"},         {389, "cldap"},
+    {1900, "ssdp"}, {3283, "ard"},        {3702, "wsdiscovery"}, {5353, "mdns"},
+    {5683, "coap"}, {11211, "memcached"}, {37810, "dhdiscover"},
+};
+
+static const char *amp_name(uint16_t port)
+{
+    for (size_t i = 0; i < FH_ARRAY_LEN(amp_ports); i++)
+        if (amp_ports[i].port == port)
+            return amp_ports[i].name;
+    return NULL;
+}
+
+/* Authentication services watched for brute force. */
+static const struct {
+    uint16_t port;
+    const char *name;
+} auth_ports[] = {
+    {21, "ftp"},     {22, "ssh"},   {23, "telnet"},       {25, "smtp"},   {110, "pop3"},
+    {143, "imap"},   {445, "smb"},  {587, "submission"},  {993, "imaps"}, {995, "pop3s"},
+    {3306, "mysql"}, {3389, "rdp"}, {5432, "postgresql"},
+};
+
+static const char *auth_name(uint16_t port)
+{
+    for (size_t i = 0; i < FH_ARRAY_LEN(auth_ports); i++)
+        if (auth_ports[i].port == port)
+            return auth_ports[i].name;
+    return NULL;
+}
+
+void fh_detect_config_init(fh_detect_config *c)
+{
+    memset(c, 0, sizeof *c);
+    for (int i = 0; i < FH_CAT__COUNT; i++) {
+        c->floor_pps[i] = 10000;
+        c->floor_bps[i] = 100000000ULL;
+    }
+    c->floor_pps[FH_CAT_FRAG] = 1000;
+    c->floor_bps[FH_CAT_FRAG] = 10000000ULL;
+    c->baseline_factor = 5.0;
+    c->ewma_alpha = 0.1;
+    c->end_quiet_s = 10;
+    c->update_s = 5;
+    c->max_hosts = 262144;
+    c->max_attacks = 4096;
+    c->trw_theta0 = 0.8;
+    c->trw_theta1 = 0.2;
+    c->trw_pd = 0.99;
+    c->trw_pf = 0.01;
+    c->trw_timeout_s = 3;
+    c->max_sources = 65536;
+    c->max_pending = 262144;
+    c->bf_threshold = 20;
+    c->bf_window_s = 60;
+    c->max_bf = 65536;
+}
+
+/* ---- tables' entries --------------------------------------------------------- */
+
+struct addr_key {
+    uint8_t addr[16];
+    uint8_t family;
+};
+
+/* One protected destination: about 190 bytes. */
+struct host {
+    struct addr_key key;
+    uint8_t used;
+    uint8_t has_attack;
+    uint16_t amp_port; /* majority vote over amplification source ports */
+    uint16_t amp_votes;
+    uint32_t attack;  /* index into attacks[] when has_attack */
+    uint32_t win_sec; /* the current window; also when the host was last seen */
+    uint32_t cur_pkts[FH_CAT__COUNT], prev_pkts[FH_CAT__COUNT];
+    uint32_t cur_bytes[FH_CAT__COUNT], prev_bytes[FH_CAT__COUNT];
+    float base_pps[FH_CAT__COUNT];
+    float base_bps; /* one bit-rate baseline across categories */
+};
+
+struct topk {
+    uint8_t key[16];
+    uint64_t count;
+};
+
+struct attack {
+    bool used, active;
+    struct addr_key victim;
+    uint8_t cat;     /* the first category over its threshold */
+    uint8_t vectors; /* bit per category over its threshold during the attack */
+    uint16_t amp_port;
+    char id[FH_UUID_STRLEN];
+    uint64_t open_us, start_us, last_hot_us, last_over_us, last_update_us;
+    uint64_t pkts, bytes;
+    double peak_pps, peak_bps;
+    struct topk src[TOPK], sport[TOPK], dport[TOPK];
+    uint64_t sizes[N_SIZES];
+    uint64_t flags[6];
+};
+
+struct source {
+    struct addr_key key;
+    uint8_t used;
+    uint8_t flagged;
+    uint8_t n_dsts, n_ports;
+    double lambda;
+    uint32_t probes, failures, successes;
+    uint32_t last_sec;
+    uint8_t dsts[SAMPLE][16];
+    uint16_t ports[SAMPLE];
+};
+
+/* Keys are byte arrays only, so they have no padding for memcmp to trip on. */
+struct pending_key {
+    uint8_t src[16];
+    uint8_t dst[16];
+    uint8_t dport[2];
+    uint8_t family;
+};
+
+struct pending {
+    struct pending_key key;
+    uint8_t used;
+    uint64_t syn_us;
+};
+
+struct bf_key {
+    uint8_t src[16];
+    uint8_t dst[16];
+    uint8_t dport[2];
+    uint8_t family;
+};
+
+struct bf {
+    struct bf_key key;
+    uint8_t used;
+    uint32_t window_start;
+    uint32_t count;
+    uint32_t quiet_until; /* no second report before this second */
+};
+
+_Static_assert(sizeof(struct addr_key) == 17, "keys must have no padding");
+_Static_assert(sizeof(struct pending_key) == 35, "keys must have no padding");
+_Static_assert(sizeof(struct bf_key) == 35, "keys must have no padding");
+_Static_assert(sizeof(struct host) <= 200, "per-destination state is meant to stay small");
+
+struct fh_detect {
+    fh_detect_config cfg;
+    fh_detect_emit_fn emit;
+    void *ctx;
+    struct fh__dtab hosts, sources, pending, bf;
+    struct attack *attacks;
+    size_t n_attacks_used;
+    uint64_t now_us;
+    uint64_t last_tick_sec;
+    uint64_t last_sweep_sec;
+    double eta1, eta0, up, down; /* TRW thresholds and steps */
+    fh_detect_stats stats;
+};
+
+/* ---- helpers ------------------------------------------------------------------ */
+
+void fh_detect_addr_str(int family, const uint8_t addr[16], char out[46])
+{
+    if (inet_ntop(family == 6 ? AF_INET6 : AF_INET, addr, out, 46) == NULL)
+        snprintf(out, 46, "?");
+}
+
+static json_t *addr_json(const struct addr_key *k)
+{
+    char s[46];
+    fh_detect_addr_str(k->family, k->addr, s);
+    return json_string(s);
+}
+
+static json_t *time_json(uint64_t us)
+{
+    fh_time t = {.sec = (int64_t)(us / US), .nsec = (uint32_t)(us % US) * 1000, .frac_digits = 6};
+    char s[FH_TIME_STRLEN];
+    fh_time_format(&t, s, sizeof s);
+    return json_string(s);
+}
+
+static void emit(fh_detect *d, json_t *ev)
+{
+    d->stats.events++;
+    d->emit(d->ctx, ev);
+    json_decref(ev);
+}
+
+static void sat_add32(uint32_t *x, uint64_t v)
+{
+    uint64_t s = (uint64_t)*x + v;
+    *x = s > UINT32_MAX ? UINT32_MAX : (uint32_t)s;
+}
+
+static void topk_add(struct topk *t, const uint8_t *key, size_t klen, uint64_t n)
+{
+    /* Space-saving (Metwally et al.): a new key replaces the smallest counter
+     * and inherits its count, which bounds the error of every estimate. */
+    size_t min = 0;
+    for (size_t i = 0; i < TOPK; i++) {
+        if (t[i].count && memcmp(t[i].key, key, klen) == 0) {
+            t[i].count += n;
+            return;
+        }
+        if (t[i].count < t[min].count)
+            min = i;
+    }
+    memset(t[min].key, 0, sizeof t[min].key);
+    memcpy(t[min].key, key, klen);
+    t[min].count += n;
+}
+
+static int cmp_topk(const void *a, const void *b)
+{
+    const struct topk *x = a, *y = b;
+    return x->count < y->count ? 1 : x->count > y->count ? -1 : 0;
+}
+
+/* ---- creation --------------------------------------------------------------------- */
+
+fh_err fh_detect_new(const fh_detect_config *c, fh_detect_emit_fn emitfn, void *ctx,
+                     fh_detect **out, const char **msg)
+{
+    const char *dummy;
+    if (msg == NULL)
+        msg = &dummy;
+    *out = NULL;
+    if (c->max_hosts == 0 || c->max_hosts > 16777216) {
+        *msg = "max_hosts must be 1..16777216";
+        return FH_ERR_INVALID;
+    }
+    if (c->max_attacks == 0 || c->max_attacks > 1000000) {
+        *msg = "max_attacks must be 1..1000000";
+        return FH_ERR_INVALID;
+    }
+    if (c->max_sources == 0 || c->max_pending == 0 || c->max_bf == 0) {
+        *msg = "max_sources, max_pending and max_bf must be at least 1";
+        return FH_ERR_INVALID;
+    }
+    if (!(c->ewma_alpha > 0 && c->ewma_alpha <= 1) || !(c->baseline_factor >= 1)) {
+        *msg = "ewma_alpha must be in (0, 1] and baseline_factor at least 1";
+        return FH_ERR_INVALID;
+    }
+    if (!(c->trw_theta1 > 0 && c->trw_theta1 < c->trw_theta0 && c->trw_theta0 < 1) ||
+        !(c->trw_pf > 0 && c->trw_pf < c->trw_pd && c->trw_pd < 1)) {
+        *msg = "need 0 < trw_theta1 < trw_theta0 < 1 and 0 < trw_pf < trw_pd < 1";
+        return FH_ERR_INVALID;
+    }
+    if (c->end_quiet_s == 0 || c->update_s == 0 || c->bf_window_s == 0 || c->bf_threshold == 0 ||
+        c->trw_timeout_s == 0) {
+        *msg = "end_quiet_s, update_s, bf_window_s, bf_threshold and trw_timeout_s must be > 0";
+        return FH_ERR_INVALID;
+    }
+    fh_detect *d = fh_xcalloc(1, sizeof *d);
+    d->cfg = *c;
+    d->emit = emitfn;
+    d->ctx = ctx;
+    fh__dtab_init(&d->hosts, sizeof(struct host), sizeof(struct addr_key), c->max_hosts);
+    fh__dtab_init(&d->sources, sizeof(struct source), sizeof(struct addr_key), c->max_sources);
+    fh__dtab_init(&d->pending, sizeof(struct pending), sizeof(struct pending_key), c->max_pending);
+    fh__dtab_init(&d->bf, sizeof(struct bf), sizeof(struct bf_key), c->max_bf);
+    d->attacks = fh_xcalloc(c->max_attacks, sizeof *d->attacks);
+    /* Wald's sequential test: report at eta1 = P_D/P_F, clear at eta0. */
+    d->eta1 = c->trw_pd / c->trw_pf;
+    d->eta0 = (1 - c->trw_pd) / (1 - c->trw_pf);
+    d->up = (1 - c->trw_theta1) / (1 - c->trw_theta0);
+    d->down = c->trw_theta1 / c->trw_theta0;
+    *out = d;
+    return FH_OK;
+}
+
+void fh_detect_free(fh_detect *d)
+{
+    if (d == NULL)
+        return;
+    fh__dtab_cleanup(&d->hosts);
+    fh__dtab_cleanup(&d->sources);
+    fh__dtab_cleanup(&d->pending);
+    fh__dtab_cleanup(&d->bf);
+    free(d->attacks);
+    free(d);
+}
+
+void fh_detect_get_stats(const fh_detect *d, fh_detect_stats *st)
+{
+    *st = d->stats;
+    st->hosts_tracked = d->hosts.count;
+}
+
+/* ---- floods ------------------------------------------------------------------------ */
+
+static fh_detect_cat classify(const fh_pkt *p)
+{
+    if (p->fragment && !p->first_fragment)
+        return FH_CAT_FRAG;
+    switch (p->proto) {
+    case 6:
+        if ((p->tcp_flags & (FH_TCP_SYN | FH_TCP_ACK)) == FH_TCP_SYN)
+            return FH_CAT_SYN;
+        if ((p->tcp_flags & (FH_TCP_SYN | FH_TCP_FIN | FH_TCP_RST | FH_TCP_PSH)) == 0 &&
+            (p->tcp_flags & FH_TCP_ACK) && p->payload_len == 0)
+            return FH_CAT_ACK;
+        return FH_CAT_TCP_OTHER;
+    case 17:
+        return amp_name(p->sport) ? FH_CAT_AMP : FH_CAT_UDP;
+    case 1:
+    case 58:
+        return FH_CAT_ICMP;
+    default:
+        /* GRE, ESP and the rest: volumetric like any TCP flood. */
+        return FH_CAT_TCP_OTHER;
+    }
+}
+
+static const char *attack_type(uint8_t cat, uint16_t amp_port, char *buf, size_t n)
+{
+    switch (cat) {
+    case FH_CAT_SYN:
+        return "syn_flood";
+    case FH_CAT_ACK:
+        return "ack_flood";
+    case FH_CAT_TCP_OTHER:
+        return "tcp_flood";
+    case FH_CAT_UDP:
+        return "udp_flood";
+    case FH_CAT_AMP:
+        snprintf(buf, n, "%s_amplification", amp_name(amp_port) ? amp_name(amp_port) : "udp");
+        return buf;
+    case FH_CAT_ICMP:
+        return "icmp_flood";
+    case FH_CAT_FRAG:
+        return "fragment_flood";
+    }
+    return "unknown";
+}
+
+/* Rolls the host's window forward to second `sec`, folding closed windows
+ * into the baseline (not while it is under attack). */
+static void roll(fh_detect *d, struct host *h, uint32_t sec)
+{
+    if (sec <= h->win_sec)
+        return;
+    uint32_t gap = sec - h->win_sec;
+    double a = d->cfg.ewma_alpha;
+    if (!h->has_attack || !d->attacks[h->attack].active) {
+        uint64_t bytes = 0;
+        for (int c = 0; c < FH_CAT__COUNT; c++) {
+            h->base_pps[c] += (float)(a * (h->cur_pkts[c] - h->base_pps[c]));
+            bytes += h->cur_bytes[c];
+        }
+        h->base_bps += (float)(a * ((double)bytes * 8 - h->base_bps));
+        if (gap > 1) {
+            double decay = pow(1 - a, gap - 1);
+            for (int c = 0; c < FH_CAT__COUNT; c++)
+                h->base_pps[c] = (float)(h->base_pps[c] * decay);
+            h->base_bps = (float)(h->base_bps * decay);
+        }
+    }
+    if (gap == 1) {
+        memcpy(h->prev_pkts, h->cur_pkts, sizeof h->cur_pkts);
+        memcpy(h->prev_bytes, h->cur_bytes, sizeof h->cur_bytes);
+    } else {
+        memset(h->prev_pkts, 0, sizeof h->prev_pkts);
+        memset(h->prev_bytes, 0, sizeof h->prev_bytes);
+    }
+    memset(h->cur_pkts, 0, sizeof h->cur_pkts);
+    memset(h->cur_bytes, 0, sizeof h->cur_bytes);
+    h->win_sec = sec;
+}
+
+struct rates {
+    double pps[FH_CAT__COUNT], bps[FH_CAT__COUNT];
+    double total_pps, total_bps;
+};
+
+static void estimate(const struct host *h, uint64_t ts_us, struct rates *r)
+{
+    double keep = 1.0 - (double)(ts_us % US) / (double)US;
+    r->total_pps = r->total_bps = 0;
+    for (int c = 0; c < FH_CAT__COUNT; c++) {
+        r->pps[c] = h->cur_pkts[c] + h->prev_pkts[c] * keep;
+        r->bps[c] = (h->cur_bytes[c] + h->prev_bytes[c] * keep) * 8.0;
+        r->total_pps += r->pps[c];
+        r->total_bps += r->bps[c];
+    }
+}
+
+static double thr_pps(const fh_detect *d, const struct host *h, int c)
+{
+    double b = d->cfg.baseline_factor * h->base_pps[c];
+    return b > d->cfg.floor_pps[c] ? b : (double)d->cfg.floor_pps[c];
+}
+
+static double thr_bps(const fh_detect *d, const struct host *h, int c)
+{
+    double b = d->cfg.baseline_factor * h->base_bps;
+    return b > (double)d->cfg.floor_bps[c] ? b : (double)d->cfg.floor_bps[c];
+}
+
+static json_t *fingerprint_json(const struct attack *at)
+{
+    struct topk src[TOPK], sp[TOPK], dp[TOPK];
+    memcpy(src, at->src, sizeof src);
+    memcpy(sp, at->sport, sizeof sp);
+    memcpy(dp, at->dport, sizeof dp);
+    qsort(src, TOPK, sizeof *src, cmp_topk);
+    qsort(sp, TOPK, sizeof *sp, cmp_topk);
+    qsort(dp, TOPK, sizeof *dp, cmp_topk);
+    json_t *js = json_array(), *jsp = json_array(), *jdp = json_array();
+    for (int i = 0; i < TOPK; i++) {
+        if (src[i].count) {
+            struct addr_key k = {.family = at->victim.family};
+            memcpy(k.addr, src[i].key, 16);
+            json_array_append_new(js, json_pack("{s:o,s:I}", "ip", addr_json(&k), "packets",
+                                                (json_int_t)src[i].count));
+        }
+        if (sp[i].count)
+            json_array_append_new(jsp,
+                                  json_pack("{s:i,s:I}", "port", sp[i].key[0] << 8 | sp[i].key[1],
+                                            "packets", (json_int_t)sp[i].count));
+        if (dp[i].count)
+            json_array_append_new(jdp,
+                                  json_pack("{s:i,s:I}", "port", dp[i].key[0] << 8 | dp[i].key[1],
+                                            "packets", (json_int_t)dp[i].count));
+    }
+    static const char *const size_names[N_SIZES] = {"0-63",     "64-127",    "128-255", "256-511",
+                                                    "512-1023", "1024-1499", "1500+"};
+    json_t *sizes = json_object();
+    for (int i = 0; i < N_SIZES; i++)
+        json_object_set_new(sizes, size_names[i], json_integer((json_int_t)at->sizes[i]));
+    static const char *const flag_names[6] = {"fin", "syn", "rst", "psh", "ack", "urg"};
+    json_t *flags = json_object();
+    for (int i = 0; i < 6; i++)
+        json_object_set_new(flags, flag_names[i], json_integer((json_int_t)at->flags[i]));
+    return json_pack("{s:o,s:o,s:o,s:o,s:o}", "top_sources", js, "top_source_ports", jsp,
+                     "top_destination_ports", jdp, "packet_sizes", sizes, "tcp_flags", flags);
+}
+
+static json_t *attack_event(fh_detect *d, struct attack *at, const char *type, uint64_t ts_us)
+{
+    char tbuf[48];
+    struct host *h = fh__dtab_find(&d->hosts, &at->victim);
+    struct rates r = {0};
+    if (h)
+        estimate(h, ts_us, &r);
+    json_t *vec = json_array();
+    for (int c = 0; c < FH_CAT__COUNT; c++)
+        if (at->vectors & (1u << c))
+            json_array_append_new(
+                vec, json_string(attack_type((uint8_t)c, at->amp_port, tbuf, sizeof tbuf)));
+    json_t *ev = json_pack(
+        "{s:s,s:o,s:s,s:o,s:s,s:o,s:o,s:f,s:f,s:f,s:f,s:I,s:I,s:f,s:f,s:o}", "event_type", type,
+        "time", time_json(ts_us), "attack_id", at->id, "victim", addr_json(&at->victim),
+        "attack_type", attack_type(at->cat, at->amp_port, tbuf, sizeof tbuf), "vectors", vec,
+        "start_time", time_json(at->start_us), "pps", r.total_pps, "bps", r.total_bps,
+        "threshold_pps", h ? thr_pps(d, h, at->cat) : 0.0, "baseline_pps",
+        h ? (double)h->base_pps[at->cat] : 0.0, "packets", (json_int_t)at->pkts, "bytes",
+        (json_int_t)at->bytes, "peak_pps", at->peak_pps, "peak_bps", at->peak_bps, "fingerprint",
+        fingerprint_json(at));
+    if (at->cat == FH_CAT_AMP)
+        json_object_set_new(ev, "amplification_port", json_integer(at->amp_port));
+    if (strcmp(type, "attack_start") != 0)
+        json_object_set_new(ev, "duration_s",
+                            json_real((double)(ts_us - at->start_us) / (double)US));
+    return ev;
+}
+
+static void attack_free(fh_detect *d, struct attack *at)
+{
+    struct host *h = fh__dtab_find(&d->hosts, &at->victim);
+    if (h)
+        h->has_attack = 0;
+    at->used = false;
+    d->n_attacks_used--;
+}
+
+static struct attack *attack_open(fh_detect *d, struct host *h, uint64_t ts_us)
+{
+    if (d->n_attacks_used >= d->cfg.max_attacks) {
+        d->stats.attacks_table_full++;
+        return NULL;
+    }
+    for (size_t i = 0; i < d->cfg.max_attacks; i++) {
+        struct attack *at = &d->attacks[i];
+        if (at->used)
+            continue;
+        memset(at, 0, sizeof *at);
+        at->used = true;
+        at->victim = h->key;
+        at->open_us = at->last_hot_us = ts_us;
+        fh_uuid u;
+        if (fh_uuid_v4(&u) != FH_OK)
+            memset(&u, 0, sizeof u);
+        fh_uuid_format(&u, at->id);
+        h->has_attack = 1;
+        h->attack = (uint32_t)i;
+        d->n_attacks_used++;
+        return at;
+    }
+    return NULL;
+}
+
+static void fingerprint_add(struct attack *at, const fh_pkt *p, uint32_t scale)
+{
+    uint8_t port[2];
+    topk_add(at->src, p->src, 16, scale);
+    if (p->proto == 6 || p->proto == 17) {
+        port[0] = (uint8_t)(p->sport >> 8), port[1] = (uint8_t)p->sport;
+        topk_add(at->sport, port, 2, scale);
+        port[0] = (uint8_t)(p->dport >> 8), port[1] = (uint8_t)p->dport;
+        topk_add(at->dport, port, 2, scale);
+    }
+    uint32_t len = p->wire_len;
+    int b = len < 64     ? 0
+            : len < 128  ? 1
+            : len < 256  ? 2
+            : len < 512  ? 3
+            : len < 1024 ? 4
+            : len < 1500 ? 5
+                         : 6;
+    at->sizes[b] += scale;
+    if (p->proto == 6)
+        for (int i = 0; i < 6; i++)
+            if (p->tcp_flags & (1u << i))
+                at->flags[i] += scale;
+    at->pkts += scale;
+    at->bytes += (uint64_t)p->wire_len * scale;
+}
+
+static void flood_packet(fh_detect *d, const fh_pkt *p, uint64_t ts_us, uint32_t scale)
+{
+    struct addr_key key = {.family = p->ip_version};
+    memcpy(key.addr, p->dst, 16);
+    bool created;
+    struct host *h = fh__dtab_upsert(&d->hosts, &key, &created);
+    if (h == NULL) {
+        d->stats.hosts_table_full++;
+        return;
+    }
+    uint32_t sec = (uint32_t)(ts_us / US);
+    if (created)
+        h->win_sec = sec;
+    roll(d, h, sec);
+    fh_detect_cat c = classify(p);
+    sat_add32(&h->cur_pkts[c], scale);
+    sat_add32(&h->cur_bytes[c], (uint64_t)p->wire_len * scale);
+    if (c == FH_CAT_AMP) {
+        if (h->amp_votes == 0)
+            h->amp_port = p->sport;
+        if (h->amp_port == p->sport)
+            h->amp_votes = h->amp_votes < UINT16_MAX ? h->amp_votes + 1 : h->amp_votes;
+        else
+            h->amp_votes--;
+    }
+    struct rates r;
+    estimate(h, ts_us, &r);
+    double tp = thr_pps(d, h, c), tb = thr_bps(d, h, c);
+    bool over = r.pps[c] >= tp || r.bps[c] >= tb;
+    bool hot = r.pps[c] >= tp / 2 || r.bps[c] >= tb / 2;
+
+    struct attack *at = h->has_attack ? &d->attacks[h->attack] : NULL;
+    if (at == NULL && hot)
+        at = attack_open(d, h, ts_us);
+    if (at == NULL)
+        return;
+    fingerprint_add(at, p, scale);
+    if (hot)
+        at->last_hot_us = ts_us;
+    if (r.total_pps > at->peak_pps)
+        at->peak_pps = r.total_pps;
+    if (r.total_bps > at->peak_bps)
+        at->peak_bps = r.total_bps;
+    if (!over)
+        return;
+    at->last_over_us = ts_us;
+    if (!(at->vectors & (1u << c))) {
+        at->vectors |= (uint8_t)(1u << c);
+        if (c == FH_CAT_AMP)
+            at->amp_port = h->amp_port;
+    }
+    if (!at->active) {
+        at->active = true;
+        at->cat = (uint8_t)c;
+        at->amp_port = h->amp_port;
+        at->start_us = at->last_update_us = ts_us;
+        emit(d, attack_event(d, at, "attack_start", ts_us));
+    }
+}
+
+static void attacks_tick(fh_detect *d, uint64_t ts_us, bool flush)
+{
+    for (size_t i = 0; i < d->cfg.max_attacks; i++) {
+        struct attack *at = &d->attacks[i];
+        if (!at->used)
+            continue;
+        if (!at->active) {
+            /* A suspect that cooled down never became an attack. */
+            if (flush || ts_us - at->last_hot_us > 2 * US)
+                attack_free(d, at);
+            continue;
+        }
+        if (flush || ts_us - at->last_over_us >= (uint64_t)d->cfg.end_quiet_s * US) {
+            uint64_t end = flush ? ts_us : at->last_over_us;
+            json_t *ev = attack_event(d, at, "attack_end", end);
+            json_object_set_new(ev, "end_time", time_json(end));
+            json_object_set_new(ev, "time", time_json(ts_us));
+            emit(d, ev);
+            attack_free(d, at);
+        } else if (ts_us - at->last_update_us >= (uint64_t)d->cfg.update_s * US) {
+            at->last_update_us = ts_us;
+            emit(d, attack_event(d, at, "attack_update", ts_us));
+        }
+    }
+}
+
+/* ---- scans ------------------------------------------------------------------------- */
+
+static json_t *scan_event(fh_detect *d, const struct source *s, uint64_t ts_us)
+{
+    json_t *targets = json_array(), *ports = json_array();
+    for (int i = 0; i < s->n_dsts && i < SAMPLE; i++) {
+        struct addr_key k = {.family = s->key.family};
+        memcpy(k.addr, s->dsts[i], 16);
+        json_array_append_new(targets, addr_json(&k));
+    }
+    for (int i = 0; i < s->n_ports && i < SAMPLE; i++)
+        json_array_append_new(ports, json_integer(s->ports[i]));
+    const char *kind = s->n_dsts <= 1 ? "vertical" : s->n_ports <= 1 ? "horizontal" : "mixed";
+    return json_pack("{s:s,s:o,s:o,s:s,s:i,s:i,s:i,s:f,s:o,s:o,s:b,s:b}", "event_type", "scan",
+                     "time", time_json(ts_us), "scanner", addr_json(&s->key), "kind", kind,
+                     "probes", (int)s->probes, "failures", (int)s->failures, "successes",
+                     (int)s->successes, "likelihood_ratio", s->lambda, "targets", targets, "ports",
+                     ports, "targets_truncated", s->n_dsts >= SAMPLE, "ports_truncated",
+                     s->n_ports >= SAMPLE);
+}
+
+static void trw_outcome(fh_detect *d, const uint8_t src[16], uint8_t family, bool success,
+                        uint64_t ts_us)
+{
+    struct addr_key key = {.family = family};
+    memcpy(key.addr, src, 16);
+    struct source *s = fh__dtab_find(&d->sources, &key);
+    if (s == NULL)
+        return;
+    if (success)
+        s->successes++;
+    else
+        s->failures++;
+    if (s->flagged)
+        return;
+    s->lambda *= success ? d->down : d->up;
+    if (s->lambda >= d->eta1) {
+        s->flagged = 1;
+        emit(d, scan_event(d, s, ts_us));
+    } else if (s->lambda <= d->eta0) {
+        s->lambda = 1.0; /* benign so far: start a new test */
+    }
+}
+
+static void note_sample(struct source *s, const uint8_t dst[16], uint16_t port)
+{
+    bool seen = false;
+    for (int i = 0; i < s->n_dsts && i < SAMPLE; i++)
+        seen |= memcmp(s->dsts[i], dst, 16) == 0;
+    if (!seen && s->n_dsts < SAMPLE)
+        memcpy(s->dsts[s->n_dsts], dst, 16);
+    if (!seen && s->n_dsts < UINT8_MAX)
+        s->n_dsts++;
+    seen = false;
+    for (int i = 0; i < s->n_ports && i < SAMPLE; i++)
+        seen |= s->ports[i] == port;
+    if (!seen && s->n_ports < SAMPLE)
+        s->ports[s->n_ports] = port;
+    if (!seen && s->n_ports < UINT8_MAX)
+        s->n_ports++;
+}
+
+static void scan_packet(fh_detect *d, const fh_pkt *p, uint64_t ts_us, bool dst_protected,
+                        bool src_protected)
+{
+    if (p->proto == 6 && dst_protected &&
+        (p->tcp_flags & (FH_TCP_SYN | FH_TCP_ACK | FH_TCP_RST)) == FH_TCP_SYN) {
+        /* A first contact: a SYN to a protected (address, port). */
+        struct pending_key pk = {.dport = {p->dport >> 8, p->dport & 0xff},
+                                 .family = p->ip_version};
+        memcpy(pk.src, p->src, 16);
+        memcpy(pk.dst, p->dst, 16);
+        bool created;
+        struct pending *pe = fh__dtab_upsert(&d->pending, &pk, &created);
+        if (pe == NULL) {
+            d->stats.pending_table_full++;
+            return;
+        }
+        if (!created)
+            return; /* a retransmission */
+        pe->syn_us = ts_us;
+        struct addr_key sk = {.family = p->ip_version};
+        memcpy(sk.addr, p->src, 16);
+        struct source *s = fh__dtab_upsert(&d->sources, &sk, &created);
+        if (s == NULL) {
+            d->stats.sources_table_full++;
+            return;
+        }
+        if (created)
+            s->lambda = 1.0;
+        s->probes++;
+        s->last_sec = (uint32_t)(ts_us / US);
+        note_sample(s, p->dst, p->dport);
+        return;
+    }
+    if (p->proto == 6 && src_protected && (p->tcp_flags & (FH_TCP_SYN | FH_TCP_RST))) {
+        /* An answer from a protected host: SYN-ACK accepts, RST refuses. */
+        bool synack = (p->tcp_flags & (FH_TCP_SYN | FH_TCP_ACK)) == (FH_TCP_SYN | FH_TCP_ACK);
+        bool rst = p->tcp_flags & FH_TCP_RST;
+        if (!synack && !rst)
+            return;
+        struct pending_key pk = {.dport = {p->sport >> 8, p->sport & 0xff},
+                                 .family = p->ip_version};
+        memcpy(pk.src, p->dst, 16);
+        memcpy(pk.dst, p->src, 16);
+        struct pending *pe = fh__dtab_find(&d->pending, &pk);
+        if (pe == NULL)
+            return;
+        size_t idx = (size_t)((uint8_t *)pe - d->pending.slots) / d->pending.esize;
+        fh__dtab_remove_at(&d->pending, idx);
+        trw_outcome(d, pk.src, pk.family, synack, ts_us);
+        return;
+    }
+    if ((p->proto == 1 && p->icmp_type == 3) || (p->proto == 58 && p->icmp_type == 1)) {
+        /* Destination unreachable: the quoted packet names the probe. */
+        if (p->payload_len < 4)
+            return;
+        fh_pkt inner;
+        fh_net_decode(FH_LINK_RAW, p->payload + 4, p->payload_len - 4, p->payload_len - 4, &inner);
+        if (inner.proto != 6 || inner.ip_version == 0 || inner.dport == 0)
+            return;
+        struct pending_key pk = {.dport = {inner.dport >> 8, inner.dport & 0xff},
+                                 .family = inner.ip_version};
+        memcpy(pk.src, inner.src, 16);
+        memcpy(pk.dst, inner.dst, 16);
+        struct pending *pe = fh__dtab_find(&d->pending, &pk);
+        if (pe == NULL)
+            return;
+        size_t idx = (size_t)((uint8_t *)pe - d->pending.slots) / d->pending.esize;
+        fh__dtab_remove_at(&d->pending, idx);
+        trw_outcome(d, pk.src, pk.family, false, ts_us);
+    }
+}
+
+static void pending_tick(fh_detect *d, uint64_t ts_us, bool flush)
+{
+    uint64_t timeout = (uint64_t)d->cfg.trw_timeout_s * US;
+    for (size_t i = 0; i < fh__dtab_capacity(&d->pending); i++) {
+        while (fh__dtab_used(&d->pending, i)) {
+            struct pending *pe = fh__dtab_at(&d->pending, i);
+            if (!flush && ts_us - pe->syn_us < timeout)
+                break;
+            struct pending_key k = pe->key;
+            fh__dtab_remove_at(&d->pending, i);
+            trw_outcome(d, k.src, k.family, false, ts_us);
+        }
+    }
+}
+
+/* ---- brute force ---------------------------------------------------------------------- */
+
+static void bf_packet(fh_detect *d, const fh_pkt *p, uint64_t ts_us)
+{
+    if (p->proto != 6 || (p->tcp_flags & (FH_TCP_SYN | FH_TCP_ACK)) != FH_TCP_SYN)
+        return;
+    const char *service = auth_name(p->dport);
+    if (service == NULL)
+        return;
+    struct bf_key k = {.dport = {p->dport >> 8, p->dport & 0xff}, .family = p->ip_version};
+    memcpy(k.src, p->src, 16);
+    memcpy(k.dst, p->dst, 16);
+    bool created;
+    struct bf *b = fh__dtab_upsert(&d->bf, &k, &created);
+    if (b == NULL) {
+        d->stats.bf_table_full++;
+        return;
+    }
+    uint32_t sec = (uint32_t)(ts_us / US);
+    if (created || sec - b->window_start >= d->cfg.bf_window_s) {
+        b->window_start = sec;
+        b->count = 0;
+    }
+    b->count++;
+    if (b->count == d->cfg.bf_threshold && sec >= b->quiet_until) {
+        b->quiet_until = sec + d->cfg.bf_window_s;
+        struct addr_key a = {.family = k.family}, v = {.family = k.family};
+        memcpy(a.addr, k.src, 16);
+        memcpy(v.addr, k.dst, 16);
+        emit(d, json_pack("{s:s,s:o,s:o,s:o,s:i,s:s,s:i,s:i,s:o}", "event_type", "bruteforce",
+                          "time", time_json(ts_us), "attacker", addr_json(&a), "victim",
+                          addr_json(&v), "port", (int)p->dport, "service", service, "attempts",
+                          (int)b->count, "window_s", (int)d->cfg.bf_window_s, "window_start",
+                          time_json((uint64_t)b->window_start * US)));
+    }
+}
+
+/* ---- housekeeping ---------------------------------------------------------------------- */
+
+/* Drops idle entries so the tables do not fill with the past: hosts idle for
+ * 10 minutes (and not under attack), sources for 10 minutes, brute-force
+ * counters past their window. */
+static void sweep(fh_detect *d, uint64_t sec)
+{
+    for (size_t i = 0; i < fh__dtab_capacity(&d->hosts); i++) {
+        while (fh__dtab_used(&d->hosts, i)) {
+            struct host *h = fh__dtab_at(&d->hosts, i);
+            if (h->has_attack || sec - h->win_sec < 600)
+                break;
+            fh__dtab_remove_at(&d->hosts, i);
+        }
+    }
+    /* Attacks refer to hosts by address, so moved host entries are fine;
+     * but a host's attack index must follow it, which it does (copied). */
+    for (size_t i = 0; i < fh__dtab_capacity(&d->sources); i++) {
+        while (fh__dtab_used(&d->sources, i)) {
+            struct source *s = fh__dtab_at(&d->sources, i);
+            if (sec - s->last_sec < 600)
+                break;
+            fh__dtab_remove_at(&d->sources, i);
+        }
+    }
+    for (size_t i = 0; i < fh__dtab_capacity(&d->bf); i++) {
+        while (fh__dtab_used(&d->bf, i)) {
+            struct bf *b = fh__dtab_at(&d->bf, i);
+            if (sec - b->window_start < 2u * d->cfg.bf_window_s || sec < b->quiet_until)
+                break;
+            fh__dtab_remove_at(&d->bf, i);
+        }
+    }
+}
+
+void fh_detect_tick(fh_detect *d, uint64_t ts_us)
+{
+    if (ts_us < d->now_us)
+        return; /* time does not go back */
+    d->now_us = ts_us;
+    uint64_t sec = ts_us / US;
+    if (sec == d->last_tick_sec)
+        return;
+    d->last_tick_sec = sec;
+    attacks_tick(d, ts_us, false);
+    pending_tick(d, ts_us, false);
+    if (sec - d->last_sweep_sec >= 60) {
+        d->last_sweep_sec = sec;
+        sweep(d, sec);
+    }
+}
+
+void fh_detect_packet(fh_detect *d, const fh_pkt *p, uint64_t ts_us, bool dst_protected,
+                      bool src_protected, uint32_t scale)
+{
+    d->stats.packets++;
+    if (ts_us < d->now_us)
+        ts_us = d->now_us; /* capture files are not always in order */
+    if (ts_us / US != d->last_tick_sec)
+        fh_detect_tick(d, ts_us);
+    if (p->ip_version == 0)
+        return;
+    if (dst_protected) {
+        d->stats.packets_to_protected++;
+        flood_packet(d, p, ts_us, scale ? scale : 1);
+        bf_packet(d, p, ts_us);
+    }
+    scan_packet(d, p, ts_us, dst_protected, src_protected);
+}
+
+void fh_detect_flush(fh_detect *d, uint64_t ts_us)
+{
+    if (ts_us < d->now_us)
+        ts_us = d->now_us;
+    pending_tick(d, ts_us, true);
+    attacks_tick(d, ts_us, true);
+}
