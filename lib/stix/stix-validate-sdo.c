@@ -245,7 +245,7 @@ static const fh__stix_prop location[] = {
     P_STR("description"),
     P_FLOAT_RANGE("latitude", -90.0, 90.0),
     P_FLOAT_RANGE("longitude", -180.0, 180.0),
-    P_FLOAT_RANGE("precision", 0.0, 1e300),
+    P_FLOAT("precision"),
     P_STR("region"),
     P_STR("country"),
     P_STR("administrative_area"),

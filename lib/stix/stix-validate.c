@@ -433,7 +433,7 @@ void fh__stix_check_hashes(fh__stix_vctx *v, const json_t *val, const char *path
                 else
                     ok = tlsh_valid(s);
                 if (!ok && algos[i].hexlen)
-                    fh__stix_error(v, kp, "must be a %s digest: %zu hexadecimal digits", key,
+                    fh__stix_error(v, kp, "a %s digest must be %zu hexadecimal digits", key,
                                    algos[i].hexlen);
                 else if (!ok && strcmp(key, "SSDEEP") == 0)
                     fh__stix_error(v, kp, "must be an ssdeep piecewise hash blocksize:hash:hash");

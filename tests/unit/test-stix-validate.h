@@ -20,7 +20,7 @@
 
 /* Test JSON is written with ' for " to keep it readable in C; a literal
  * single quote inside a JSON string is written \\u0027. */
-static json_t *tv_loads(const char *text, size_t flags)
+static inline json_t *tv_loads(const char *text, size_t flags)
 {
     json_error_t err;
     size_t n = strlen(text);
@@ -34,13 +34,13 @@ static json_t *tv_loads(const char *text, size_t flags)
     return o;
 }
 
-static json_t *tv_load(const char *text)
+static inline json_t *tv_load(const char *text)
 {
     return tv_loads(text, JSON_REJECT_DUPLICATES);
 }
 
 /* Validates obj with default options into d (initialized here). */
-static fh_err tv_validate_obj(const json_t *obj, fh_stix_diags *d)
+static inline fh_err tv_validate_obj(const json_t *obj, fh_stix_diags *d)
 {
     fh_stix_validate_opts opts;
     fh_stix_validate_opts_init(&opts);
@@ -48,7 +48,7 @@ static fh_err tv_validate_obj(const json_t *obj, fh_stix_diags *d)
     return fh_stix_validate_object(obj, 0, &opts, d);
 }
 
-static fh_err tv_validate(const char *text, fh_stix_diags *d)
+static inline fh_err tv_validate(const char *text, fh_stix_diags *d)
 {
     json_t *o = tv_load(text);
     fh_err rc = tv_validate_obj(o, d);
@@ -57,7 +57,7 @@ static fh_err tv_validate(const char *text, fh_stix_diags *d)
 }
 
 /* Prints every diagnostic: shown by cmocka when an assertion fails. */
-static void tv_dump(const fh_stix_diags *d)
+static inline void tv_dump(const fh_stix_diags *d)
 {
     for (size_t i = 0; i < d->count; i++)
         print_message("  %s: %s: %s%s\n", d->items[i].object_id, d->items[i].path,
@@ -67,8 +67,8 @@ static void tv_dump(const fh_stix_diags *d)
 
 /* True when d holds a diagnostic of severity sev at exactly path whose
  * message contains fragment. */
-static bool tv_has(const fh_stix_diags *d, fh_diag_severity sev, const char *path,
-                   const char *fragment)
+static inline bool tv_has(const fh_stix_diags *d, fh_diag_severity sev, const char *path,
+                          const char *fragment)
 {
     for (size_t i = 0; i < d->count; i++) {
         const fh_stix_diag *x = &d->items[i];
@@ -107,7 +107,8 @@ static bool tv_has(const fh_stix_diags *d, fh_diag_severity sev, const char *pat
 
 /* Validates base with key set to the JSON value `value` (NULL removes the
  * key). Returns the result; d receives the diagnostics. */
-static fh_err tv_variant(const char *base, const char *key, const char *value, fh_stix_diags *d)
+static inline fh_err tv_variant(const char *base, const char *key, const char *value,
+                                fh_stix_diags *d)
 {
     json_t *o = tv_load(base);
     if (value == NULL) {
