@@ -98,13 +98,18 @@ struct fh__stix_prop {
     {                                                                                              \
         n, FH__K_FLOAT, false, NULL, true, lo, hi, NULL, 0                                         \
     }
-#define P_TIME(n)          FH__P(n, FH__K_TIMESTAMP, false, NULL, NULL, 0)
-#define P_TIME_R(n)        FH__P(n, FH__K_TIMESTAMP, true, NULL, NULL, 0)
-#define P_ID(n, t)         FH__P(n, FH__K_ID, false, t, NULL, 0)
-#define P_ID_R(n, t)       FH__P(n, FH__K_ID, true, t, NULL, 0)
-#define P_IDS(n, t)        FH__P(n, FH__K_ID_LIST, false, t, NULL, 0)
-#define P_IDS_R(n, t)      FH__P(n, FH__K_ID_LIST, true, t, NULL, 0)
-#define P_STRS(n)          FH__P(n, FH__K_STR_LIST, false, NULL, NULL, 0)
+#define P_TIME(n)     FH__P(n, FH__K_TIMESTAMP, false, NULL, NULL, 0)
+#define P_TIME_R(n)   FH__P(n, FH__K_TIMESTAMP, true, NULL, NULL, 0)
+#define P_ID(n, t)    FH__P(n, FH__K_ID, false, t, NULL, 0)
+#define P_ID_R(n, t)  FH__P(n, FH__K_ID, true, t, NULL, 0)
+#define P_IDS(n, t)   FH__P(n, FH__K_ID_LIST, false, t, NULL, 0)
+#define P_IDS_R(n, t) FH__P(n, FH__K_ID_LIST, true, t, NULL, 0)
+#define P_STRS(n)     FH__P(n, FH__K_STR_LIST, false, NULL, NULL, 0)
+/* Open vocabularies (section 2.14): allowed is "@<name> term term ...";
+ * a value outside the vocabulary is a warning, never an error. */
+#define P_OV(n, vocab)     FH__P(n, FH__K_STRING, false, vocab, NULL, 0)
+#define P_OV_R(n, vocab)   FH__P(n, FH__K_STRING, true, vocab, NULL, 0)
+#define P_OVS(n, vocab)    FH__P(n, FH__K_STR_LIST, false, vocab, NULL, 0)
 #define P_STRS_R(n)        FH__P(n, FH__K_STR_LIST, true, NULL, NULL, 0)
 #define P_ENUM(n, vals)    FH__P(n, FH__K_ENUM, false, vals, NULL, 0)
 #define P_ENUM_R(n, vals)  FH__P(n, FH__K_ENUM, true, vals, NULL, 0)
@@ -162,6 +167,9 @@ bool fh__stix_get_time(const json_t *obj, const char *key, fh_time *out);
 /* Reports `later` < `earlier` (or <= when strict) as an error. */
 void fh__stix_check_order(fh__stix_vctx *v, const json_t *obj, const char *earlier,
                           const char *later, bool strict);
+/* Warns (the spec states no rule) when `later` is before `earlier`. */
+void fh__stix_warn_order(fh__stix_vctx *v, const json_t *obj, const char *earlier,
+                         const char *later);
 /* The class of a type name defined by the specification (FH__STIX_CUSTOM
  * for any other). */
 fh__stix_class fh__stix_class_of(const char *type);

@@ -168,6 +168,12 @@ static bool email_valid(const char *s)
     return fh__stix_domain_valid(dom);
 }
 
+/* Open vocabularies of section 10 (see P_OV in stix-internal.h). */
+#define OV_ACCOUNT                                                                                 \
+    "@account-type-ov facebook ldap nis openid radius skype tacacs twitter unix windows-local "    \
+    "windows-domain"
+#define OV_PE "@windows-pebinary-type-ov dll exe sys"
+
 /* ==== extension tables =================================================== */
 
 #define NONNEG(n) P_INT_RANGE(n, 0, 9007199254740991.0, false)
@@ -237,7 +243,7 @@ static const fh__stix_prop pe_section[] = {
     P_STR_R("name"), NONNEG("size"), P_FLOAT("entropy"), P_HASHES("hashes"), P_END,
 };
 static const fh__stix_prop pebinary_ext[] = {
-    P_STR_R("pe_type"),
+    P_OV_R("pe_type", OV_PE),
     P_STR("imphash"),
     P_HEX("machine_hex"),
     P_INT("number_of_sections"),
@@ -631,7 +637,7 @@ static const fh__stix_prop user_account[] = {
     P_STR("user_id"),
     P_STR("credential"),
     P_STR("account_login"),
-    P_STR("account_type"),
+    P_OV("account_type", OV_ACCOUNT),
     P_STR("display_name"),
     P_BOOL("is_service_account"),
     P_BOOL("is_privileged"),
@@ -738,7 +744,7 @@ static void x509_rules(fh__stix_vctx *v, const json_t *o)
     if (json_is_object(ext) && specific_props(ext, x509_v3) == 0)
         fh__stix_error(v, "$.x509_v3_extensions",
                        "must contain at least one property (section 6.18.2)");
-    fh__stix_check_order(v, o, "validity_not_before", "validity_not_after", false);
+    fh__stix_warn_order(v, o, "validity_not_before", "validity_not_after");
 }
 
 static void software_rules(fh__stix_vctx *v, const json_t *o)

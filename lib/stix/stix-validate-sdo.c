@@ -94,7 +94,7 @@ static void malware_analysis_rules(fh__stix_vctx *v, const json_t *o)
 {
     if (!json_object_get(o, "result") && !json_object_get(o, "analysis_sco_refs"))
         fh__stix_error(v, "$", "one of result or analysis_sco_refs must be present (section 4.12)");
-    fh__stix_check_order(v, o, "analysis_started", "analysis_ended", false);
+    fh__stix_warn_order(v, o, "analysis_started", "analysis_ended");
 }
 
 static void observed_data_rules(fh__stix_vctx *v, const json_t *o)
@@ -162,6 +162,15 @@ static void relationship_rules(fh__stix_vctx *v, const json_t *o)
                            "must be 3..250 characters long (section 3.1)");
     }
     fh__stix_check_order(v, o, "start_time", "stop_time", true);
+    /* Section 3.7: derived-from and duplicate-of join objects of one type. */
+    const char *src = fh_json_str(o, "source_ref"), *dst = fh_json_str(o, "target_ref");
+    if (rt && src && dst && (strcmp(rt, "derived-from") == 0 || strcmp(rt, "duplicate-of") == 0) &&
+        fh_stix_id_valid(src, NULL) && fh_stix_id_valid(dst, NULL) &&
+        (strlen(src) != strlen(dst) || memcmp(src, dst, strlen(src) - 38) != 0))
+        fh__stix_warning(v, "$.target_ref",
+                         "%s joins objects of the same type (section 3.7); source and target "
+                         "differ",
+                         rt);
 }
 
 static void sighting_rules(fh__stix_vctx *v, const json_t *o)
@@ -178,6 +187,71 @@ static void sighting_rules(fh__stix_vctx *v, const json_t *o)
 }
 
 /* ==== tables ============================================================= */
+
+/* Open vocabularies of section 10 (see P_OV in stix-internal.h). */
+#define OV_MOTIVATION                                                                              \
+    "@attack-motivation-ov accidental coercion dominance ideology notoriety organizational-gain "  \
+    "personal-gain personal-satisfaction revenge unpredictable"
+#define OV_RESOURCE "@attack-resource-level-ov individual club contest team organization government"
+#define OV_GROUPING "@grouping-context-ov suspicious-activity malware-analysis unspecified"
+#define OV_IDCLASS  "@identity-class-ov individual group system organization class unknown"
+#define OV_IMPL                                                                                    \
+    "@implementation-language-ov applescript bash c c++ c# go java javascript lua objective-c "    \
+    "perl php powershell python ruby rust scala swift typescript visual-basic x86-32 x86-64"
+#define OV_INDTYPE                                                                                 \
+    "@indicator-type-ov anomalous-activity anonymization benign compromised malicious-activity "   \
+    "attribution unknown"
+#define OV_SECTOR                                                                                  \
+    "@industry-sector-ov agriculture aerospace automotive chemical commercial communications "     \
+    "construction defense education energy entertainment financial-services government "           \
+    "emergency-services government-local government-national government-public-services "          \
+    "government-regional healthcare hospitality-leisure infrastructure dams nuclear water "        \
+    "insurance legal manufacturing mining non-profit pharmaceuticals retail technology "           \
+    "telecommunications transportation utilities"
+#define OV_INFRA                                                                                   \
+    "@infrastructure-type-ov amplification anonymization botnet command-and-control "              \
+    "control-system exfiltration firewall hosting-malware hosting-target-lists phishing "          \
+    "reconnaissance routers-switches staging workstation unknown"
+#define OV_CAPAB                                                                                   \
+    "@malware-capabilities-ov accesses-remote-machines anti-debugging anti-disassembly "           \
+    "anti-emulation anti-memory-forensics anti-sandbox anti-vm captures-input-peripherals "        \
+    "captures-output-peripherals captures-system-state-data cleans-traces-of-infection "           \
+    "commits-fraud communicates-with-c2 compromises-data-availability compromises-data-integrity " \
+    "compromises-system-availability controls-local-machine degrades-security-software "           \
+    "degrades-system-updates determines-c2-server emails-spam escalates-privileges evades-av "     \
+    "exfiltrates-data fingerprints-host hides-artifacts hides-executing-code infects-files "       \
+    "infects-remote-machines installs-other-components persists-after-system-reboot "              \
+    "prevents-artifact-access prevents-artifact-deletion probes-network-environment "              \
+    "self-modifies steals-authentication-credentials violates-system-operational-integrity"
+#define OV_RESULT "@malware-result-ov malicious suspicious benign unknown"
+#define OV_MALTYPE                                                                                 \
+    "@malware-type-ov adware backdoor bot bootkit ddos downloader dropper exploit-kit keylogger "  \
+    "ransomware remote-access-trojan resource-exploitation rogue-security-software rootkit "       \
+    "screen-capture spyware trojan unknown virus webshell wiper worm"
+#define OV_PATTERN "@pattern-type-ov stix pcre sigma snort suricata yara"
+#define OV_ARCH    "@processor-architecture-ov alpha arm ia-64 mips powerpc sparc x86 x86-64"
+#define OV_REGION                                                                                  \
+    "@region-ov africa eastern-africa middle-africa northern-africa southern-africa "              \
+    "western-africa americas caribbean central-america latin-america-caribbean northern-america "  \
+    "south-america asia central-asia eastern-asia southern-asia south-eastern-asia western-asia "  \
+    "europe eastern-europe northern-europe southern-europe western-europe oceania antarctica "     \
+    "australia-new-zealand melanesia micronesia polynesia"
+#define OV_REPORT                                                                                  \
+    "@report-type-ov attack-pattern campaign identity incident indicator intrusion-set malware "   \
+    "observed-data threat-actor threat-report tool vulnerability"
+#define OV_TATYPE                                                                                  \
+    "@threat-actor-type-ov activist competitor crime-syndicate criminal hacker "                   \
+    "insider-accidental insider-disgruntled nation-state private-sector sensationalist spy "       \
+    "terrorist unknown"
+#define OV_TAROLE                                                                                  \
+    "@threat-actor-role-ov agent director independent infrastructure-architect "                   \
+    "infrastructure-operator malware-author sponsor"
+#define OV_SOPH                                                                                    \
+    "@threat-actor-sophistication-ov none minimal intermediate advanced expert innovator "         \
+    "strategic"
+#define OV_TOOL                                                                                    \
+    "@tool-type-ov denial-of-service exploitation information-gathering network-capture "          \
+    "credential-exploitation remote-access vulnerability-scanning unknown"
 
 #define NAME_DESC P_STR_R("name"), P_STR("description")
 
@@ -197,14 +271,17 @@ static const fh__stix_prop course_of_action[] = {
     P_END,
 };
 static const fh__stix_prop grouping[] = {
-    P_STR_R("name"), P_STR("description"), P_STR_R("context"), P_IDS_R("object_refs", "<any>"),
+    P_STR_R("name"),
+    P_STR("description"),
+    P_OV_R("context", OV_GROUPING),
+    P_IDS_R("object_refs", "<any>"),
     P_END,
 };
 static const fh__stix_prop identity[] = {
     NAME_DESC,
     P_STRS("roles"),
-    P_STR("identity_class"),
-    P_STRS("sectors"),
+    P_OV("identity_class", OV_IDCLASS),
+    P_OVS("sectors", OV_SECTOR),
     P_STR("contact_information"),
     P_END,
 };
@@ -215,9 +292,9 @@ static const fh__stix_prop incident[] = {
 static const fh__stix_prop indicator[] = {
     P_STR("name"),
     P_STR("description"),
-    P_STRS("indicator_types"),
+    P_OVS("indicator_types", OV_INDTYPE),
     P_STR_R("pattern"),
-    P_STR_R("pattern_type"),
+    P_OV_R("pattern_type", OV_PATTERN),
     P_STR("pattern_version"),
     P_TIME_R("valid_from"),
     P_TIME("valid_until"),
@@ -225,8 +302,12 @@ static const fh__stix_prop indicator[] = {
     P_END,
 };
 static const fh__stix_prop infrastructure[] = {
-    NAME_DESC,  P_STRS("infrastructure_types"), P_STRS("aliases"),
-    KILL_CHAIN, P_TIME("first_seen"),           P_TIME("last_seen"),
+    NAME_DESC,
+    P_OVS("infrastructure_types", OV_INFRA),
+    P_STRS("aliases"),
+    KILL_CHAIN,
+    P_TIME("first_seen"),
+    P_TIME("last_seen"),
     P_END,
 };
 static const fh__stix_prop intrusion_set[] = {
@@ -235,9 +316,9 @@ static const fh__stix_prop intrusion_set[] = {
     P_TIME("first_seen"),
     P_TIME("last_seen"),
     P_STRS("goals"),
-    P_STR("resource_level"),
-    P_STR("primary_motivation"),
-    P_STRS("secondary_motivations"),
+    P_OV("resource_level", OV_RESOURCE),
+    P_OV("primary_motivation", OV_MOTIVATION),
+    P_OVS("secondary_motivations", OV_MOTIVATION),
     P_END,
 };
 static const fh__stix_prop location[] = {
@@ -246,7 +327,7 @@ static const fh__stix_prop location[] = {
     P_FLOAT_RANGE("latitude", -90.0, 90.0),
     P_FLOAT_RANGE("longitude", -180.0, 180.0),
     P_FLOAT("precision"),
-    P_STR("region"),
+    P_OV("region", OV_REGION),
     P_STR("country"),
     P_STR("administrative_area"),
     P_STR("city"),
@@ -257,16 +338,16 @@ static const fh__stix_prop location[] = {
 static const fh__stix_prop malware[] = {
     P_STR("name"),
     P_STR("description"),
-    P_STRS("malware_types"),
+    P_OVS("malware_types", OV_MALTYPE),
     P_BOOL("is_family"),
     P_STRS("aliases"),
     KILL_CHAIN,
     P_TIME("first_seen"),
     P_TIME("last_seen"),
     P_IDS("operating_system_refs", "software"),
-    P_STRS("architecture_execution_envs"),
-    P_STRS("implementation_languages"),
-    P_STRS("capabilities"),
+    P_OVS("architecture_execution_envs", OV_ARCH),
+    P_OVS("implementation_languages", OV_IMPL),
+    P_OVS("capabilities", OV_CAPAB),
     P_IDS("sample_refs", "file artifact"),
     P_END,
 };
@@ -284,7 +365,7 @@ static const fh__stix_prop malware_analysis[] = {
     P_TIME("analysis_started"),
     P_TIME("analysis_ended"),
     P_STR("result_name"),
-    P_STR("result"),
+    P_OV("result", OV_RESULT),
     P_IDS("analysis_sco_refs", "<sco>"),
     P_ID("sample_ref", "file network-traffic artifact"),
     P_END,
@@ -312,26 +393,30 @@ static const fh__stix_prop opinion[] = {
     P_END,
 };
 static const fh__stix_prop report[] = {
-    NAME_DESC, P_STRS("report_types"), P_TIME_R("published"), P_IDS_R("object_refs", "<any>"),
+    NAME_DESC,
+    P_OVS("report_types", OV_REPORT),
+    P_TIME_R("published"),
+    P_IDS_R("object_refs", "<any>"),
     P_END,
 };
 static const fh__stix_prop threat_actor[] = {
     NAME_DESC,
-    P_STRS("threat_actor_types"),
+    P_OVS("threat_actor_types", OV_TATYPE),
     P_STRS("aliases"),
     P_TIME("first_seen"),
     P_TIME("last_seen"),
-    P_STRS("roles"),
+    P_OVS("roles", OV_TAROLE),
     P_STRS("goals"),
-    P_STR("sophistication"),
-    P_STR("resource_level"),
-    P_STR("primary_motivation"),
-    P_STRS("secondary_motivations"),
-    P_STRS("personal_motivations"),
+    P_OV("sophistication", OV_SOPH),
+    P_OV("resource_level", OV_RESOURCE),
+    P_OV("primary_motivation", OV_MOTIVATION),
+    P_OVS("secondary_motivations", OV_MOTIVATION),
+    P_OVS("personal_motivations", OV_MOTIVATION),
     P_END,
 };
 static const fh__stix_prop tool[] = {
-    NAME_DESC, P_STRS("tool_types"), P_STRS("aliases"), KILL_CHAIN, P_STR("tool_version"), P_END,
+    NAME_DESC,  P_OVS("tool_types", OV_TOOL), P_STRS("aliases"),
+    KILL_CHAIN, P_STR("tool_version"),        P_END,
 };
 static const fh__stix_prop vulnerability[] = {
     NAME_DESC,

@@ -22,6 +22,9 @@
 /* ==== diagnostics ======================================================== */
 
 static void vreport(fh__stix_vctx *v, fh_diag_severity sev, const char *path, const char *fmt,
+                    va_list ap) FH_PRINTF(4, 0);
+
+static void vreport(fh__stix_vctx *v, fh_diag_severity sev, const char *path, const char *fmt,
                     va_list ap)
 {
     fh_buf msg;
@@ -229,6 +232,19 @@ void fh__stix_check_order(fh__stix_vctx *v, const json_t *obj, const char *earli
         fh__stix_error(v, path, "must be later than %s", earlier);
     else if (!strict && c < 0)
         fh__stix_error(v, path, "must be later than or equal to %s", earlier);
+}
+
+void fh__stix_warn_order(fh__stix_vctx *v, const json_t *obj, const char *earlier,
+                         const char *later)
+{
+    fh_time a, b;
+    if (!fh__stix_get_time(obj, earlier, &a) || !fh__stix_get_time(obj, later, &b))
+        return;
+    if (fh_time_cmp(&b, &a) < 0) {
+        char path[FH__STIX_PATH_MAX];
+        fh__stix_path_key(path, sizeof path, "$", later);
+        fh__stix_warning(v, path, "is earlier than %s", earlier);
+    }
 }
 
 /* ==== identifiers and their targets ====================================== */
@@ -527,6 +543,18 @@ static void check_dict(fh__stix_vctx *v, const json_t *val, const char *path,
     }
 }
 
+/* An open vocabulary term: "@name term term ..." (section 2.14). */
+static void check_vocab(fh__stix_vctx *v, const json_t *val, const char *path, const char *vocab)
+{
+    const char *name = vocab + 1;
+    const char *terms = strchr(name, ' ');
+    if (terms == NULL)
+        return;
+    if (!fh__stix_word_in(terms, json_string_value(val), json_string_length(val)))
+        fh__stix_warning(v, path, "'%.100s' is not in %.*s: values SHOULD come from it",
+                         json_string_value(val), (int)(terms - name), name);
+}
+
 /* Checks one scalar (or composite) value against the row, except lists. */
 static void check_single(fh__stix_vctx *v, const json_t *val, const char *path,
                          const fh__stix_prop *p, fh__stix_kind k, unsigned depth)
@@ -536,6 +564,8 @@ static void check_single(fh__stix_vctx *v, const json_t *val, const char *path,
     case FH__K_STR_LIST:
         if (!json_is_string(val))
             fh__stix_error(v, path, "must be a string");
+        else if (p->allowed && p->allowed[0] == '@')
+            check_vocab(v, val, path, p->allowed);
         break;
     case FH__K_BOOL:
         if (!json_is_boolean(val))
@@ -1283,6 +1313,30 @@ static void check_common(fh__stix_vctx *v, const json_t *obj)
     check_granular_markings(v, json_object_get(obj, "granular_markings"), self);
 }
 
+/* Section 3.1: "The encoding property MUST NOT be present when the original
+ * property is not present." */
+static void check_encodings(fh__stix_vctx *v, const json_t *obj)
+{
+    const char *key;
+    json_t *val;
+    char pp[FH__STIX_PATH_MAX];
+    json_object_foreach((json_t *)obj, key, val)
+    {
+        size_t n = strlen(key);
+        if (n <= 4 || !ends_with(key, "_enc"))
+            continue;
+        char base[256];
+        if (n - 4 >= sizeof base)
+            continue;
+        memcpy(base, key, n - 4);
+        base[n - 4] = '\0';
+        if (json_object_get(obj, base) == NULL) {
+            fh__stix_path_key(pp, sizeof pp, "$", key);
+            fh__stix_error(v, pp, "must not be present without %s (section 3.1)", base);
+        }
+    }
+}
+
 static void check_unknown_top(fh__stix_vctx *v, const json_t *obj, const fh__stix_type *ty)
 {
     const char *key;
@@ -1405,6 +1459,7 @@ fh_err fh_stix_validate_object(const json_t *obj, size_t index, const fh_stix_va
         }
     }
     check_unknown_top(&v, obj, ty);
+    check_encodings(&v, obj);
     const json_t *exts = json_object_get(obj, "extensions");
     if (exts && v.cls != FH__STIX_EXTDEF)
         check_extensions(&v, exts, ty ? ty->predefined_exts : NULL);

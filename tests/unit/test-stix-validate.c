@@ -1413,6 +1413,76 @@ static void extension_definition_with_extensions_is_rejected(void **state)
     END;
 }
 
+/* ==== open vocabularies and SHOULD rules =================================== */
+
+static void malware_type_outside_the_vocabulary_gets_a_warning(void **state)
+{
+    D;
+    assert_int_equal(
+        tv_variant(MALWARE, "malware_types", "['remote-access-trojan','cryptominer']", &d), FH_OK);
+    assert_diag(&d, FH_DIAG_WARNING, "$.malware_types[1]", "not in malware-type-ov");
+    assert_false(tv_has(&d, FH_DIAG_WARNING, "$.malware_types[0]", "not in"));
+    END;
+}
+
+static void pattern_type_outside_the_vocabulary_gets_a_warning(void **state)
+{
+    D;
+    json_t *o = tv_load(INDICATOR);
+    json_object_set_new(o, "pattern_type", json_string("kql"));
+    json_object_set_new(o, "pattern", json_string("DeviceNetworkEvents"));
+    assert_int_equal(tv_validate_obj(o, &d), FH_OK);
+    assert_diag(&d, FH_DIAG_WARNING, "$.pattern_type", "not in pattern-type-ov");
+    json_decref(o);
+    END;
+}
+
+static void region_from_the_vocabulary_gets_no_warning(void **state)
+{
+    D;
+    assert_int_equal(tv_variant(LOCATION, "region", "'south-eastern-asia'", &d), FH_OK);
+    assert_clean(&d);
+    END;
+    assert_int_equal(tv_variant(LOCATION, "region", "'Europe'", &d), FH_OK);
+    assert_diag(&d, FH_DIAG_WARNING, "$.region", "not in region-ov");
+    END;
+}
+
+static void encoding_property_without_its_property_is_rejected(void **state)
+{
+    D;
+    assert_int_equal(tv_validate("{'type':'file','id':'file--4af9b9a5-0a37-4c1f-9d3b-5d0e6a0b1a11',"
+                                 "'hashes':{'MD5':'3773a88f65a5e780c8dff9cdc3a056f3'},"
+                                 "'name_enc':'windows-1252'}",
+                                 &d),
+                     FH_ERR_INVALID);
+    assert_diag(&d, FH_DIAG_ERROR, "$.name_enc", "must not be present without name");
+    END;
+}
+
+static void derived_from_between_types_gets_a_warning(void **state)
+{
+    D;
+    assert_int_equal(tv_variant(RELATIONSHIP, "relationship_type", "'derived-from'", &d), FH_OK);
+    assert_diag(&d, FH_DIAG_WARNING, "$.target_ref", "same type");
+    END;
+}
+
+static void malware_analysis_ending_before_it_starts_gets_a_warning(void **state)
+{
+    D;
+    assert_int_equal(tv_validate("{'type':'malware-analysis','spec_version':'2.1',"
+                                 "'id':'malware-analysis--d25167b7-fed0-4068-9ccd-a73dd2c5b07c',"
+                                 "'created':'2020-01-16T18:52:24.277Z',"
+                                 "'modified':'2020-01-16T18:52:24.277Z','product':'microsoft',"
+                                 "'result':'malicious','analysis_started':'2012-02-11T08:36:14Z',"
+                                 "'analysis_ended':'2012-02-11T08:36:13Z'}",
+                                 &d),
+                     FH_OK);
+    assert_diag(&d, FH_DIAG_WARNING, "$.analysis_ended", "earlier than analysis_started");
+    END;
+}
+
 /* ==== containers =========================================================== */
 
 static void validate_all_names_each_invalid_object(void **state)
@@ -1578,6 +1648,12 @@ int main(void)
         cmocka_unit_test(extension_definition_with_unknown_extension_type_is_rejected),
         cmocka_unit_test(extension_properties_without_toplevel_extension_are_rejected),
         cmocka_unit_test(extension_definition_with_extensions_is_rejected),
+        cmocka_unit_test(malware_type_outside_the_vocabulary_gets_a_warning),
+        cmocka_unit_test(pattern_type_outside_the_vocabulary_gets_a_warning),
+        cmocka_unit_test(region_from_the_vocabulary_gets_no_warning),
+        cmocka_unit_test(encoding_property_without_its_property_is_rejected),
+        cmocka_unit_test(derived_from_between_types_gets_a_warning),
+        cmocka_unit_test(malware_analysis_ending_before_it_starts_gets_a_warning),
         cmocka_unit_test(validate_all_names_each_invalid_object),
         cmocka_unit_test(diagnostic_formats_as_id_path_and_rule),
     };
