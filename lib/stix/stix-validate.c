@@ -12,6 +12,7 @@
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "fenghuo/json.h"
@@ -1147,6 +1148,13 @@ static void check_deterministic_id(fh__stix_vctx *v, const json_t *obj, const ch
     const json_t *val = json_object_get(obj, props);
     if (!json_is_string(val) && !json_is_integer(val))
         return;
+    /* jansson writes control characters as \u00XX in upper case where RFC
+     * 8785 wants lower case (and \n-style short forms): skip those values
+     * rather than warn wrongly. */
+    if (json_is_string(val))
+        for (size_t i = 0; i < json_string_length(val); i++)
+            if ((unsigned char)json_string_value(val)[i] < 0x20)
+                return;
     json_t *name = json_object();
     json_object_set(name, props, (json_t *)val);
     fh_buf canon;
@@ -1471,6 +1479,51 @@ fh_err fh_stix_validate_object(const json_t *obj, size_t index, const fh_stix_va
     return v.errors ? FH_ERR_INVALID : FH_OK;
 }
 
+struct uuid_use {
+    const char *id; /* "<type>--<uuid>", valid */
+    size_t index;
+};
+
+static int by_uuid(const void *a, const void *b)
+{
+    const struct uuid_use *x = a, *y = b;
+    int c = strcmp(x->id + strlen(x->id) - 36, y->id + strlen(y->id) - 36);
+    if (c == 0)
+        c = x->index < y->index ? -1 : x->index > y->index;
+    return c;
+}
+
+/* Section 2.9: "a producer MUST NOT reuse the UUID portion of the identifier
+ * for objects of different types". Who produced an object is not always
+ * known (created_by_ref is optional, SCOs have none), so a reuse inside one
+ * container is a warning. */
+static void check_uuid_reuse(const json_t *objects, fh_stix_diags *diags)
+{
+    size_t n = json_array_size(objects), m = 0;
+    if (n < 2)
+        return;
+    struct uuid_use *uses = fh_xcalloc(n, sizeof *uses);
+    for (size_t i = 0; i < n; i++) {
+        const char *id = fh_json_str(json_array_get(objects, i), "id");
+        if (id && fh_stix_id_valid(id, NULL))
+            uses[m++] = (struct uuid_use){id, i};
+    }
+    qsort(uses, m, sizeof *uses, by_uuid);
+    for (size_t i = 1; i < m; i++) {
+        const char *a = uses[i - 1].id, *b = uses[i].id;
+        size_t la = strlen(a), lb = strlen(b);
+        if (strcmp(a + la - 36, b + lb - 36) != 0)
+            continue;
+        if (la == lb && memcmp(a, b, la - 38) == 0)
+            continue; /* the same object, or another version of it */
+        fh_stix_diags_add(diags, FH_DIAG_WARNING, b, "$.id",
+                          "the UUID is also used by %s; a producer must not reuse a UUID for "
+                          "objects of different types (section 2.9)",
+                          a);
+    }
+    free(uses);
+}
+
 fh_err fh_stix_validate_all(const json_t *objects, const fh_stix_validate_opts *opts,
                             fh_stix_diags *diags)
 {
@@ -1486,5 +1539,6 @@ fh_err fh_stix_validate_all(const json_t *objects, const fh_stix_validate_opts *
         if (fh_stix_validate_object(obj, i, opts, diags) != FH_OK)
             rc = FH_ERR_INVALID;
     }
+    check_uuid_reuse(objects, diags);
     return rc;
 }

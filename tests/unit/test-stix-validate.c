@@ -1485,6 +1485,23 @@ static void malware_analysis_ending_before_it_starts_gets_a_warning(void **state
 
 /* ==== containers =========================================================== */
 
+static void uuid_reused_for_another_type_gets_a_warning(void **state)
+{
+    D;
+    json_t *arr = json_array();
+    json_array_append_new(arr, tv_load(INDICATOR));
+    json_t *m = tv_load(MALWARE);
+    json_object_set_new(m, "id", json_string("malware--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f"));
+    json_array_append_new(arr, m);
+    fh_stix_validate_opts o;
+    fh_stix_validate_opts_init(&o);
+    fh_stix_diags_init(&d);
+    assert_int_equal(fh_stix_validate_all(arr, &o, &d), FH_OK);
+    assert_diag(&d, FH_DIAG_WARNING, "$.id", "also used by indicator--8e2e2d2b");
+    json_decref(arr);
+    END;
+}
+
 static void validate_all_names_each_invalid_object(void **state)
 {
     D;
@@ -1654,6 +1671,7 @@ int main(void)
         cmocka_unit_test(encoding_property_without_its_property_is_rejected),
         cmocka_unit_test(derived_from_between_types_gets_a_warning),
         cmocka_unit_test(malware_analysis_ending_before_it_starts_gets_a_warning),
+        cmocka_unit_test(uuid_reused_for_another_type_gets_a_warning),
         cmocka_unit_test(validate_all_names_each_invalid_object),
         cmocka_unit_test(diagnostic_formats_as_id_path_and_rule),
     };
