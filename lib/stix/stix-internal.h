@@ -212,6 +212,7 @@ bool fh__stix_ipv4_valid(const char *s, bool allow_cidr);
 bool fh__stix_ipv6_valid(const char *s, bool allow_cidr);
 bool fh__stix_mac_valid(const char *s);
 bool fh__stix_domain_valid(const char *s);
+bool fh__stix_url_valid(const char *s);
 
 /* Marking-definition specifics (stix-validate-meta.c). */
 void fh__stix_check_marking(fh__stix_vctx *v, const json_t *obj);

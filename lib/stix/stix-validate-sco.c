@@ -117,7 +117,7 @@ bool fh__stix_domain_valid(const char *s)
     return true;
 }
 
-static bool url_valid(const char *s)
+bool fh__stix_url_valid(const char *s)
 {
     /* RFC 3986: scheme ":" then only unreserved, reserved and %HH. */
     const char *p = s;
@@ -424,7 +424,7 @@ static void domain_rules(fh__stix_vctx *v, const json_t *o)
 
 static void url_rules(fh__stix_vctx *v, const json_t *o)
 {
-    address_rule(v, o, url_valid, "a URL (RFC 3986, section 6.15)");
+    address_rule(v, o, fh__stix_url_valid, "a URL (RFC 3986, section 6.15)");
 }
 
 static void email_rules(fh__stix_vctx *v, const json_t *o)
@@ -441,6 +441,9 @@ static void file_rules(fh__stix_vctx *v, const json_t *o)
 
 static void artifact_rules(fh__stix_vctx *v, const json_t *o)
 {
+    const char *u = fh_json_str(o, "url");
+    if (u && !fh__stix_url_valid(u))
+        fh__stix_error(v, "$.url", "must be a valid URL (RFC 3986, section 6.1)");
     bool bin = json_object_get(o, "payload_bin") != NULL;
     bool url = json_object_get(o, "url") != NULL;
     if (bin && url)
@@ -747,8 +750,38 @@ static void x509_rules(fh__stix_vctx *v, const json_t *o)
     fh__stix_warn_order(v, o, "validity_not_before", "validity_not_after");
 }
 
+/* A CPE 2.3 formatted string: "cpe:2.3:" and 11 more components, 13 in
+ * all, separated by unescaped colons (NISTIR 7695 section 6.2). */
+static bool cpe23_valid(const char *s)
+{
+    if (strncmp(s, "cpe:2.3:", 8) != 0)
+        return false;
+    size_t parts = 1;
+    const char *start = s;
+    for (const char *p = s; *p; p++) {
+        if (*p == '\\' && p[1]) {
+            p++;
+            continue;
+        }
+        if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f)
+            return false;
+        if (*p == ':') {
+            if (p == start)
+                return false; /* empty component */
+            parts++;
+            start = p + 1;
+        }
+    }
+    return parts == 13 && *start != '\0' && strchr("aoh*-", s[8]) && s[9] == ':';
+}
+
 static void software_rules(fh__stix_vctx *v, const json_t *o)
 {
+    const char *cpe = fh_json_str(o, "cpe");
+    if (cpe && !cpe23_valid(cpe))
+        fh__stix_error(v, "$.cpe",
+                       "must be a CPE 2.3 formatted string cpe:2.3:part:vendor:... "
+                       "with 13 components (section 6.14)");
     const json_t *langs = json_object_get(o, "languages");
     size_t i;
     json_t *l;

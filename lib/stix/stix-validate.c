@@ -889,8 +889,13 @@ static void check_external_references(fh__stix_vctx *v, const json_t *list)
             if (!ok || digits < 4 || *p)
                 fh__stix_error(v, kp, "a cve external_id must be a CVE identifier CVE-YYYY-NNNN");
         }
-        if (json_object_get(e, "url") && !json_object_get(e, "hashes"))
-            (void)0; /* "hashes SHOULD be provided with url": too common to warn about */
+        const char *url = fh_json_str(e, "url");
+        if (url && !fh__stix_url_valid(url)) {
+            fh__stix_path_key(kp, sizeof kp, ip, "url");
+            fh__stix_warning(v, kp, "is not a URL (RFC 3986, section 2.5)");
+        }
+        /* "hashes SHOULD be provided with url" is not warned about: almost
+         * no producer does, and the warning would drown the useful ones. */
     }
 }
 

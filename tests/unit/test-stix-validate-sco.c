@@ -512,6 +512,35 @@ static void resolves_to_refs_of_the_wrong_type_are_rejected(void **state)
     END;
 }
 
+static void software_cpe_must_be_a_cpe_2_3_string(void **state)
+{
+    D;
+    assert_int_equal(
+        sco("software", V4, "cpe", "'cpe:2.3:a:microsoft:word:2000:*:*:*:*:*:*:*'", &d),
+        FH_ERR_INVALID);
+    assert_diag(&d, FH_DIAG_ERROR, "$.name", "is required");
+    assert_false(tv_has(&d, FH_DIAG_ERROR, "$.cpe", "CPE"));
+    END;
+    assert_int_equal(tv_validate("{'type':'software','id':'software--" V4 "','name':'Word',"
+                                 "'cpe':'cpe:/a:microsoft:word:2000'}",
+                                 &d),
+                     FH_ERR_INVALID);
+    assert_diag(&d, FH_DIAG_ERROR, "$.cpe", "CPE 2.3");
+    END;
+}
+
+static void artifact_url_must_be_a_url(void **state)
+{
+    D;
+    assert_int_equal(
+        tv_validate("{'type':'artifact','id':'artifact--" V4 "',"
+                    "'url':'not a url','hashes':{'MD5':'3773a88f65a5e780c8dff9cdc3a056f3'}}",
+                    &d),
+        FH_ERR_INVALID);
+    assert_diag(&d, FH_DIAG_ERROR, "$.url", "valid URL");
+    END;
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -558,6 +587,8 @@ int main(void)
         cmocka_unit_test(process_without_properties_is_rejected),
         cmocka_unit_test(sco_with_labels_is_rejected),
         cmocka_unit_test(resolves_to_refs_of_the_wrong_type_are_rejected),
+        cmocka_unit_test(software_cpe_must_be_a_cpe_2_3_string),
+        cmocka_unit_test(artifact_url_must_be_a_url),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
