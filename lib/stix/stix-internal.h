@@ -153,12 +153,17 @@ void fh__stix_path_key(char *out, size_t n, const char *base, const char *key);
 /* out = base + "[i]". */
 void fh__stix_path_index(char *out, size_t n, const char *base, size_t i);
 
+/* Copies s into buf for a message: control characters become '?', long
+ * values are cut (at a UTF-8 character boundary) and end in "...". */
+#define FH__STIX_QUOTE_MAX 104
+const char *fh__stix_quote(const char *s, char buf[FH__STIX_QUOTE_MAX]);
+
 /* ---- shared checks (stix-validate.c) ----------------------------------- */
 
 /* Checks every property of obj against table (and reports unknown ones
  * unless `extra` or the common tables know them). path is obj's path. */
 void fh__stix_check_props(fh__stix_vctx *v, const json_t *obj, const char *path,
-                          const fh__stix_prop *table, const char *what);
+                          const fh__stix_prop *table, const char *what, unsigned depth);
 /* Checks one value against one table row. */
 void fh__stix_check_value(fh__stix_vctx *v, const json_t *val, const char *path,
                           const fh__stix_prop *p, unsigned depth);

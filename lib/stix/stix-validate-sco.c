@@ -386,8 +386,10 @@ static void address_rule(fh__stix_vctx *v, const json_t *o, bool (*ok)(const cha
                          const char *what)
 {
     const char *s = fh_json_str(o, "value");
-    if (s && !ok(s))
-        fh__stix_error(v, "$.value", "'%.100s' is not %s", s, what);
+    if (s && !ok(s)) {
+        char q[FH__STIX_QUOTE_MAX];
+        fh__stix_error(v, "$.value", "'%s' is not %s", fh__stix_quote(s, q), what);
+    }
 }
 
 static bool ipv4_cidr(const char *s)

@@ -54,6 +54,26 @@ void fh__stix_warning(fh__stix_vctx *v, const char *path, const char *fmt, ...)
     va_end(ap);
 }
 
+const char *fh__stix_quote(const char *s, char buf[FH__STIX_QUOTE_MAX])
+{
+    const size_t keep = FH__STIX_QUOTE_MAX - 4; /* room for "..." and NUL */
+    size_t n = strlen(s), i;
+    size_t cut = n <= keep ? n : keep;
+    /* Do not split a UTF-8 sequence: back off over continuation bytes. */
+    while (cut < n && cut > 0 && ((unsigned char)s[cut] & 0xc0) == 0x80)
+        cut--;
+    for (i = 0; i < cut; i++) {
+        unsigned char c = (unsigned char)s[i];
+        buf[i] = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
+    }
+    if (cut < n) {
+        memcpy(buf + i, "...", 3);
+        i += 3;
+    }
+    buf[i] = '\0';
+    return buf;
+}
+
 static bool plain_key(const char *k)
 {
     if (*k == '\0')
@@ -551,9 +571,10 @@ static void check_vocab(fh__stix_vctx *v, const json_t *val, const char *path, c
     const char *terms = strchr(name, ' ');
     if (terms == NULL)
         return;
+    char q[FH__STIX_QUOTE_MAX];
     if (!fh__stix_word_in(terms, json_string_value(val), json_string_length(val)))
-        fh__stix_warning(v, path, "'%.100s' is not in %.*s: values SHOULD come from it",
-                         json_string_value(val), (int)(terms - name), name);
+        fh__stix_warning(v, path, "'%s' is not in %.*s: values SHOULD come from it",
+                         fh__stix_quote(json_string_value(val), q), (int)(terms - name), name);
 }
 
 /* Checks one scalar (or composite) value against the row, except lists. */
@@ -635,7 +656,7 @@ static void check_single(fh__stix_vctx *v, const json_t *val, const char *path,
              * input, but bounds the recursion should a table ever loop. */
             fh__stix_error(v, path, "nested too deeply");
         } else {
-            fh__stix_check_props(v, val, path, p->sub, p->name);
+            fh__stix_check_props(v, val, path, p->sub, p->name, depth + 1);
         }
         break;
     case FH__K_RESERVED:
@@ -724,7 +745,7 @@ static void check_unknown_nested(fh__stix_vctx *v, const char *key, const json_t
 }
 
 void fh__stix_check_props(fh__stix_vctx *v, const json_t *obj, const char *path,
-                          const fh__stix_prop *table, const char *what)
+                          const fh__stix_prop *table, const char *what, unsigned depth)
 {
     char pp[FH__STIX_PATH_MAX];
     for (const fh__stix_prop *p = table; p->name; p++) {
@@ -735,7 +756,7 @@ void fh__stix_check_props(fh__stix_vctx *v, const json_t *obj, const char *path,
                 fh__stix_error(v, pp, "is required");
             continue;
         }
-        fh__stix_check_value(v, val, pp, p, 1);
+        fh__stix_check_value(v, val, pp, p, depth);
     }
     const char *key;
     json_t *val;
@@ -986,10 +1007,10 @@ static void check_granular_markings(fh__stix_vctx *v, const json_t *list, const 
                 continue;
             const char *why = selector_problem(v->obj, json_string_value(s));
             if (why) {
-                char sp[FH__STIX_PATH_MAX];
+                char sp[FH__STIX_PATH_MAX], q[FH__STIX_QUOTE_MAX];
                 fh__stix_path_index(sp, sizeof sp, kp, j);
-                fh__stix_error(v, sp, "selector '%.100s' %s (section 7.2.3)", json_string_value(s),
-                               why);
+                fh__stix_error(v, sp, "selector '%s' %s (section 7.2.3)",
+                               fh__stix_quote(json_string_value(s), q), why);
             }
         }
     }
@@ -1089,7 +1110,7 @@ static void check_extensions(fh__stix_vctx *v, const json_t *exts, const char *p
                         any = true;
                 if (!any)
                     fh__stix_error(v, kp, "must contain at least one property of %s", key);
-                fh__stix_check_props(v, ext, kp, table, key);
+                fh__stix_check_props(v, ext, kp, table, key, 1);
                 fh__stix_predefined_ext_rules(v, key, ext, kp);
             }
             continue;
@@ -1233,10 +1254,11 @@ static void check_type_and_id(fh__stix_vctx *v, const json_t *obj, bool *type_ok
     } else if (!json_is_string(tv)) {
         fh__stix_error(v, "$.type", "must be a string");
     } else if (!type_name_ok(json_string_value(tv))) {
+        char q[FH__STIX_QUOTE_MAX];
         fh__stix_error(v, "$.type",
-                       "'%.100s' is not a type name: 3..250 characters a-z 0-9 -, starting with "
+                       "'%s' is not a type name: 3..250 characters a-z 0-9 -, starting with "
                        "a letter, no '--' (sections 3.1, 11.2.1)",
-                       json_string_value(tv));
+                       fh__stix_quote(json_string_value(tv), q));
     } else {
         *type_ok = true;
     }
@@ -1250,10 +1272,11 @@ static void check_type_and_id(fh__stix_vctx *v, const json_t *obj, bool *type_ok
     }
     const char *id = json_string_value(iv);
     if (!fh_stix_id_valid(id, NULL)) {
+        char q[FH__STIX_QUOTE_MAX];
         fh__stix_error(v, "$.id",
-                       "'%.100s' must be <type>--<UUID> with an RFC 4122 UUID in lower case "
+                       "'%s' must be <type>--<UUID> with an RFC 4122 UUID in lower case "
                        "(section 2.9)",
-                       id);
+                       fh__stix_quote(id, q));
         return;
     }
     if (*type_ok && !fh_stix_id_valid(id, json_string_value(tv))) {

@@ -541,6 +541,25 @@ static void artifact_url_must_be_a_url(void **state)
     END;
 }
 
+static void values_in_messages_are_cut_and_made_printable(void **state)
+{
+    char longval[300];
+    memset(longval, 'a', sizeof longval - 1);
+    longval[sizeof longval - 1] = '\0';
+    longval[3] = '\n';
+    char q[FH__STIX_QUOTE_MAX];
+    fh__stix_quote(longval, q);
+    assert_int_equal(strlen(q), FH__STIX_QUOTE_MAX - 1);
+    assert_int_equal(q[3], '?');
+    assert_string_equal(q + strlen(q) - 3, "...");
+    /* A 2-byte UTF-8 character across the cut is not split. */
+    memset(longval, 'a', sizeof longval - 1);
+    longval[FH__STIX_QUOTE_MAX - 5] = '\xc3';
+    longval[FH__STIX_QUOTE_MAX - 4] = '\xbc';
+    fh__stix_quote(longval, q);
+    assert_int_equal((unsigned char)q[strlen(q) - 4], 'a');
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -589,6 +608,7 @@ int main(void)
         cmocka_unit_test(resolves_to_refs_of_the_wrong_type_are_rejected),
         cmocka_unit_test(software_cpe_must_be_a_cpe_2_3_string),
         cmocka_unit_test(artifact_url_must_be_a_url),
+        cmocka_unit_test(values_in_messages_are_cut_and_made_printable),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
