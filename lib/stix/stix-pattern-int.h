@@ -123,6 +123,10 @@ struct fh_pattern {
 /* The keyword of an operator: "=", "IN", "ISSUBSET", ... */
 const char *fh__pattern_op_name(fh__pop op);
 
+/* True when a and b are the same tree: same shape, operators, paths and
+ * constants (floats bit for bit). Columns are not compared. */
+bool fh__pattern_equal(const fh_pattern *a, const fh_pattern *b);
+
 /* Appends the normalized text of an object path. */
 fh_err fh__pattern_put_path(fh_buf *b, const fh__ppath *path);
 

@@ -628,6 +628,9 @@ static fh_err parse_constant(struct parser *p, fh__pconst *c)
     if (ch == '+')
         return fail_at(p, p->pos, FH_ERR_PARSE,
                        "a positive number is written without '+' (STIX 2.1 section 9.2)");
+    if (ch == '"')
+        return fail_at(p, p->pos, FH_ERR_PARSE,
+                       "strings are enclosed in apostrophes ('x'), not double quotes");
     if (ch == '.')
         return fail_at(p, p->pos, FH_ERR_PARSE,
                        "a floating-point constant needs a digit before the point (0.5)");
@@ -1376,4 +1379,82 @@ fh_err fh_pattern_parse(const char *text, size_t len, size_t max_len, fh_pattern
     *out = fh_xcalloc(1, sizeof **out);
     (*out)->root = root;
     return FH_OK;
+}
+
+/* ---- structural equality (tests and fuzzing) ------------------------------ */
+
+static bool const_equal(const fh__pconst *a, const fh__pconst *b)
+{
+    if (a->kind != b->kind)
+        return false;
+    switch (a->kind) {
+    case FH__PC_STRING:
+    case FH__PC_HEX:
+    case FH__PC_BINARY:
+        return a->str_len == b->str_len && memcmp(a->str, b->str, a->str_len) == 0;
+    case FH__PC_INT:
+        return a->i == b->i;
+    case FH__PC_FLOAT:
+        return memcmp(&a->f, &b->f, sizeof a->f) == 0;
+    case FH__PC_BOOL:
+        return a->b == b->b;
+    case FH__PC_TIMESTAMP:
+        return a->t.sec == b->t.sec && a->t.nsec == b->t.nsec &&
+               a->t.frac_digits == b->t.frac_digits;
+    }
+    return false;
+}
+
+static bool path_equal(const fh__ppath *a, const fh__ppath *b)
+{
+    if (strcmp(a->type, b->type) != 0 || a->nsteps != b->nsteps)
+        return false;
+    for (size_t i = 0; i < a->nsteps; i++) {
+        const fh__pstep *x = &a->steps[i], *y = &b->steps[i];
+        if (x->kind != y->kind || x->index != y->index)
+            return false;
+        if (x->kind == FH__PSTEP_KEY && strcmp(x->key, y->key) != 0)
+            return false;
+    }
+    return true;
+}
+
+static bool qual_equal(const fh__pqual *a, const fh__pqual *b)
+{
+    if (a->kind != b->kind)
+        return false;
+    if (a->kind == FH__PQ_WITHIN)
+        return const_equal(&a->within, &b->within);
+    if (a->kind == FH__PQ_REPEATS)
+        return a->repeats == b->repeats;
+    return fh_time_cmp(&a->start, &b->start) == 0 && fh_time_cmp(&a->stop, &b->stop) == 0 &&
+           a->start.frac_digits == b->start.frac_digits &&
+           a->stop.frac_digits == b->stop.frac_digits;
+}
+
+static bool node_equal(const fh__pnode *a, const fh__pnode *b)
+{
+    if (a->kind != b->kind || a->nkids != b->nkids || a->nquals != b->nquals)
+        return false;
+    if (a->kind == FH__PN_CMP) {
+        if (a->op != b->op || a->negated != b->negated || a->nconsts != b->nconsts ||
+            !path_equal(&a->path, &b->path))
+            return false;
+        for (size_t i = 0; i < a->nconsts; i++)
+            if (!const_equal(&a->consts[i], &b->consts[i]))
+                return false;
+        return true;
+    }
+    for (size_t i = 0; i < a->nquals; i++)
+        if (!qual_equal(&a->quals[i], &b->quals[i]))
+            return false;
+    for (size_t i = 0; i < a->nkids; i++)
+        if (!node_equal(a->kids[i], b->kids[i]))
+            return false;
+    return true;
+}
+
+bool fh__pattern_equal(const fh_pattern *a, const fh_pattern *b)
+{
+    return node_equal(a->root, b->root);
 }

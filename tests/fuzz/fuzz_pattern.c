@@ -1,8 +1,8 @@
 /*
  * Fuzz target: the STIX pattern parser, printer and compiler on any bytes.
  * Whatever parses must format, the formatted text must parse again and
- * format to the same text (the printer's round-trip promise), and the tree
- * must compile; a broken promise abort()s so libFuzzer keeps the input.
+ * give the same tree (so the printer put every needed parenthesis), and the
+ * tree must compile; a broken promise abort()s so libFuzzer keeps the input.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "fenghuo/pattern.h"
+#include "stix/stix-pattern-int.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -33,6 +34,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (fh_pattern_parse(first.data, first.len, first.len + 1, &again, &err) != FH_OK) {
         fprintf(stderr, "formatted pattern does not parse: column %zu: %s\n%s\n", err.column,
                 err.message, first.data);
+        abort();
+    }
+    if (!fh__pattern_equal(p, again)) {
+        fprintf(stderr, "formatted pattern parses to another tree:\n%s\n", first.data);
         abort();
     }
     if (fh_pattern_format(again, &second) != FH_OK || strcmp(first.data, second.data) != 0) {

@@ -15,8 +15,10 @@
 #include <cmocka.h>
 
 #include "fenghuo/pattern.h"
+#include "stix/stix-pattern-int.h"
 
-/* Parses, formats, re-parses the output and checks it formats the same.
+/* Parses, formats, re-parses the output and checks it is the same tree and
+ * formats the same.
  * Returns the normalized text (caller frees). Fails the test otherwise. */
 static char *normalize(const char *in)
 {
@@ -28,14 +30,17 @@ static char *normalize(const char *in)
     fh_buf b;
     fh_buf_init(&b, 0);
     assert_int_equal(fh_pattern_format(p, &b), FH_OK);
-    fh_pattern_free(p);
     char *first = fh_buf_steal(&b);
 
-    rc = fh_pattern_parse(first, strlen(first), 0, &p, &err);
+    fh_pattern *again = NULL;
+    rc = fh_pattern_parse(first, strlen(first), 0, &again, &err);
     if (rc != FH_OK)
         fail_msg("re-parse failed for %s: column %zu: %s", first, err.column, err.message);
-    assert_int_equal(fh_pattern_format(p, &b), FH_OK);
+    /* The same tree, not just the same text: no parenthesis went missing. */
+    assert_true(fh__pattern_equal(p, again));
+    assert_int_equal(fh_pattern_format(again, &b), FH_OK);
     fh_pattern_free(p);
+    fh_pattern_free(again);
     assert_string_equal(b.data, first);
     fh_buf_cleanup(&b);
     return first;
@@ -370,6 +375,7 @@ static void missing_operator_says_what_was_expected(void **state)
 {
     assert_error("[file:name 'x']", 12, "expected a comparison operator (=, !=, <");
     assert_error("[file:name == 'x']", 13, "expected a constant");
+    assert_error("[file:name = \"x\"]", 14, "enclosed in apostrophes");
     assert_error("[file:name = 'x' foo:bar = 1]", 18, "expected ']' or AND/OR, found 'foo:bar'");
 }
 
@@ -576,6 +582,42 @@ static void nul_bytes_and_null_error_pointer_are_handled(void **state)
     fh_pattern_free(NULL);
 }
 
+static fh_pattern *parse_ok(const char *in)
+{
+    fh_pattern *p = NULL;
+    assert_int_equal(fh_pattern_parse(in, strlen(in), 0, &p, NULL), FH_OK);
+    return p;
+}
+
+static void tree_equality_sees_grouping_and_constants(void **state)
+{
+    /* The round-trip checks above rely on fh__pattern_equal telling these apart. */
+    static const char *const pairs[][2] = {
+        {"[x-a:n = 1] AND ([x-a:n = 2] OR [x-a:n = 3])",
+         "[x-a:n = 1] AND [x-a:n = 2] OR [x-a:n = 3]"},
+        {"[x-a:n = 1 AND (x-a:n = 2 OR x-a:n = 3)]", "[x-a:n = 1 AND x-a:n = 2 OR x-a:n = 3]"},
+        {"[x-a:n = 1]", "[x-a:n = 1.0]"},
+        {"[x-a:n = 0.0]", "[x-a:n = -0.0]"},
+        {"[x-a:n = 'a']", "[x-a:n NOT = 'a']"},
+        {"[x-a:t = t'2016-01-01T00:00:00Z']", "[x-a:t = t'2016-01-01T00:00:00.0Z']"},
+        {"[x-a:n[0] = 1]", "[x-a:n[*] = 1]"},
+        {"[x-a:n = 1] REPEATS 2 TIMES WITHIN 5 SECONDS",
+         "[x-a:n = 1] WITHIN 5 SECONDS REPEATS 2 TIMES"},
+    };
+    for (size_t i = 0; i < FH_ARRAY_LEN(pairs); i++) {
+        fh_pattern *a = parse_ok(pairs[i][0]), *b = parse_ok(pairs[i][1]);
+        if (fh__pattern_equal(a, b))
+            fail_msg("'%s' and '%s' compare equal", pairs[i][0], pairs[i][1]);
+        assert_true(fh__pattern_equal(a, a));
+        fh_pattern_free(a);
+        fh_pattern_free(b);
+    }
+    fh_pattern *a = parse_ok("( [x-a:n = 1]  )"), *b = parse_ok("[x-a:'n' = 01]");
+    assert_true(fh__pattern_equal(a, b));
+    fh_pattern_free(a);
+    fh_pattern_free(b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -602,6 +644,7 @@ int main(void)
         cmocka_unit_test(nesting_limit_is_enforced_without_recursion_trouble),
         cmocka_unit_test(long_flat_chains_do_not_recurse),
         cmocka_unit_test(nul_bytes_and_null_error_pointer_are_handled),
+        cmocka_unit_test(tree_equality_sees_grouping_and_constants),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
