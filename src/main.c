@@ -16,6 +16,7 @@ struct command {
 
 static const struct command commands[] = {
     {"stix", fh_cmd_stix, "validate STIX 2.1 documents and patterns"},
+    {"hub", fh_cmd_hub, "run the TAXII 2.1 hub over a data folder"},
     {"admin", fh_cmd_admin, "manage a hub's organizations, tokens, collections and grants"},
 };
 
