@@ -172,4 +172,51 @@ bool fh_taxii_content_type_ok(const char *content_type);
  * (max bytes, terminated). FH_ERR_AUTH when the header has neither form. */
 fh_err fh_taxii_auth_token(const char *authorization, char *out, size_t max);
 
+/* ---- the client (libcurl) ------------------------------------------------ */
+
+typedef struct fh_taxii_client fh_taxii_client;
+
+typedef struct fh_taxii_client_opts {
+    const char *token;  /* sent as Authorization: Bearer */
+    const char *cacert; /* PEM file of CAs to trust, or NULL for the system's */
+    bool insecure;      /* do not verify the server's certificate */
+    long timeout_s;     /* per request; 0 means 300 */
+} fh_taxii_client_opts;
+
+/*
+ * A client of the hub (or any TAXII 2.1 server) at url: either an API root
+ * ("https://hub:8443/api/") or a server ("https://hub:8443"), whose
+ * discovery resource then names the default API root. Fails with FH_ERR_NET
+ * (err says why) when discovery does not answer or names no default.
+ * One client serves one thread at a time.
+ */
+fh_err fh_taxii_client_new(const char *url, const fh_taxii_client_opts *opts,
+                           fh_taxii_client **out /* OUT */, fh_buf *err);
+void fh_taxii_client_free(fh_taxii_client *c);
+
+/* The API root URL in use, ending with '/'. */
+const char *fh_taxii_client_api_root(const fh_taxii_client *c);
+
+typedef struct fh_taxii_reply {
+    long status;         /* HTTP status */
+    fh_buf body;         /* response body */
+    char added_last[40]; /* X-TAXII-Date-Added-Last, or empty */
+} fh_taxii_reply;
+
+void fh_taxii_reply_init(fh_taxii_reply *r);
+void fh_taxii_reply_cleanup(fh_taxii_reply *r);
+
+/* One request to the API root + rel (e.g. "collections/ID/objects/?limit=5");
+ * body may be NULL. FH_ERR_NET (err filled) when no HTTP answer came; any
+ * HTTP status is FH_OK with reply->status set. */
+fh_err fh_taxii_client_call(fh_taxii_client *c, const char *method, const char *rel,
+                            const char *body, size_t body_len, fh_taxii_reply *reply, fh_buf *err);
+
+/* Appends "key=value" (both URL-encoded) to a query string in q, with '?'
+ * or '&' as needed. */
+void fh_taxii_query_add(fh_buf *q, const char *key, const char *value);
+
+/* "title: description" of a TAXII error body, or the status alone. */
+void fh_taxii_describe_error(const fh_taxii_reply *r, fh_buf *out);
+
 #endif
