@@ -142,12 +142,12 @@ typedef struct fh_store_put_item {
 /*
  * Stores the valid items in collection (idempotent: an (id, version) already
  * there counts as a success and is not stored again) and records the status
- * resource, all in one transaction. On FH_OK *status is the status resource
- * (a new reference, "status":"complete") after the commit. The poster's
- * organization is the only one that may read the status later.
+ * resource, all in one transaction. On FH_OK the status resource's JSON text
+ * ("status":"complete", after the commit) is appended to status. The
+ * poster's organization is the only one that may read the status later.
  */
 fh_err fh_store_post(fh_store *s, const char *collection, const char *org_id,
-                     const fh_store_put_item *items, size_t n, json_t **status /* OUT */);
+                     const fh_store_put_item *items, size_t n, fh_buf *status /* OUT */);
 
 /* A status resource by id, if org_id posted it. FH_ERR_NOTFOUND otherwise
  * (also for statuses older than the retention, 7 days). */

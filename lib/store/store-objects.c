@@ -59,6 +59,20 @@ struct prepared {
     fh_buf body;
 };
 
+static int dump_cb(const char *buffer, size_t size, void *data)
+{
+    return fh_buf_append(data, buffer, size) == FH_OK ? 0 : -1;
+}
+
+/* Compact JSON in the object's own key order. */
+static fh_err fh_json_compact(const json_t *v, fh_buf *out)
+{
+    return json_dump_callback(v, dump_cb, out,
+                              JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(17)) == 0
+               ? FH_OK
+               : FH_ERR_LIMIT;
+}
+
 static fh_err prepare_item(const fh_store_put_item *it, struct prepared *p)
 {
     memset(p, 0, sizeof *p);
@@ -80,7 +94,10 @@ static fh_err prepare_item(const fh_store_put_item *it, struct prepared *p)
             return FH_ERR_INVALID;
         version_key(&t, p->vkey);
     }
-    fh_err rc = fh_json_canonical(o, &p->body);
+    /* Objects keep the key order they were posted in. Only objects without
+     * a version are serialized canonically (sorted keys): their digest is
+     * what identifies a repeated post of the same content. */
+    fh_err rc = p->version ? fh_json_compact(o, &p->body) : fh_json_canonical(o, &p->body);
     if (rc)
         return rc;
     fh__store_sha256(p->body.data, p->body.len, p->digest);
@@ -95,23 +112,34 @@ static fh_err insert_one(struct fh__store_conn *w, int64_t coll, int64_t *last_a
 {
     sqlite3_stmt *st;
     int r;
+    bool first = true, last = true;
     if (p->version) {
-        st = fh__store_stmt(w, "SELECT 1 FROM objects WHERE coll = ?1 AND id = ?2 AND vkey = ?3");
+        /* One index range read answers both "is this version stored?" and
+         * "is it the first or last version?". */
+        st = fh__store_stmt(w, "SELECT min(vkey), max(vkey), max(vkey = ?3) FROM objects "
+                               "WHERE coll = ?1 AND id = ?2");
         if (st == NULL)
             return FH_ERR_DB;
         sqlite3_bind_int64(st, 1, coll);
         fh__store_bind_text(st, 2, p->id);
         fh__store_bind_text(st, 3, p->vkey);
         r = sqlite3_step(st);
-        sqlite3_reset(st);
         *version_out = p->version;
-        if (r == SQLITE_ROW)
-            return FH_OK; /* that version is stored: idempotent success */
-        if (r != SQLITE_DONE)
+        bool exists = false;
+        if (r == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
+            exists = sqlite3_column_int(st, 2) != 0;
+            first = strcmp(p->vkey, (const char *)sqlite3_column_text(st, 0)) < 0;
+            last = strcmp(p->vkey, (const char *)sqlite3_column_text(st, 1)) > 0;
+        }
+        sqlite3_reset(st);
+        if (r != SQLITE_ROW)
             return fh__store_dberr(w, "version lookup");
+        if (exists)
+            return FH_OK; /* that version is stored: idempotent success */
     } else {
         /* No created or modified (SCOs): the same content is the same
-         * version; new content becomes a version dated when it was added. */
+         * version; new content becomes a version dated when it was added,
+         * so it is the last one. */
         st = fh__store_stmt(w, "SELECT version FROM objects WHERE coll = ?1 AND id = ?2 AND "
                                "digest = ?3");
         if (st == NULL)
@@ -140,22 +168,17 @@ static fh_err insert_one(struct fh__store_conn *w, int64_t coll, int64_t *last_a
         fh_time_format_digits(&t, 6, vbuf, 32);
         version_key(&t, p->vkey);
         *version_out = vbuf;
+        st = fh__store_stmt(w, "SELECT 1 FROM objects WHERE coll = ?1 AND id = ?2 LIMIT 1");
+        if (st == NULL)
+            return FH_ERR_DB;
+        sqlite3_bind_int64(st, 1, coll);
+        fh__store_bind_text(st, 2, p->id);
+        r = sqlite3_step(st);
+        sqlite3_reset(st);
+        if (r != SQLITE_ROW && r != SQLITE_DONE)
+            return fh__store_dberr(w, "object lookup");
+        first = r == SQLITE_DONE;
     }
-
-    st = fh__store_stmt(w, "SELECT min(vkey), max(vkey) FROM objects WHERE coll = ?1 AND id = ?2");
-    if (st == NULL)
-        return FH_ERR_DB;
-    sqlite3_bind_int64(st, 1, coll);
-    fh__store_bind_text(st, 2, p->id);
-    bool first = true, last = true;
-    r = sqlite3_step(st);
-    if (r == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
-        first = strcmp(p->vkey, (const char *)sqlite3_column_text(st, 0)) < 0;
-        last = strcmp(p->vkey, (const char *)sqlite3_column_text(st, 1)) > 0;
-    }
-    sqlite3_reset(st);
-    if (r != SQLITE_ROW)
-        return fh__store_dberr(w, "version range");
     if (first) {
         st = fh__store_stmt(w, "UPDATE objects SET is_first = 0 WHERE coll = ?1 AND id = ?2 "
                                "AND is_first = 1");
@@ -203,20 +226,27 @@ static fh_err insert_one(struct fh__store_conn *w, int64_t coll, int64_t *last_a
     return FH_OK;
 }
 
-static json_t *status_detail(const char *id, const char *version, const char *message)
+/* Appends one status-details entry to list (comma-separated). */
+static void status_detail(fh_buf *list, const char *id, const char *version, const char *message)
 {
-    json_t *d = json_object();
-    json_object_set_new(d, "id", json_string(id ? id : ""));
-    json_object_set_new(d, "version", json_string(version ? version : ""));
-    if (message)
-        json_object_set_new(d, "message", json_string(message));
-    return d;
+    if (list->len)
+        fh_buf_append_char(list, ',');
+    fh_buf_append_str(list, "{\"id\":");
+    id = id ? id : "";
+    version = version ? version : "";
+    fh_buf_append_json_string(list, id, strlen(id));
+    fh_buf_append_str(list, ",\"version\":");
+    fh_buf_append_json_string(list, version, strlen(version));
+    if (message) {
+        fh_buf_append_str(list, ",\"message\":");
+        fh_buf_append_json_string(list, message, strlen(message));
+    }
+    fh_buf_append_char(list, '}');
 }
 
 fh_err fh_store_post(fh_store *s, const char *collection, const char *org_id,
-                     const fh_store_put_item *items, size_t n, json_t **status)
+                     const fh_store_put_item *items, size_t n, fh_buf *status)
 {
-    *status = NULL;
     fh_uuid u;
     fh_err rc = fh_uuid_v4(&u);
     if (rc)
@@ -233,7 +263,11 @@ fh_err fh_store_post(fh_store *s, const char *collection, const char *org_id,
             prep[i].id = NULL; /* reported as a failure below */
     }
 
-    json_t *successes = json_array(), *failures = json_array();
+    fh_buf successes, failures, text;
+    fh_buf_init(&successes, FH_BUF_DEFAULT_MAX);
+    fh_buf_init(&failures, FH_BUF_DEFAULT_MAX);
+    fh_buf_init(&text, FH_BUF_DEFAULT_MAX);
+    size_t n_ok = 0, n_failed = 0;
     rc = fh__store_begin(s);
     if (rc)
         goto done;
@@ -256,22 +290,20 @@ fh_err fh_store_post(fh_store *s, const char *collection, const char *org_id,
         goto done;
     }
     for (size_t i = 0; rc == FH_OK && i < n; i++) {
-        if (items[i].message) {
-            json_array_append_new(failures,
-                                  status_detail(items[i].id, items[i].version, items[i].message));
-            continue;
-        }
-        if (prep[i].id == NULL) {
-            json_array_append_new(failures,
-                                  status_detail(items[i].id, items[i].version,
-                                                "the object has no usable id, type or version"));
+        if (items[i].message || prep[i].id == NULL) {
+            status_detail(&failures, items[i].id, items[i].version,
+                          items[i].message ? items[i].message
+                                           : "the object has no usable id, type or version");
+            n_failed++;
             continue;
         }
         char vbuf[32];
         const char *version = NULL;
         rc = insert_one(w, coll, &last_added, &prep[i], vbuf, &version);
-        if (rc == FH_OK)
-            json_array_append_new(successes, status_detail(prep[i].id, version, NULL));
+        if (rc == FH_OK) {
+            status_detail(&successes, prep[i].id, version, NULL);
+            n_ok++;
+        }
     }
     if (rc == FH_OK) {
         st = fh__store_stmt(w, "UPDATE collections SET last_added = ?2 WHERE n = ?1");
@@ -285,37 +317,41 @@ fh_err fh_store_post(fh_store *s, const char *collection, const char *org_id,
             sqlite3_reset(st);
         }
     }
-    json_t *res = NULL;
     if (rc == FH_OK) {
-        res = json_object();
-        json_object_set_new(res, "id", json_string(status_id));
-        json_object_set_new(res, "status", json_string("complete"));
-        json_object_set_new(res, "request_timestamp", json_string(request_ts));
-        json_object_set_new(res, "total_count", json_integer((json_int_t)n));
-        json_object_set_new(res, "success_count",
-                            json_integer((json_int_t)json_array_size(successes)));
-        if (json_array_size(successes))
-            json_object_set(res, "successes", successes);
-        json_object_set_new(res, "failure_count",
-                            json_integer((json_int_t)json_array_size(failures)));
-        if (json_array_size(failures))
-            json_object_set(res, "failures", failures);
-        json_object_set_new(res, "pending_count", json_integer(0));
-        char *text = json_dumps(res, JSON_COMPACT);
+        /* The status resource (TAXII 2.1 section 4.3.1); processing is
+         * synchronous, so it is complete once this transaction commits. */
+        fh_buf_appendf(&text,
+                       "{\"id\":\"%s\",\"status\":\"complete\",\"request_timestamp\":\"%s\","
+                       "\"total_count\":%zu,\"success_count\":%zu",
+                       status_id, request_ts, n, n_ok);
+        if (n_ok) {
+            fh_buf_append_str(&text, ",\"successes\":[");
+            fh_buf_append(&text, successes.data, successes.len);
+            fh_buf_append_char(&text, ']');
+        }
+        fh_buf_appendf(&text, ",\"failure_count\":%zu", n_failed);
+        if (n_failed) {
+            fh_buf_append_str(&text, ",\"failures\":[");
+            fh_buf_append(&text, failures.data, failures.len);
+            fh_buf_append_char(&text, ']');
+        }
+        if (fh_buf_append_str(&text, ",\"pending_count\":0}") != FH_OK)
+            rc = FH_ERR_LIMIT;
+    }
+    if (rc == FH_OK) {
         st = fh__store_stmt(
             w, "INSERT INTO statuses(id, org_id, created, body) VALUES (?1, ?2, ?3, ?4)");
-        if (st == NULL || text == NULL) {
+        if (st == NULL) {
             rc = FH_ERR_DB;
         } else {
             fh__store_bind_text(st, 1, status_id);
             fh__store_bind_text(st, 2, org_id);
             sqlite3_bind_int64(st, 3, request_us);
-            sqlite3_bind_text(st, 4, text, -1, SQLITE_STATIC);
+            sqlite3_bind_text(st, 4, text.data, (int)text.len, SQLITE_STATIC);
             if (sqlite3_step(st) != SQLITE_DONE)
                 rc = fh__store_dberr(w, "storing a status");
             sqlite3_reset(st);
         }
-        free(text);
     }
     if (rc == FH_OK) {
         st = fh__store_stmt(w, "DELETE FROM statuses WHERE created < ?1");
@@ -327,15 +363,14 @@ fh_err fh_store_post(fh_store *s, const char *collection, const char *org_id,
     }
     rc = fh__store_end(s, rc);
     if (rc == FH_OK)
-        *status = res;
-    else
-        json_decref(res);
+        rc = fh_buf_append(status, text.data, text.len);
 done:
     for (size_t i = 0; i < n; i++)
         fh_buf_cleanup(&prep[i].body);
     free(prep);
-    json_decref(successes);
-    json_decref(failures);
+    fh_buf_cleanup(&successes);
+    fh_buf_cleanup(&failures);
+    fh_buf_cleanup(&text);
     return rc;
 }
 

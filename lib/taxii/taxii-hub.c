@@ -468,15 +468,14 @@ static void add_objects(struct req *q)
         }
         items[i].message = messages[i];
     }
-    json_t *status = NULL;
-    rc = fh_store_post(q->h->store, q->collection, q->who.org_id, items, n, &status);
+    fh_buf_reset(&q->out->body);
+    rc = fh_store_post(q->h->store, q->collection, q->who.org_id, items, n, &q->out->body);
     if (rc == FH_ERR_NOTFOUND)
         error_response(q->out, 404, "no such collection");
     else if (rc)
         store_error(q->out, rc);
     else
-        json_response(q->out, 202, status);
-    json_decref(status);
+        q->out->status = 202;
     for (size_t i = 0; i < n; i++)
         free(messages[i]);
     free(messages);

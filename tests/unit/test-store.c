@@ -65,12 +65,22 @@ static json_t *indicator(const char *uuid, const char *modified)
     return o;
 }
 
+/* Posts items and returns the status resource, parsed. */
+static json_t *post(struct fixture *f, const fh_store_put_item *items, size_t n)
+{
+    fh_buf text;
+    fh_buf_init(&text, 0);
+    assert_int_equal(fh_store_post(f->s, f->coll, f->org, items, n, &text), FH_OK);
+    json_t *status = json_loadb(text.data, text.len, 0, NULL);
+    assert_non_null(status);
+    fh_buf_cleanup(&text);
+    return status;
+}
+
 static json_t *post1(struct fixture *f, json_t *obj)
 {
     fh_store_put_item it = {.object = obj};
-    json_t *status = NULL;
-    assert_int_equal(fh_store_post(f->s, f->coll, f->org, &it, 1, &status), FH_OK);
-    return status;
+    return post(f, &it, 1);
 }
 
 static void run(struct fixture *f, fh_store_query *q, fh_store_view view, fh_store_result *r)
@@ -226,8 +236,7 @@ static void date_added_strictly_increases(void **state)
         objs[i] = indicator(uuid, "2026-01-02T00:00:00Z");
         items[i] = (fh_store_put_item){.object = objs[i]};
     }
-    json_t *status = NULL;
-    assert_int_equal(fh_store_post(f->s, f->coll, f->org, items, 50, &status), FH_OK);
+    json_t *status = post(f, items, 50);
     assert_int_equal(json_integer_value(json_object_get(status, "success_count")), 50);
     json_decref(status);
     /* Page through 7 at a time with added_after: every object exactly once. */
@@ -330,8 +339,7 @@ static void failures_are_recorded_in_status(void **state)
 {
     struct fixture *f = *state;
     fh_store_put_item it = {.id = "indicator--x", .version = "", .message = "bad pattern"};
-    json_t *status = NULL;
-    assert_int_equal(fh_store_post(f->s, f->coll, f->org, &it, 1, &status), FH_OK);
+    json_t *status = post(f, &it, 1);
     assert_int_equal(json_integer_value(json_object_get(status, "failure_count")), 1);
     const char *sid = fh_json_str(status, "id");
     json_t *again = NULL;
