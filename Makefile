@@ -1,7 +1,7 @@
 # The front door. `make run` and `make test` are the whole setup on a fresh
 # Debian machine; everything else is here for developers.
 #
-#   make run      install missing packages, build, start fenghuo's main job
+#   make run      install missing packages, build, start a demo hub on ./fenghuo-data
 #   make test     install missing packages, build with ASan+UBSan, run every test
 #   make build    release build in build/
 #   make check    formatting and banned-function checks
@@ -25,7 +25,7 @@ build: deps
 	@$(CMAKE) --build build -j $(JOBS)
 
 run: build
-	./build/fenghuo --help
+	./scripts/run-hub
 
 test: deps
 	@$(CMAKE) -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DFH_SANITIZE=ON >/dev/null

@@ -16,6 +16,10 @@ struct command {
 
 static const struct command commands[] = {
     {"stix", fh_cmd_stix, "validate STIX 2.1 documents and patterns"},
+    {"hub", fh_cmd_hub, "run the TAXII 2.1 hub over a data folder"},
+    {"submit", fh_cmd_submit, "post STIX objects from files to a TAXII 2.1 collection"},
+    {"get", fh_cmd_get, "print the objects of a TAXII 2.1 collection as JSON lines"},
+    {"admin", fh_cmd_admin, "manage a hub's organizations, tokens, collections and grants"},
 };
 
 static void usage(FILE *out)

@@ -1,0 +1,218 @@
+/*
+ * The hub's store: organizations, tokens, collections, grants, STIX objects
+ * and TAXII status resources, on SQLite in WAL mode in one data folder.
+ *
+ * One writer connection (serialized by a mutex) and a pool of read-only
+ * connections: readers never wait for the writer. Every write is one
+ * transaction; a POST's objects and its status resource commit together, so a
+ * status that says "complete" names only objects that are on disk.
+ *
+ * Objects are keyed by (collection, id, version) where the version is the
+ * object's modified timestamp (created when it has none; for objects with
+ * neither, such as SCOs, the date the content was first added). date_added is
+ * assigned here: microseconds, strictly increasing within a collection.
+ *
+ * Not for: HTTP, TAXII media types, visibility beyond grants (lib/taxii).
+ * No SQL exists outside lib/store.
+ *
+ * Thread-safety: every function may be called from any thread on one
+ * fh_store, except fh_store_close.
+ */
+#ifndef FENGHUO_STORE_H
+#define FENGHUO_STORE_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fenghuo/err.h"
+#include "fenghuo/util.h"
+
+typedef struct fh_store fh_store;
+
+/* A token in hex: 256 random bits, 64 hex digits and a NUL. */
+#define FH_STORE_TOKEN_STRLEN 65
+#define FH_STORE_ID_STRLEN    37 /* a UUID and a NUL */
+
+/*
+ * Opens (creating when missing) the store in folder dir: dir/fenghuo.db,
+ * with its schema migrated to the current version. readers is the number of
+ * read-only connections (0 means 4). On failure *out is NULL and err (may be
+ * NULL) says what to do, e.g. "cannot create /x: Permission denied".
+ * Returns FH_OK, FH_ERR_IO (folder unusable) or FH_ERR_DB.
+ */
+fh_err fh_store_open(const char *dir, unsigned readers, fh_store **out /* OUT */, fh_buf *err);
+
+/* Closes every connection (a WAL checkpoint happens on the last). NULL does
+ * nothing. No call may be running on s. */
+void fh_store_close(fh_store *s);
+
+/* The schema version of an open store. */
+int fh_store_schema_version(fh_store *s);
+
+/* PRAGMA integrity_check: *ok is true when SQLite answers "ok". */
+fh_err fh_store_integrity_check(fh_store *s, bool *ok /* OUT */);
+
+/* The 32-byte key that authenticates pagination cursors; created randomly on
+ * the first open and kept in the database, so cursors survive restarts. */
+void fh_store_cursor_key(fh_store *s, uint8_t key[32] /* OUT */);
+
+/* ---- organizations, tokens ---------------------------------------------- */
+
+/* Adds an organization with a STIX identity object (identity_class
+ * organization). id_out receives its UUID. FH_ERR_EXISTS when the name is
+ * taken; FH_ERR_INVALID when name is empty or longer than 200 bytes. */
+fh_err fh_store_org_add(fh_store *s, const char *name, char id_out[FH_STORE_ID_STRLEN]);
+
+/* Finds an organization by id or by name. FH_ERR_NOTFOUND when neither. */
+fh_err fh_store_org_find(fh_store *s, const char *id_or_name, char id_out[FH_STORE_ID_STRLEN]);
+
+/* A new JSON array (caller decrefs) of {"id","name","identity","created"}. */
+fh_err fh_store_org_list(fh_store *s, json_t **out /* OUT */);
+
+/*
+ * Creates a token for organization org (id or name): 256 bits from the CSPRNG,
+ * returned once in token_out (hex) and stored only as its SHA-256. id_out
+ * receives the token's own id (for listing and revoking). label may be NULL.
+ */
+fh_err fh_store_token_new(fh_store *s, const char *org, const char *label, bool admin,
+                          char token_out[FH_STORE_TOKEN_STRLEN], char id_out[FH_STORE_ID_STRLEN]);
+
+/* A new JSON array of {"id","org","org_name","label","admin","created","revoked"};
+ * never the token or its hash. */
+fh_err fh_store_token_list(fh_store *s, json_t **out /* OUT */);
+
+/* Revokes a token by id. FH_ERR_NOTFOUND when there is no such token. */
+fh_err fh_store_token_revoke(fh_store *s, const char *id);
+
+/* Who a request comes from. */
+typedef struct fh_store_principal {
+    char org_id[FH_STORE_ID_STRLEN];
+    char token_id[FH_STORE_ID_STRLEN];
+    bool admin;
+} fh_store_principal;
+
+/* Looks up a presented token (len bytes, any content). The stored SHA-256 is
+ * compared in constant time. FH_ERR_AUTH when unknown or revoked. */
+fh_err fh_store_token_auth(fh_store *s, const char *token, size_t len,
+                           fh_store_principal *out /* OUT */);
+
+/* ---- collections, grants ------------------------------------------------ */
+
+/* Adds a collection; id may be NULL (a random UUID is chosen) or a UUID.
+ * description may be NULL. FH_ERR_EXISTS when the id is taken,
+ * FH_ERR_INVALID when id is not a UUID or title is empty. */
+fh_err fh_store_collection_add(fh_store *s, const char *title, const char *description,
+                               const char *id, char id_out[FH_STORE_ID_STRLEN]);
+
+/* A new JSON array of every collection {"id","title","description","created",
+ * "objects"} in creation order. */
+fh_err fh_store_collection_list(fh_store *s, json_t **out /* OUT */);
+
+/* Sets org's permissions on a collection (replacing earlier ones).
+ * FH_ERR_NOTFOUND when either does not exist. */
+fh_err fh_store_grant(fh_store *s, const char *collection, const char *org, bool can_read,
+                      bool can_write);
+/* Removes org's permissions. FH_ERR_NOTFOUND when there were none. */
+fh_err fh_store_revoke(fh_store *s, const char *collection, const char *org);
+
+/* The caller's access to one collection. *exists is false when there is no
+ * such collection; can_read/can_write come from the org's grant. */
+fh_err fh_store_access(fh_store *s, const char *collection, const char *org_id,
+                       bool *exists /* OUT */, bool *can_read /* OUT */, bool *can_write /* OUT */);
+
+/* TAXII collection resources ({"id","title","description","can_read",
+ * "can_write","media_types"}) of the collections org_id has a grant on, in
+ * creation order; a new JSON array. When only is non-NULL, just that one. */
+fh_err fh_store_collections_for(fh_store *s, const char *org_id, const char *only,
+                                json_t **out /* OUT */);
+
+/* ---- objects ------------------------------------------------------------ */
+
+/* One object of a POST. Set object for a valid object; set message (and id,
+ * version when known) for one that failed validation. */
+typedef struct fh_store_put_item {
+    const json_t *object; /* a validated STIX object, or NULL */
+    const char *id;       /* for the status; may be NULL for failures */
+    const char *version;  /* for the status; may be NULL for failures */
+    const char *message;  /* non-NULL: this item failed with this message */
+} fh_store_put_item;
+
+/*
+ * Stores the valid items in collection (idempotent: an (id, version) already
+ * there counts as a success and is not stored again) and records the status
+ * resource, all in one transaction. On FH_OK the status resource's JSON text
+ * ("status":"complete", after the commit) is appended to status. The
+ * poster's organization is the only one that may read the status later.
+ */
+fh_err fh_store_post(fh_store *s, const char *collection, const char *org_id,
+                     const fh_store_put_item *items, size_t n, fh_buf *status /* OUT */);
+
+/* A status resource by id, if org_id posted it. FH_ERR_NOTFOUND otherwise
+ * (also for statuses older than the retention, 7 days). */
+fh_err fh_store_status_get(fh_store *s, const char *id, const char *org_id, json_t **out /* OUT */);
+
+/* What a query returns. */
+typedef enum fh_store_view {
+    FH_STORE_VIEW_OBJECTS,  /* the objects themselves */
+    FH_STORE_VIEW_MANIFEST, /* manifest-records */
+    FH_STORE_VIEW_VERSIONS  /* version strings */
+} fh_store_view;
+
+/* A list of strings (borrowed; the caller keeps them alive). */
+typedef struct fh_store_strs {
+    const char **v;
+    size_t n;
+} fh_store_strs;
+
+/* Filters of a TAXII query. Empty lists mean "no filter on that field". */
+typedef struct fh_store_query {
+    const char *collection; /* required */
+    const char *object_id;  /* object and versions endpoints, else NULL */
+    fh_store_strs ids;
+    fh_store_strs types;
+    fh_store_strs spec_versions;
+    /* Versions: all, or any of first / last / exact timestamps; none of them
+     * set means last (the spec's default). */
+    bool version_all;
+    bool version_first;
+    bool version_last;
+    fh_store_strs versions; /* timestamps, any precision */
+    bool has_added_after;
+    int64_t added_after_us; /* date_added > this (microseconds since epoch) */
+    size_t limit;           /* at least 1 */
+} fh_store_query;
+
+typedef struct fh_store_result {
+    fh_buf items;           /* JSON values separated by commas, no brackets */
+    size_t count;           /* how many */
+    bool more;              /* more match after the last one */
+    int64_t first_added_us; /* date_added of the first and last item */
+    int64_t last_added_us;
+} fh_store_result;
+
+void fh_store_result_init(fh_store_result *r);
+void fh_store_result_cleanup(fh_store_result *r);
+
+/* Runs q and appends the page to r (which the caller initialized). The page
+ * is in date_added order. FH_ERR_INVALID when a version timestamp does not
+ * parse. */
+fh_err fh_store_query_run(fh_store *s, const fh_store_query *q, fh_store_view view,
+                          fh_store_result *r);
+
+/* Whether collection holds any version of object_id. */
+fh_err fh_store_object_exists(fh_store *s, const char *collection, const char *object_id,
+                              bool *exists /* OUT */);
+
+/*
+ * Deletes versions of q->object_id in q->collection: the versions q selects,
+ * or every version when q sets no version filter at all (all of first, last,
+ * version_all unset and no timestamps). *deleted receives the count.
+ */
+fh_err fh_store_delete(fh_store *s, const fh_store_query *q, size_t *deleted /* OUT */);
+
+/* Formats microseconds since the epoch as a timestamp with 6 digits. */
+void fh_store_format_us(int64_t us, char buf[32]);
+
+#endif

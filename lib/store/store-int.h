@@ -1,0 +1,74 @@
+/*
+ * Internals shared by the files of lib/store: the connection pool, the
+ * statement cache and small SQLite helpers. Nothing outside lib/store
+ * includes this.
+ */
+#ifndef FENGHUO_STORE_INT_H
+#define FENGHUO_STORE_INT_H
+
+#include <pthread.h>
+#include <sqlite3.h>
+
+#include "fenghuo/store.h"
+
+#define FH__STORE_STMT_CACHE 48
+
+struct fh__store_cached {
+    char *sql;
+    sqlite3_stmt *stmt;
+};
+
+/* One SQLite connection and its prepared statements. */
+struct fh__store_conn {
+    sqlite3 *db;
+    struct fh__store_cached cache[FH__STORE_STMT_CACHE];
+    unsigned evict; /* next slot to reuse when the cache is full */
+    bool busy;      /* readers only: taken by a thread */
+};
+
+struct fh_store {
+    char *dir;
+    char *db_path;
+    struct fh__store_conn writer;
+    pthread_mutex_t write_lock;
+    struct fh__store_conn *readers;
+    unsigned n_readers;
+    pthread_mutex_t read_lock;
+    pthread_cond_t read_cond;
+    uint8_t cursor_key[32];
+    int schema_version;
+};
+
+/* A prepared statement for sql on c, reset and with bindings cleared; from
+ * the cache when sql was prepared before. NULL (logged) on a prepare error. */
+sqlite3_stmt *fh__store_stmt(struct fh__store_conn *c, const char *sql);
+
+/* Takes a read-only connection (waiting when all are busy) / gives it back. */
+struct fh__store_conn *fh__store_reader(fh_store *s);
+void fh__store_reader_done(fh_store *s, struct fh__store_conn *c);
+
+/* Locks the writer and begins an IMMEDIATE transaction / commits or rolls
+ * back and unlocks. fh__store_end commits when rc is FH_OK and returns the
+ * final code (FH_ERR_DB when the commit fails). */
+fh_err fh__store_begin(fh_store *s);
+fh_err fh__store_end(fh_store *s, fh_err rc);
+
+/* Runs sql without results on c. */
+fh_err fh__store_exec(struct fh__store_conn *c, const char *sql);
+
+/* sqlite3_bind_text with SQLITE_TRANSIENT, NULL binds NULL. */
+int fh__store_bind_text(sqlite3_stmt *st, int i, const char *v);
+
+/* Logs the connection's last error with a context. Returns FH_ERR_DB. */
+fh_err fh__store_dberr(struct fh__store_conn *c, const char *what);
+
+/* Looks up a collection's row number by its id (UUID text). */
+fh_err fh__store_collection_n(struct fh__store_conn *c, const char *id, int64_t *n /* OUT */);
+
+/* Microseconds since the epoch, now. */
+int64_t fh__store_now_us(void);
+
+/* SHA-256 of data. */
+void fh__store_sha256(const void *data, size_t len, uint8_t out[32]);
+
+#endif

@@ -1,0 +1,676 @@
+/*
+ * STIX objects in the store: idempotent posts with their status resources,
+ * filtered queries in date_added order (objects, manifest, versions),
+ * deletion, and status lookups.
+ *
+ * Each object version is one row. is_first / is_last mark the earliest and
+ * latest version of an object in its collection, kept right on every insert
+ * and delete, so "latest version" queries (the TAXII default) are a plain
+ * indexed range scan instead of a GROUP BY.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fenghuo/json.h"
+#include "fenghuo/time.h"
+#include "fenghuo/uuid.h"
+#include "store/store-int.h"
+
+/* How long status resources are kept: the spec asks for at least 24 hours. */
+#define STATUS_RETENTION_US ((int64_t)7 * 24 * 3600 * 1000000)
+
+#define MANIFEST_MEDIA_TYPE "application/stix+json;version=2.1"
+
+void fh_store_result_init(fh_store_result *r)
+{
+    memset(r, 0, sizeof *r);
+    fh_buf_init(&r->items, FH_BUF_DEFAULT_MAX);
+}
+
+void fh_store_result_cleanup(fh_store_result *r)
+{
+    fh_buf_cleanup(&r->items);
+}
+
+/* The sortable key of a version: the instant with nine fractional digits, so
+ * "…:00.1Z" and "…:00.100Z" are one version and keys compare as text. */
+static void version_key(const fh_time *t, char out[32])
+{
+    fh_time_format_digits(t, 9, out, 32);
+}
+
+static void us_to_time(int64_t us, fh_time *t)
+{
+    t->sec = us / 1000000;
+    t->nsec = (uint32_t)((us % 1000000) * 1000);
+    t->frac_digits = 6;
+}
+
+/* ---- posting ------------------------------------------------------------ */
+
+struct prepared {
+    const char *id;
+    const char *type;
+    const char *spec_version;
+    const char *version; /* modified or created as written, or NULL */
+    char vkey[32];
+    uint8_t digest[32];
+    fh_buf body;
+};
+
+static int dump_cb(const char *buffer, size_t size, void *data)
+{
+    return fh_buf_append(data, buffer, size) == FH_OK ? 0 : -1;
+}
+
+/* Compact JSON in the object's own key order. */
+static fh_err fh_json_compact(const json_t *v, fh_buf *out)
+{
+    return json_dump_callback(v, dump_cb, out,
+                              JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(17)) == 0
+               ? FH_OK
+               : FH_ERR_LIMIT;
+}
+
+static fh_err prepare_item(const fh_store_put_item *it, struct prepared *p)
+{
+    memset(p, 0, sizeof *p);
+    fh_buf_init(&p->body, FH_BUF_DEFAULT_MAX);
+    const json_t *o = it->object;
+    p->id = fh_json_str(o, "id");
+    p->type = fh_json_str(o, "type");
+    p->spec_version = fh_json_str(o, "spec_version");
+    if (p->spec_version == NULL)
+        p->spec_version = "2.1";
+    if (p->id == NULL || p->type == NULL)
+        return FH_ERR_INVALID;
+    p->version = fh_json_str(o, "modified");
+    if (p->version == NULL)
+        p->version = fh_json_str(o, "created");
+    if (p->version) {
+        fh_time t;
+        if (fh_time_parse(p->version, strlen(p->version), &t, NULL) != FH_OK)
+            return FH_ERR_INVALID;
+        version_key(&t, p->vkey);
+    }
+    /* Objects keep the key order they were posted in. Only objects without
+     * a version are serialized canonically (sorted keys): their digest is
+     * what identifies a repeated post of the same content. */
+    fh_err rc = p->version ? fh_json_compact(o, &p->body) : fh_json_canonical(o, &p->body);
+    if (rc)
+        return rc;
+    fh__store_sha256(p->body.data, p->body.len, p->digest);
+    return FH_OK;
+}
+
+/* Stores one prepared object unless that version is there already. Sets
+ * *version_out to the version reported in the status (owned by p or by
+ * vbuf). */
+static fh_err insert_one(struct fh__store_conn *w, int64_t coll, int64_t *last_added,
+                         struct prepared *p, char vbuf[32], const char **version_out)
+{
+    sqlite3_stmt *st;
+    int r;
+    bool first = true, last = true;
+    if (p->version) {
+        /* One index range read answers both "is this version stored?" and
+         * "is it the first or last version?". */
+        st = fh__store_stmt(w, "SELECT min(vkey), max(vkey), max(vkey = ?3) FROM objects "
+                               "WHERE coll = ?1 AND id = ?2");
+        if (st == NULL)
+            return FH_ERR_DB;
+        sqlite3_bind_int64(st, 1, coll);
+        fh__store_bind_text(st, 2, p->id);
+        fh__store_bind_text(st, 3, p->vkey);
+        r = sqlite3_step(st);
+        *version_out = p->version;
+        bool exists = false;
+        if (r == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
+            exists = sqlite3_column_int(st, 2) != 0;
+            first = strcmp(p->vkey, (const char *)sqlite3_column_text(st, 0)) < 0;
+            last = strcmp(p->vkey, (const char *)sqlite3_column_text(st, 1)) > 0;
+        }
+        sqlite3_reset(st);
+        if (r != SQLITE_ROW)
+            return fh__store_dberr(w, "version lookup");
+        if (exists)
+            return FH_OK; /* that version is stored: idempotent success */
+    } else {
+        /* No created or modified (SCOs): the same content is the same
+         * version; new content becomes a version dated when it was added,
+         * so it is the last one. */
+        st = fh__store_stmt(w, "SELECT version FROM objects WHERE coll = ?1 AND id = ?2 AND "
+                               "digest = ?3");
+        if (st == NULL)
+            return FH_ERR_DB;
+        sqlite3_bind_int64(st, 1, coll);
+        fh__store_bind_text(st, 2, p->id);
+        sqlite3_bind_blob(st, 3, p->digest, 32, SQLITE_TRANSIENT);
+        r = sqlite3_step(st);
+        if (r == SQLITE_ROW)
+            snprintf(vbuf, 32, "%s", (const char *)sqlite3_column_text(st, 0));
+        sqlite3_reset(st);
+        if (r == SQLITE_ROW) {
+            *version_out = vbuf;
+            return FH_OK;
+        }
+        if (r != SQLITE_DONE)
+            return fh__store_dberr(w, "content lookup");
+    }
+
+    int64_t now = fh__store_now_us();
+    int64_t added = now > *last_added ? now : *last_added + 1;
+    *last_added = added;
+    if (p->version == NULL) {
+        fh_time t;
+        us_to_time(added, &t);
+        fh_time_format_digits(&t, 6, vbuf, 32);
+        version_key(&t, p->vkey);
+        *version_out = vbuf;
+        st = fh__store_stmt(w, "SELECT 1 FROM objects WHERE coll = ?1 AND id = ?2 LIMIT 1");
+        if (st == NULL)
+            return FH_ERR_DB;
+        sqlite3_bind_int64(st, 1, coll);
+        fh__store_bind_text(st, 2, p->id);
+        r = sqlite3_step(st);
+        sqlite3_reset(st);
+        if (r != SQLITE_ROW && r != SQLITE_DONE)
+            return fh__store_dberr(w, "object lookup");
+        first = r == SQLITE_DONE;
+    }
+    if (first) {
+        st = fh__store_stmt(w, "UPDATE objects SET is_first = 0 WHERE coll = ?1 AND id = ?2 "
+                               "AND is_first = 1");
+        if (st == NULL)
+            return FH_ERR_DB;
+        sqlite3_bind_int64(st, 1, coll);
+        fh__store_bind_text(st, 2, p->id);
+        r = sqlite3_step(st);
+        sqlite3_reset(st);
+        if (r != SQLITE_DONE)
+            return fh__store_dberr(w, "first flag");
+    }
+    if (last) {
+        st = fh__store_stmt(w, "UPDATE objects SET is_last = 0 WHERE coll = ?1 AND id = ?2 "
+                               "AND is_last = 1");
+        if (st == NULL)
+            return FH_ERR_DB;
+        sqlite3_bind_int64(st, 1, coll);
+        fh__store_bind_text(st, 2, p->id);
+        r = sqlite3_step(st);
+        sqlite3_reset(st);
+        if (r != SQLITE_DONE)
+            return fh__store_dberr(w, "last flag");
+    }
+    st = fh__store_stmt(w, "INSERT INTO objects(coll, id, type, spec_version, version, vkey, "
+                           "date_added, is_first, is_last, digest, body) "
+                           "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
+    if (st == NULL)
+        return FH_ERR_DB;
+    sqlite3_bind_int64(st, 1, coll);
+    fh__store_bind_text(st, 2, p->id);
+    fh__store_bind_text(st, 3, p->type);
+    fh__store_bind_text(st, 4, p->spec_version);
+    fh__store_bind_text(st, 5, *version_out);
+    fh__store_bind_text(st, 6, p->vkey);
+    sqlite3_bind_int64(st, 7, added);
+    sqlite3_bind_int(st, 8, first);
+    sqlite3_bind_int(st, 9, last);
+    sqlite3_bind_blob(st, 10, p->digest, 32, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 11, p->body.data, (int)p->body.len, SQLITE_STATIC);
+    r = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (r != SQLITE_DONE)
+        return fh__store_dberr(w, "storing an object");
+    return FH_OK;
+}
+
+/* Appends one status-details entry to list (comma-separated). */
+static void status_detail(fh_buf *list, const char *id, const char *version, const char *message)
+{
+    if (list->len)
+        fh_buf_append_char(list, ',');
+    fh_buf_append_str(list, "{\"id\":");
+    id = id ? id : "";
+    version = version ? version : "";
+    fh_buf_append_json_string(list, id, strlen(id));
+    fh_buf_append_str(list, ",\"version\":");
+    fh_buf_append_json_string(list, version, strlen(version));
+    if (message) {
+        fh_buf_append_str(list, ",\"message\":");
+        fh_buf_append_json_string(list, message, strlen(message));
+    }
+    fh_buf_append_char(list, '}');
+}
+
+fh_err fh_store_post(fh_store *s, const char *collection, const char *org_id,
+                     const fh_store_put_item *items, size_t n, fh_buf *status)
+{
+    fh_uuid u;
+    fh_err rc = fh_uuid_v4(&u);
+    if (rc)
+        return rc;
+    char status_id[FH_UUID_STRLEN], request_ts[32];
+    fh_uuid_format(&u, status_id);
+    int64_t request_us = fh__store_now_us();
+    fh_store_format_us(request_us, request_ts);
+
+    /* Serialize and hash outside the write lock: the lock is the bottleneck. */
+    struct prepared *prep = fh_xcalloc(n ? n : 1, sizeof *prep);
+    for (size_t i = 0; i < n; i++) {
+        if (items[i].message == NULL && prepare_item(&items[i], &prep[i]) != FH_OK)
+            prep[i].id = NULL; /* reported as a failure below */
+    }
+
+    fh_buf successes, failures, text;
+    fh_buf_init(&successes, FH_BUF_DEFAULT_MAX);
+    fh_buf_init(&failures, FH_BUF_DEFAULT_MAX);
+    fh_buf_init(&text, FH_BUF_DEFAULT_MAX);
+    size_t n_ok = 0, n_failed = 0;
+    rc = fh__store_begin(s);
+    if (rc)
+        goto done;
+    struct fh__store_conn *w = &s->writer;
+    int64_t coll = 0, last_added = 0;
+    sqlite3_stmt *st = fh__store_stmt(w, "SELECT n, last_added FROM collections WHERE id = ?1");
+    if (st == NULL) {
+        rc = fh__store_end(s, FH_ERR_DB);
+        goto done;
+    }
+    fh__store_bind_text(st, 1, collection);
+    int r = sqlite3_step(st);
+    if (r == SQLITE_ROW) {
+        coll = sqlite3_column_int64(st, 0);
+        last_added = sqlite3_column_int64(st, 1);
+    }
+    sqlite3_reset(st);
+    if (r != SQLITE_ROW) {
+        rc = fh__store_end(s, r == SQLITE_DONE ? FH_ERR_NOTFOUND : FH_ERR_DB);
+        goto done;
+    }
+    for (size_t i = 0; rc == FH_OK && i < n; i++) {
+        if (items[i].message || prep[i].id == NULL) {
+            status_detail(&failures, items[i].id, items[i].version,
+                          items[i].message ? items[i].message
+                                           : "the object has no usable id, type or version");
+            n_failed++;
+            continue;
+        }
+        char vbuf[32];
+        const char *version = NULL;
+        rc = insert_one(w, coll, &last_added, &prep[i], vbuf, &version);
+        if (rc == FH_OK) {
+            status_detail(&successes, prep[i].id, version, NULL);
+            n_ok++;
+        }
+    }
+    if (rc == FH_OK) {
+        st = fh__store_stmt(w, "UPDATE collections SET last_added = ?2 WHERE n = ?1");
+        if (st == NULL) {
+            rc = FH_ERR_DB;
+        } else {
+            sqlite3_bind_int64(st, 1, coll);
+            sqlite3_bind_int64(st, 2, last_added);
+            if (sqlite3_step(st) != SQLITE_DONE)
+                rc = fh__store_dberr(w, "collection position");
+            sqlite3_reset(st);
+        }
+    }
+    if (rc == FH_OK) {
+        /* The status resource (TAXII 2.1 section 4.3.1); processing is
+         * synchronous, so it is complete once this transaction commits. */
+        fh_buf_appendf(&text,
+                       "{\"id\":\"%s\",\"status\":\"complete\",\"request_timestamp\":\"%s\","
+                       "\"total_count\":%zu,\"success_count\":%zu",
+                       status_id, request_ts, n, n_ok);
+        if (n_ok) {
+            fh_buf_append_str(&text, ",\"successes\":[");
+            fh_buf_append(&text, successes.data, successes.len);
+            fh_buf_append_char(&text, ']');
+        }
+        fh_buf_appendf(&text, ",\"failure_count\":%zu", n_failed);
+        if (n_failed) {
+            fh_buf_append_str(&text, ",\"failures\":[");
+            fh_buf_append(&text, failures.data, failures.len);
+            fh_buf_append_char(&text, ']');
+        }
+        if (fh_buf_append_str(&text, ",\"pending_count\":0}") != FH_OK)
+            rc = FH_ERR_LIMIT;
+    }
+    if (rc == FH_OK) {
+        st = fh__store_stmt(
+            w, "INSERT INTO statuses(id, org_id, created, body) VALUES (?1, ?2, ?3, ?4)");
+        if (st == NULL) {
+            rc = FH_ERR_DB;
+        } else {
+            fh__store_bind_text(st, 1, status_id);
+            fh__store_bind_text(st, 2, org_id);
+            sqlite3_bind_int64(st, 3, request_us);
+            sqlite3_bind_text(st, 4, text.data, (int)text.len, SQLITE_STATIC);
+            if (sqlite3_step(st) != SQLITE_DONE)
+                rc = fh__store_dberr(w, "storing a status");
+            sqlite3_reset(st);
+        }
+    }
+    if (rc == FH_OK) {
+        st = fh__store_stmt(w, "DELETE FROM statuses WHERE created < ?1");
+        if (st) {
+            sqlite3_bind_int64(st, 1, request_us - STATUS_RETENTION_US);
+            sqlite3_step(st);
+            sqlite3_reset(st);
+        }
+    }
+    rc = fh__store_end(s, rc);
+    if (rc == FH_OK)
+        rc = fh_buf_append(status, text.data, text.len);
+done:
+    for (size_t i = 0; i < n; i++)
+        fh_buf_cleanup(&prep[i].body);
+    free(prep);
+    fh_buf_cleanup(&successes);
+    fh_buf_cleanup(&failures);
+    fh_buf_cleanup(&text);
+    return rc;
+}
+
+fh_err fh_store_status_get(fh_store *s, const char *id, const char *org_id, json_t **out)
+{
+    *out = NULL;
+    struct fh__store_conn *c = fh__store_reader(s);
+    sqlite3_stmt *st = fh__store_stmt(
+        c, "SELECT body FROM statuses WHERE id = ?1 AND org_id = ?2 AND created >= ?3");
+    fh_err rc = FH_ERR_NOTFOUND;
+    if (st == NULL) {
+        rc = FH_ERR_DB;
+    } else {
+        fh__store_bind_text(st, 1, id);
+        fh__store_bind_text(st, 2, org_id);
+        sqlite3_bind_int64(st, 3, fh__store_now_us() - STATUS_RETENTION_US);
+        int r = sqlite3_step(st);
+        if (r == SQLITE_ROW) {
+            *out = json_loads((const char *)sqlite3_column_text(st, 0), 0, NULL);
+            rc = *out ? FH_OK : FH_ERR_DB;
+        } else if (r != SQLITE_DONE) {
+            rc = fh__store_dberr(c, "status lookup");
+        }
+        sqlite3_reset(st);
+    }
+    fh__store_reader_done(s, c);
+    return rc;
+}
+
+/* ---- queries ------------------------------------------------------------ */
+
+enum bind_kind { BIND_TEXT, BIND_INT };
+
+struct binds {
+    struct {
+        enum bind_kind kind;
+        const char *text;
+        int64_t i;
+    } v[512];
+    int n;
+};
+
+static fh_err add_text(struct binds *b, const char *t)
+{
+    if (b->n >= (int)FH_ARRAY_LEN(b->v))
+        return FH_ERR_LIMIT;
+    b->v[b->n].kind = BIND_TEXT;
+    b->v[b->n].text = t;
+    b->n++;
+    return FH_OK;
+}
+
+static fh_err add_int(struct binds *b, int64_t i)
+{
+    if (b->n >= (int)FH_ARRAY_LEN(b->v))
+        return FH_ERR_LIMIT;
+    b->v[b->n].kind = BIND_INT;
+    b->v[b->n].i = i;
+    b->n++;
+    return FH_OK;
+}
+
+static fh_err add_in(fh_buf *sql, struct binds *b, const char *column, const fh_store_strs *list)
+{
+    if (list->n == 0)
+        return FH_OK;
+    fh_buf_appendf(sql, " AND %s IN (", column);
+    for (size_t i = 0; i < list->n; i++) {
+        fh_err rc = add_text(b, list->v[i]);
+        if (rc)
+            return rc;
+        fh_buf_appendf(sql, "%s?%d", i ? "," : "", b->n);
+    }
+    fh_buf_append_char(sql, ')');
+    return FH_OK;
+}
+
+/*
+ * Appends the WHERE conditions of q (after "coll = ?1") to sql. vkeys holds
+ * the normalized version timestamps (the caller frees it). When
+ * versions_default_all is set, a query without version filters selects every
+ * version (DELETE) instead of the latest (GET).
+ */
+static fh_err build_where(const fh_store_query *q, bool ignore_versions, bool versions_default_all,
+                          fh_buf *sql, struct binds *b, char (**vkeys)[32])
+{
+    fh_err rc = FH_OK;
+    if (q->object_id) {
+        rc = add_text(b, q->object_id);
+        if (rc)
+            return rc;
+        fh_buf_appendf(sql, " AND id = ?%d", b->n);
+    }
+    if ((rc = add_in(sql, b, "id", &q->ids)) || (rc = add_in(sql, b, "type", &q->types)) ||
+        (rc = add_in(sql, b, "spec_version", &q->spec_versions)))
+        return rc;
+    bool any_version = q->version_all || q->version_first || q->version_last || q->versions.n > 0;
+    if (!ignore_versions && !q->version_all && (any_version || !versions_default_all)) {
+        *vkeys = fh_xcalloc(q->versions.n ? q->versions.n : 1, sizeof **vkeys);
+        fh_buf_append_str(sql, " AND (0");
+        if (q->version_first)
+            fh_buf_append_str(sql, " OR is_first = 1");
+        if (q->version_last || !any_version)
+            fh_buf_append_str(sql, " OR is_last = 1");
+        if (q->versions.n) {
+            fh_buf_append_str(sql, " OR vkey IN (");
+            for (size_t i = 0; i < q->versions.n; i++) {
+                fh_time t;
+                const char *v = q->versions.v[i];
+                if (fh_time_parse(v, strlen(v), &t, NULL) != FH_OK)
+                    return FH_ERR_INVALID;
+                version_key(&t, (*vkeys)[i]);
+                if ((rc = add_text(b, (*vkeys)[i])))
+                    return rc;
+                fh_buf_appendf(sql, "%s?%d", i ? "," : "", b->n);
+            }
+            fh_buf_append_char(sql, ')');
+        }
+        fh_buf_append_char(sql, ')');
+    }
+    if (q->has_added_after) {
+        if ((rc = add_int(b, q->added_after_us)))
+            return rc;
+        fh_buf_appendf(sql, " AND date_added > ?%d", b->n);
+    }
+    return FH_OK;
+}
+
+static void bind_all(sqlite3_stmt *st, const struct binds *b)
+{
+    for (int i = 0; i < b->n; i++) {
+        if (b->v[i].kind == BIND_TEXT)
+            fh__store_bind_text(st, i + 1, b->v[i].text);
+        else
+            sqlite3_bind_int64(st, i + 1, b->v[i].i);
+    }
+}
+
+fh_err fh_store_query_run(fh_store *s, const fh_store_query *q, fh_store_view view,
+                          fh_store_result *r)
+{
+    if (q->limit == 0)
+        return FH_ERR_INVALID;
+    struct fh__store_conn *c = fh__store_reader(s);
+    fh_buf sql;
+    fh_buf_init(&sql, 1 << 20);
+    struct binds *b = fh_xcalloc(1, sizeof *b);
+    char(*vkeys)[32] = NULL;
+    int64_t coll = 0;
+    fh_err rc = fh__store_collection_n(c, q->collection, &coll);
+    if (rc)
+        goto done;
+    add_int(b, coll);
+    switch (view) {
+    case FH_STORE_VIEW_OBJECTS:
+        fh_buf_append_str(&sql, "SELECT date_added, body FROM objects WHERE coll = ?1");
+        break;
+    case FH_STORE_VIEW_MANIFEST:
+        fh_buf_append_str(&sql, "SELECT date_added, id, version FROM objects WHERE coll = ?1");
+        break;
+    case FH_STORE_VIEW_VERSIONS:
+        fh_buf_append_str(&sql, "SELECT date_added, version FROM objects WHERE coll = ?1");
+        break;
+    }
+    rc = build_where(q, view == FH_STORE_VIEW_VERSIONS, false, &sql, b, &vkeys);
+    if (rc)
+        goto done;
+    if ((rc = add_int(b, (int64_t)q->limit + 1)))
+        goto done;
+    fh_buf_appendf(&sql, " ORDER BY date_added LIMIT ?%d", b->n);
+
+    sqlite3_stmt *st = fh__store_stmt(c, sql.data);
+    if (st == NULL) {
+        rc = FH_ERR_DB;
+        goto done;
+    }
+    bind_all(st, b);
+    int step;
+    char ts[32];
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        if (r->count == q->limit) {
+            r->more = true;
+            break;
+        }
+        int64_t added = sqlite3_column_int64(st, 0);
+        if (r->count == 0)
+            r->first_added_us = added;
+        r->last_added_us = added;
+        if (r->count)
+            fh_buf_append_char(&r->items, ',');
+        if (view == FH_STORE_VIEW_OBJECTS) {
+            rc = fh_buf_append(&r->items, sqlite3_column_text(st, 1),
+                               (size_t)sqlite3_column_bytes(st, 1));
+        } else if (view == FH_STORE_VIEW_MANIFEST) {
+            fh_store_format_us(added, ts);
+            fh_buf_append_str(&r->items, "{\"id\":");
+            fh_buf_append_json_string(&r->items, (const char *)sqlite3_column_text(st, 1),
+                                      (size_t)sqlite3_column_bytes(st, 1));
+            fh_buf_appendf(&r->items, ",\"date_added\":\"%s\",\"version\":", ts);
+            fh_buf_append_json_string(&r->items, (const char *)sqlite3_column_text(st, 2),
+                                      (size_t)sqlite3_column_bytes(st, 2));
+            rc = fh_buf_append_str(&r->items, ",\"media_type\":\"" MANIFEST_MEDIA_TYPE "\"}");
+        } else {
+            rc = fh_buf_append_json_string(&r->items, (const char *)sqlite3_column_text(st, 1),
+                                           (size_t)sqlite3_column_bytes(st, 1));
+        }
+        if (rc)
+            break;
+        r->count++;
+    }
+    if (rc == FH_OK && step != SQLITE_ROW && step != SQLITE_DONE)
+        rc = fh__store_dberr(c, "query");
+    sqlite3_reset(st);
+done:
+    fh__store_reader_done(s, c);
+    free(vkeys);
+    free(b);
+    fh_buf_cleanup(&sql);
+    return rc;
+}
+
+fh_err fh_store_object_exists(fh_store *s, const char *collection, const char *object_id,
+                              bool *exists)
+{
+    *exists = false;
+    struct fh__store_conn *c = fh__store_reader(s);
+    sqlite3_stmt *st = fh__store_stmt(
+        c, "SELECT 1 FROM objects WHERE coll = (SELECT n FROM collections WHERE id = ?1) "
+           "AND id = ?2 LIMIT 1");
+    fh_err rc = FH_OK;
+    if (st == NULL) {
+        rc = FH_ERR_DB;
+    } else {
+        fh__store_bind_text(st, 1, collection);
+        fh__store_bind_text(st, 2, object_id);
+        int r = sqlite3_step(st);
+        if (r == SQLITE_ROW)
+            *exists = true;
+        else if (r != SQLITE_DONE)
+            rc = fh__store_dberr(c, "object lookup");
+        sqlite3_reset(st);
+    }
+    fh__store_reader_done(s, c);
+    return rc;
+}
+
+fh_err fh_store_delete(fh_store *s, const fh_store_query *q, size_t *deleted)
+{
+    *deleted = 0;
+    if (q->object_id == NULL)
+        return FH_ERR_USAGE;
+    fh_buf sql;
+    fh_buf_init(&sql, 1 << 20);
+    struct binds *b = fh_xcalloc(1, sizeof *b);
+    char(*vkeys)[32] = NULL;
+    fh_err rc = fh__store_begin(s);
+    if (rc)
+        goto out;
+    struct fh__store_conn *w = &s->writer;
+    int64_t coll = 0;
+    rc = fh__store_collection_n(w, q->collection, &coll);
+    if (rc)
+        goto done;
+    add_int(b, coll);
+    fh_buf_append_str(&sql, "DELETE FROM objects WHERE coll = ?1");
+    rc = build_where(q, false, true, &sql, b, &vkeys);
+    if (rc)
+        goto done;
+    sqlite3_stmt *st = fh__store_stmt(w, sql.data);
+    if (st == NULL) {
+        rc = FH_ERR_DB;
+        goto done;
+    }
+    bind_all(st, b);
+    if (sqlite3_step(st) != SQLITE_DONE)
+        rc = fh__store_dberr(w, "deleting");
+    else
+        *deleted = (size_t)sqlite3_changes(w->db);
+    sqlite3_reset(st);
+    if (rc == FH_OK && *deleted) {
+        st = fh__store_stmt(w, "UPDATE objects SET "
+                               "is_first = (vkey = (SELECT min(o.vkey) FROM objects o WHERE "
+                               "o.coll = ?1 AND o.id = ?2)), "
+                               "is_last = (vkey = (SELECT max(o.vkey) FROM objects o WHERE "
+                               "o.coll = ?1 AND o.id = ?2)) WHERE coll = ?1 AND id = ?2");
+        if (st == NULL) {
+            rc = FH_ERR_DB;
+        } else {
+            sqlite3_bind_int64(st, 1, coll);
+            fh__store_bind_text(st, 2, q->object_id);
+            if (sqlite3_step(st) != SQLITE_DONE)
+                rc = fh__store_dberr(w, "version flags");
+            sqlite3_reset(st);
+        }
+    }
+done:
+    rc = fh__store_end(s, rc);
+out:
+    free(vkeys);
+    free(b);
+    fh_buf_cleanup(&sql);
+    return rc;
+}

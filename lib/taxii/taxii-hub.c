@@ -1,0 +1,665 @@
+/*
+ * The hub's TAXII 2.1 endpoints (TAXII 2.1 sections 4 and 5): routing,
+ * content negotiation, authentication and authorization, and each endpoint
+ * over lib/store. Transport-independent: see taxii-server.c for HTTP.
+ *
+ * One API root, FH_TAXII_API_ROOT. Discovery needs no credentials; every
+ * other endpoint does. A collection is visible to an organization that has
+ * a grant on it; others get 404, exactly as for a collection that does not
+ * exist, so ids do not leak.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fenghuo/json.h"
+#include "fenghuo/stix.h"
+#include "fenghuo/taxii.h"
+#include "fenghuo/time.h"
+#include "fenghuo/uuid.h"
+
+struct fh_taxii_hub {
+    fh_store *store;
+    uint8_t cursor_key[32];
+    size_t max_content_length;
+    char *title;
+};
+
+fh_taxii_hub *fh_taxii_hub_new(fh_store *s, const fh_taxii_config *cfg)
+{
+    fh_taxii_hub *h = fh_xcalloc(1, sizeof *h);
+    h->store = s;
+    fh_store_cursor_key(s, h->cursor_key);
+    h->max_content_length = cfg && cfg->max_content_length ? cfg->max_content_length
+                                                           : FH_TAXII_DEFAULT_MAX_CONTENT_LENGTH;
+    h->title = fh_xstrdup(cfg && cfg->title ? cfg->title : "fenghuo");
+    return h;
+}
+
+void fh_taxii_hub_free(fh_taxii_hub *h)
+{
+    if (h == NULL)
+        return;
+    free(h->title);
+    free(h);
+}
+
+size_t fh_taxii_hub_max_content_length(const fh_taxii_hub *h)
+{
+    return h->max_content_length;
+}
+
+void fh_taxii_response_init(fh_taxii_response *r)
+{
+    memset(r, 0, sizeof *r);
+    fh_buf_init(&r->body, FH_BUF_DEFAULT_MAX);
+}
+
+void fh_taxii_response_cleanup(fh_taxii_response *r)
+{
+    fh_buf_cleanup(&r->body);
+}
+
+static void add_header(fh_taxii_response *r, const char *name, const char *value)
+{
+    if (r->n_headers == FH_TAXII_MAX_HEADERS)
+        return;
+    r->headers[r->n_headers].name = name;
+    snprintf(r->headers[r->n_headers].value, sizeof r->headers[0].value, "%s", value);
+    r->n_headers++;
+}
+
+static const char *status_title(int status)
+{
+    switch (status) {
+    case 400:
+        return "Bad Request";
+    case 401:
+        return "Unauthorized";
+    case 403:
+        return "Forbidden";
+    case 404:
+        return "Not Found";
+    case 405:
+        return "Method Not Allowed";
+    case 406:
+        return "Not Acceptable";
+    case 413:
+        return "Request Entity Too Large";
+    case 415:
+        return "Unsupported Media Type";
+    case 422:
+        return "Unprocessable Entity";
+    default:
+        return "Internal Server Error";
+    }
+}
+
+/* A TAXII error message (section 3.6.1) as the response. */
+static void error_response(fh_taxii_response *r, int status, const char *description)
+{
+    r->status = status;
+    fh_buf_reset(&r->body);
+    json_t *e = json_object();
+    json_object_set_new(e, "title", json_string(status_title(status)));
+    if (description)
+        json_object_set_new(e, "description", json_string(description));
+    char code[8];
+    snprintf(code, sizeof code, "%d", status);
+    json_object_set_new(e, "http_status", json_string(code));
+    fh_json_canonical(e, &r->body);
+    json_decref(e);
+}
+
+static void json_response(fh_taxii_response *r, int status, json_t *v)
+{
+    r->status = status;
+    fh_buf_reset(&r->body);
+    fh_json_canonical(v, &r->body);
+}
+
+static void store_error(fh_taxii_response *r, fh_err rc)
+{
+    fh_error("taxii", "store failure: %s", fh_strerror(rc));
+    error_response(r, 500, "the hub's store failed; the request was not carried out");
+}
+
+/* ---- per-request context ------------------------------------------------- */
+
+struct req {
+    fh_taxii_hub *h;
+    const fh_taxii_request *in;
+    fh_taxii_response *out;
+    fh_store_principal who;
+    const char *collection; /* from the path, or NULL */
+    char *object_id;        /* from the path, or NULL */
+};
+
+static bool authenticate(struct req *q)
+{
+    char token[512];
+    if (fh_taxii_auth_token(q->in->authorization, token, sizeof token) != FH_OK) {
+        error_response(q->out, 401,
+                       q->in->authorization
+                           ? "the Authorization header is neither Bearer nor Basic"
+                           : "credentials are required: Authorization: Bearer TOKEN, or Basic "
+                             "with the token as password");
+        return false;
+    }
+    fh_err rc = fh_store_token_auth(q->h->store, token, strlen(token), &q->who);
+    memset(token, 0, sizeof token);
+    if (rc == FH_ERR_AUTH) {
+        error_response(q->out, 401, "the token is unknown or revoked");
+        return false;
+    }
+    if (rc) {
+        store_error(q->out, rc);
+        return false;
+    }
+    return true;
+}
+
+/* Checks the caller's access to q->collection. Sends 404 when the collection
+ * does not exist or is not visible to the caller, 403 when a needed
+ * permission is missing. */
+static bool authorize(struct req *q, bool need_read, bool need_write)
+{
+    bool exists = false, r = false, w = false;
+    fh_err rc = fh_store_access(q->h->store, q->collection, q->who.org_id, &exists, &r, &w);
+    if (rc) {
+        store_error(q->out, rc);
+        return false;
+    }
+    if (!exists || (!r && !w)) {
+        error_response(q->out, 404, "no such collection");
+        return false;
+    }
+    if ((need_read && !r) || (need_write && !w)) {
+        char msg[160];
+        snprintf(msg, sizeof msg, "this token's organization may not %s this collection",
+                 need_read && need_write ? "read and write"
+                 : need_read             ? "read"
+                                         : "write");
+        error_response(q->out, 403, msg);
+        return false;
+    }
+    return true;
+}
+
+/* ---- server information ------------------------------------------------- */
+
+static void discovery(struct req *q)
+{
+    json_t *d = json_pack("{s:s,s:s,s:s,s:[s]}", "title", q->h->title, "description",
+                          "fenghuo threat-intelligence hub (TAXII 2.1)", "default",
+                          FH_TAXII_API_ROOT, "api_roots", FH_TAXII_API_ROOT);
+    json_response(q->out, 200, d);
+    json_decref(d);
+}
+
+static void api_root(struct req *q)
+{
+    json_t *d =
+        json_pack("{s:s,s:s,s:[s],s:I}", "title", q->h->title, "description",
+                  "STIX 2.1 collections shared by the members of this hub", "versions",
+                  FH_TAXII_MEDIA_TYPE, "max_content_length", (json_int_t)q->h->max_content_length);
+    json_response(q->out, 200, d);
+    json_decref(d);
+}
+
+static void status_get(struct req *q, const char *id)
+{
+    json_t *st = NULL;
+    fh_err rc = fh_store_status_get(q->h->store, id, q->who.org_id, &st);
+    if (rc == FH_ERR_NOTFOUND) {
+        error_response(q->out, 404, "no such status resource for this token's organization");
+        return;
+    }
+    if (rc) {
+        store_error(q->out, rc);
+        return;
+    }
+    json_response(q->out, 200, st);
+    json_decref(st);
+}
+
+static void collections(struct req *q, const char *only)
+{
+    json_t *list = NULL;
+    fh_err rc = fh_store_collections_for(q->h->store, q->who.org_id, only, &list);
+    if (rc) {
+        store_error(q->out, rc);
+        return;
+    }
+    if (only) {
+        if (json_array_size(list) == 0)
+            error_response(q->out, 404, "no such collection");
+        else
+            json_response(q->out, 200, json_array_get(list, 0));
+    } else {
+        json_t *d = json_object();
+        if (json_array_size(list))
+            json_object_set(d, "collections", list);
+        json_response(q->out, 200, d);
+        json_decref(d);
+    }
+    json_decref(list);
+}
+
+/* ---- queries: objects, manifest, versions ------------------------------- */
+
+enum endpoint { EP_OBJECTS, EP_OBJECT, EP_MANIFEST, EP_VERSIONS };
+
+static const char *const endpoint_names[] = {"objects", "object", "manifest", "versions"};
+
+static void set_strs(fh_store_strs *s, char **v, size_t n)
+{
+    s->v = (const char **)v;
+    s->n = n;
+}
+
+static void query(struct req *q, enum endpoint ep)
+{
+    static const unsigned allowed[] = {
+        [EP_OBJECTS] = FH_TAXII_F_ADDED_AFTER | FH_TAXII_F_LIMIT | FH_TAXII_F_NEXT | FH_TAXII_F_ID |
+                       FH_TAXII_F_TYPE | FH_TAXII_F_VERSION | FH_TAXII_F_SPEC_VERSION,
+        [EP_MANIFEST] = FH_TAXII_F_ADDED_AFTER | FH_TAXII_F_LIMIT | FH_TAXII_F_NEXT |
+                        FH_TAXII_F_ID | FH_TAXII_F_TYPE | FH_TAXII_F_VERSION |
+                        FH_TAXII_F_SPEC_VERSION,
+        [EP_OBJECT] = FH_TAXII_F_ADDED_AFTER | FH_TAXII_F_LIMIT | FH_TAXII_F_NEXT |
+                      FH_TAXII_F_VERSION | FH_TAXII_F_SPEC_VERSION,
+        [EP_VERSIONS] =
+            FH_TAXII_F_ADDED_AFTER | FH_TAXII_F_LIMIT | FH_TAXII_F_NEXT | FH_TAXII_F_SPEC_VERSION,
+    };
+    if (!authorize(q, true, false))
+        return;
+    fh_taxii_filter f;
+    fh_taxii_filter_init(&f);
+    fh_buf err;
+    fh_buf_init(&err, 4096);
+    fh_store_result res;
+    fh_store_result_init(&res);
+    fh_err rc = fh_taxii_filter_parse(q->in->params, q->in->n_params, allowed[ep], &f, &err);
+    if (rc) {
+        error_response(q->out, 400, err.data);
+        goto done;
+    }
+    uint8_t digest[16];
+    fh_taxii_filter_digest(&f, endpoint_names[ep], q->collection, q->object_id, digest);
+    fh_store_query sq = {.collection = q->collection, .object_id = q->object_id};
+    set_strs(&sq.ids, f.ids, f.n_ids);
+    set_strs(&sq.types, f.types, f.n_types);
+    set_strs(&sq.spec_versions, f.spec_versions, f.n_spec_versions);
+    set_strs(&sq.versions, f.versions, f.n_versions);
+    sq.version_all = f.version_all || ep == EP_VERSIONS;
+    sq.version_first = f.version_first;
+    sq.version_last = f.version_last;
+    sq.has_added_after = f.has_added_after;
+    sq.added_after_us = f.added_after_us;
+    sq.limit = f.limit && f.limit < FH_TAXII_MAX_LIMIT ? f.limit : FH_TAXII_MAX_LIMIT;
+    if (f.limit == 0)
+        sq.limit = FH_TAXII_DEFAULT_LIMIT;
+    if (f.next) {
+        int64_t pos = 0;
+        rc = fh_taxii_cursor_decode(q->h->cursor_key, f.next, digest, &pos);
+        if (rc == FH_ERR_CONFLICT) {
+            error_response(q->out, 400,
+                           "next was issued for other filters; repeat the original query "
+                           "parameters with it");
+            goto done;
+        }
+        if (rc) {
+            error_response(q->out, 400, "next is not a pagination token of this hub");
+            goto done;
+        }
+        if (!sq.has_added_after || pos > sq.added_after_us) {
+            sq.has_added_after = true;
+            sq.added_after_us = pos;
+        }
+    }
+    if (ep == EP_VERSIONS || ep == EP_OBJECT) {
+        bool exists = false;
+        rc = fh_store_object_exists(q->h->store, q->collection, q->object_id, &exists);
+        if (rc) {
+            store_error(q->out, rc);
+            goto done;
+        }
+        if (!exists) {
+            error_response(q->out, 404, "no such object in this collection");
+            goto done;
+        }
+    }
+    rc = fh_store_query_run(q->h->store, &sq,
+                            ep == EP_MANIFEST   ? FH_STORE_VIEW_MANIFEST
+                            : ep == EP_VERSIONS ? FH_STORE_VIEW_VERSIONS
+                                                : FH_STORE_VIEW_OBJECTS,
+                            &res);
+    if (rc == FH_ERR_INVALID) {
+        error_response(q->out, 400, "a filter value is not valid");
+        goto done;
+    }
+    if (rc) {
+        store_error(q->out, rc);
+        goto done;
+    }
+    if (ep == EP_OBJECT && res.count == 0 && f.next == NULL && !f.has_added_after) {
+        error_response(q->out, 404, "no version of this object matches the filters");
+        goto done;
+    }
+    fh_buf *b = &q->out->body;
+    q->out->status = 200;
+    fh_buf_reset(b);
+    fh_buf_appendf(b, "{\"more\":%s", res.more ? "true" : "false");
+    if (res.more) {
+        char next[FH_TAXII_CURSOR_STRLEN];
+        fh_taxii_cursor_encode(q->h->cursor_key, res.last_added_us, digest, next);
+        fh_buf_appendf(b, ",\"next\":\"%s\"", next);
+    }
+    if (res.count) {
+        fh_buf_append_str(b, ep == EP_VERSIONS ? ",\"versions\":[" : ",\"objects\":[");
+        fh_buf_append(b, res.items.data, res.items.len);
+        fh_buf_append_char(b, ']');
+        char ts[32];
+        fh_store_format_us(res.first_added_us, ts);
+        add_header(q->out, "X-TAXII-Date-Added-First", ts);
+        fh_store_format_us(res.last_added_us, ts);
+        add_header(q->out, "X-TAXII-Date-Added-Last", ts);
+    }
+    rc = fh_buf_append_char(b, '}');
+    if (rc)
+        error_response(q->out, 500, "the response is too large; use a smaller limit");
+done:
+    fh_store_result_cleanup(&res);
+    fh_buf_cleanup(&err);
+    fh_taxii_filter_cleanup(&f);
+}
+
+/* ---- add objects -------------------------------------------------------- */
+
+/* The validation message of one object: its error diagnostics, joined. */
+static char *object_message(const fh_stix_diags *d, size_t from)
+{
+    fh_buf msg, line;
+    fh_buf_init(&msg, 2048);
+    fh_buf_init(&line, 0);
+    for (size_t i = from; i < d->count; i++) {
+        if (d->items[i].severity != FH_DIAG_ERROR)
+            continue;
+        fh_buf_reset(&line);
+        fh_buf_appendf(&line, "%s: %s", d->items[i].path, d->items[i].message);
+        if (msg.len)
+            fh_buf_append_str(&msg, "; ");
+        if (fh_buf_append(&msg, line.data, line.len) != FH_OK)
+            break;
+    }
+    fh_buf_cleanup(&line);
+    if (msg.len == 0)
+        fh_buf_append_str(&msg, "the object is not valid STIX 2.1");
+    return fh_buf_steal(&msg);
+}
+
+static void add_objects(struct req *q)
+{
+    if (!fh_taxii_content_type_ok(q->in->content_type)) {
+        error_response(q->out, 415,
+                       "POST bodies must be Content-Type: " FH_TAXII_MEDIA_TYPE " (an envelope)");
+        return;
+    }
+    if (!authorize(q, false, true))
+        return;
+    if (q->in->body_len > q->h->max_content_length) {
+        error_response(q->out, 413, "the body is larger than max_content_length");
+        return;
+    }
+    fh_stix_limits lim;
+    fh_stix_limits_init(&lim);
+    lim.max_bytes = q->h->max_content_length;
+    fh_stix_diags diags;
+    fh_stix_diags_init(&diags);
+    json_t *objects = NULL;
+    fh_stix_container kind = FH_STIX_OBJECT;
+    fh_err rc = fh_stix_parse(q->in->body ? q->in->body : "", q->in->body_len, &lim, &objects,
+                              &kind, &diags);
+    if (rc == FH_OK && kind != FH_STIX_ENVELOPE) {
+        char msg[160];
+        snprintf(msg, sizeof msg,
+                 "the body is a %s; TAXII 2.1 POSTs carry an envelope "
+                 "({\"objects\": [...]})",
+                 fh_stix_container_name(kind));
+        error_response(q->out, 422, msg);
+        goto done;
+    }
+    if (rc) {
+        fh_buf msg;
+        fh_buf_init(&msg, 4096);
+        fh_buf_append_str(&msg, "the body is not a valid envelope");
+        for (size_t i = 0; i < diags.count && i < 3; i++)
+            fh_buf_appendf(&msg, "; %s", diags.items[i].message);
+        error_response(q->out, 422, msg.data);
+        fh_buf_cleanup(&msg);
+        goto done;
+    }
+    fh_stix_diags_cleanup(&diags);
+    fh_stix_diags_init(&diags);
+
+    size_t n = json_array_size(objects);
+    fh_store_put_item *items = fh_xcalloc(n ? n : 1, sizeof *items);
+    char **messages = fh_xcalloc(n ? n : 1, sizeof *messages);
+    fh_stix_validate_opts vopts;
+    fh_stix_validate_opts_init(&vopts);
+    for (size_t i = 0; i < n; i++) {
+        json_t *o = json_array_get(objects, i);
+        items[i].id = fh_json_str(o, "id");
+        items[i].version = fh_json_str(o, "modified");
+        if (items[i].version == NULL)
+            items[i].version = fh_json_str(o, "created");
+        const char *sv = fh_json_str(o, "spec_version");
+        size_t before = diags.count;
+        if (fh_stix_validate_object(o, i, &vopts, &diags) != FH_OK) {
+            messages[i] = object_message(&diags, before);
+        } else if (sv && strcmp(sv, "2.1") != 0) {
+            messages[i] = fh_xasprintf("spec_version %s is not supported; this hub stores STIX "
+                                       "2.1",
+                                       sv);
+        } else if (items[i].version && !fh_time_valid(items[i].version)) {
+            messages[i] = fh_xstrdup("modified/created is not a valid timestamp");
+        } else {
+            items[i].object = o;
+        }
+        items[i].message = messages[i];
+    }
+    fh_buf_reset(&q->out->body);
+    rc = fh_store_post(q->h->store, q->collection, q->who.org_id, items, n, &q->out->body);
+    if (rc == FH_ERR_NOTFOUND)
+        error_response(q->out, 404, "no such collection");
+    else if (rc)
+        store_error(q->out, rc);
+    else
+        q->out->status = 202;
+    for (size_t i = 0; i < n; i++)
+        free(messages[i]);
+    free(messages);
+    free(items);
+done:
+    json_decref(objects);
+    fh_stix_diags_cleanup(&diags);
+}
+
+/* ---- delete ------------------------------------------------------------- */
+
+static void delete_object(struct req *q)
+{
+    if (!authorize(q, true, true))
+        return;
+    fh_taxii_filter f;
+    fh_taxii_filter_init(&f);
+    fh_buf err;
+    fh_buf_init(&err, 4096);
+    fh_err rc = fh_taxii_filter_parse(q->in->params, q->in->n_params,
+                                      FH_TAXII_F_VERSION | FH_TAXII_F_SPEC_VERSION, &f, &err);
+    if (rc) {
+        error_response(q->out, 400, err.data);
+        goto done;
+    }
+    fh_store_query sq = {.collection = q->collection, .object_id = q->object_id, .limit = 1};
+    set_strs(&sq.spec_versions, f.spec_versions, f.n_spec_versions);
+    set_strs(&sq.versions, f.versions, f.n_versions);
+    sq.version_all = f.version_all;
+    sq.version_first = f.version_first;
+    sq.version_last = f.version_last;
+    size_t deleted = 0;
+    rc = fh_store_delete(q->h->store, &sq, &deleted);
+    if (rc) {
+        store_error(q->out, rc);
+    } else if (deleted == 0) {
+        error_response(q->out, 404, "no such object (or version) in this collection");
+    } else {
+        q->out->status = 200;
+        fh_buf_reset(&q->out->body);
+    }
+done:
+    fh_buf_cleanup(&err);
+    fh_taxii_filter_cleanup(&f);
+}
+
+/* ---- routing ------------------------------------------------------------ */
+
+/* Splits the path after the API root into at most 5 segments; each must be
+ * followed by '/'. Returns the count, or -1 when the path is not of that
+ * shape (no trailing slash, empty segment, too many). */
+static int split_path(const char *rest, char seg[5][300])
+{
+    int n = 0;
+    const char *p = rest;
+    while (*p) {
+        const char *slash = strchr(p, '/');
+        if (slash == NULL || slash == p || n == 5 || (size_t)(slash - p) >= sizeof seg[0])
+            return -1;
+        memcpy(seg[n], p, (size_t)(slash - p));
+        seg[n][slash - p] = '\0';
+        n++;
+        p = slash + 1;
+    }
+    return n;
+}
+
+static bool is_uuid(const char *s)
+{
+    fh_uuid u;
+    return strlen(s) == 36 && fh_uuid_parse(s, 36, &u) == FH_OK;
+}
+
+void fh_taxii_handle(fh_taxii_hub *h, const fh_taxii_request *req, fh_taxii_response *resp)
+{
+    struct req q = {.h = h, .in = req, .out = resp};
+    const char *m = req->method ? req->method : "";
+    bool get = strcmp(m, "GET") == 0 || strcmp(m, "HEAD") == 0;
+    bool post = strcmp(m, "POST") == 0;
+    bool del = strcmp(m, "DELETE") == 0;
+    const char *path = req->path ? req->path : "";
+
+    /* Route first: unknown paths are 404 whatever else is wrong. */
+    enum {
+        R_DISCOVERY,
+        R_API_ROOT,
+        R_STATUS,
+        R_COLLECTIONS,
+        R_COLLECTION,
+        R_OBJECTS,
+        R_OBJECT,
+        R_VERSIONS,
+        R_MANIFEST,
+        R_NONE
+    } route = R_NONE;
+    char seg[5][300];
+    int n = -1;
+    if (strcmp(path, "/taxii2/") == 0) {
+        route = R_DISCOVERY;
+    } else if (strncmp(path, FH_TAXII_API_ROOT, strlen(FH_TAXII_API_ROOT)) == 0) {
+        n = split_path(path + strlen(FH_TAXII_API_ROOT), seg);
+        if (n == 0)
+            route = R_API_ROOT;
+        else if (n == 2 && strcmp(seg[0], "status") == 0)
+            route = R_STATUS;
+        else if (n >= 1 && strcmp(seg[0], "collections") == 0) {
+            if (n == 1)
+                route = R_COLLECTIONS;
+            else if (!is_uuid(seg[1]))
+                route = R_NONE;
+            else if (n == 2)
+                route = R_COLLECTION;
+            else if (n == 3 && strcmp(seg[2], "objects") == 0)
+                route = R_OBJECTS;
+            else if (n == 3 && strcmp(seg[2], "manifest") == 0)
+                route = R_MANIFEST;
+            else if (n == 4 && strcmp(seg[2], "objects") == 0)
+                route = R_OBJECT;
+            else if (n == 5 && strcmp(seg[2], "objects") == 0 && strcmp(seg[4], "versions") == 0)
+                route = R_VERSIONS;
+        }
+    }
+    if (route == R_NONE) {
+        error_response(resp, 404, "no such TAXII endpoint (paths end with '/')");
+        return;
+    }
+    bool method_ok = route == R_OBJECTS ? get || post : route == R_OBJECT ? get || del : get;
+    if (!method_ok) {
+        error_response(resp, 405, "this endpoint does not support that method");
+        add_header(resp, "Allow",
+                   route == R_OBJECTS  ? "GET, HEAD, POST"
+                   : route == R_OBJECT ? "GET, HEAD, DELETE"
+                                       : "GET, HEAD");
+        return;
+    }
+    if (!fh_taxii_accept_ok(req->accept)) {
+        error_response(resp, 406, "this endpoint answers in " FH_TAXII_MEDIA_TYPE);
+        return;
+    }
+    if (route == R_DISCOVERY) {
+        discovery(&q);
+        return;
+    }
+    if (!authenticate(&q)) {
+        add_header(resp, "WWW-Authenticate", "Basic realm=\"fenghuo\", Bearer realm=\"fenghuo\"");
+        return;
+    }
+    if (n >= 2)
+        q.collection = seg[1];
+    if (n >= 4)
+        q.object_id = seg[3];
+    switch (route) {
+    case R_API_ROOT:
+        api_root(&q);
+        break;
+    case R_STATUS:
+        status_get(&q, seg[1]);
+        break;
+    case R_COLLECTIONS:
+        collections(&q, NULL);
+        break;
+    case R_COLLECTION:
+        collections(&q, seg[1]);
+        break;
+    case R_OBJECTS:
+        if (post)
+            add_objects(&q);
+        else
+            query(&q, EP_OBJECTS);
+        break;
+    case R_MANIFEST:
+        query(&q, EP_MANIFEST);
+        break;
+    case R_OBJECT:
+        if (del)
+            delete_object(&q);
+        else
+            query(&q, EP_OBJECT);
+        break;
+    case R_VERSIONS:
+        query(&q, EP_VERSIONS);
+        break;
+    default:
+        error_response(resp, 404, "no such endpoint");
+        break;
+    }
+}

@@ -1,0 +1,226 @@
+/*
+ * `fenghuo admin`: manages a hub's organizations, tokens, collections and
+ * grants directly in its data folder (the hub may be running: SQLite in WAL
+ * mode lets both work at once).
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "commands.h"
+#include "fenghuo/store.h"
+
+static void admin_usage(FILE *out)
+{
+    fprintf(out,
+            "usage: fenghuo admin --data DIR COMMAND [ARGS...]\n"
+            "\n"
+            "Manages the hub whose data folder is DIR (created when missing).\n"
+            "\n"
+            "commands:\n"
+            "  org add NAME                      add an organization (and its STIX identity);\n"
+            "                                    prints its id\n"
+            "  org list                          list organizations\n"
+            "  token new ORG [--label TEXT] [--admin]\n"
+            "                                    create a token for ORG (id or name); prints the\n"
+            "                                    token alone on stdout, once: it is stored only\n"
+            "                                    as a SHA-256 hash and cannot be shown again\n"
+            "  token list                        list tokens (ids, never the secrets)\n"
+            "  token revoke ID                   revoke a token by its id\n"
+            "  collection add TITLE [--description TEXT] [--id UUID]\n"
+            "                                    add a collection; prints its id\n"
+            "  collection list                   list collections\n"
+            "  grant COLLECTION_ID ORG read|write|read,write\n"
+            "                                    let ORG read and/or write a collection\n"
+            "  revoke COLLECTION_ID ORG          take ORG's permissions on a collection away\n"
+            "\n"
+            "options:\n"
+            "  --data DIR     the hub's data folder (required)\n"
+            "  --json         print lists as JSON instead of columns\n"
+            "  -h, --help     show this help\n"
+            "\n"
+            "exit status: 0 done, 1 refused (exists, not found, invalid), 2 usage or I/O error.\n");
+}
+
+static int fail(fh_err rc, const char *what)
+{
+    fprintf(stderr, "fenghuo admin: %s: %s\n", what, fh_strerror(rc));
+    return rc == FH_ERR_EXISTS || rc == FH_ERR_NOTFOUND || rc == FH_ERR_INVALID ? FH_EXIT_FAIL
+                                                                                : FH_EXIT_USAGE;
+}
+
+static const char *str_or(const json_t *o, const char *k, const char *dflt)
+{
+    const char *v = json_string_value(json_object_get(o, k));
+    return v ? v : dflt;
+}
+
+static int print_list(json_t *list, bool as_json, const char *kind)
+{
+    if (as_json) {
+        char *text = json_dumps(list, JSON_INDENT(2));
+        printf("%s\n", text);
+        free(text);
+        json_decref(list);
+        return FH_EXIT_OK;
+    }
+    size_t i;
+    json_t *o;
+    json_array_foreach(list, i, o)
+    {
+        if (strcmp(kind, "org") == 0)
+            printf("%s  %s  %s\n", str_or(o, "id", ""), str_or(o, "identity", ""),
+                   str_or(o, "name", ""));
+        else if (strcmp(kind, "token") == 0)
+            printf("%s  %-20s  %-5s  %-8s  %s\n", str_or(o, "id", ""), str_or(o, "org_name", ""),
+                   json_is_true(json_object_get(o, "admin")) ? "admin" : "-",
+                   json_is_null(json_object_get(o, "revoked")) ? "active" : "revoked",
+                   str_or(o, "label", ""));
+        else
+            printf("%s  %8lld objects  %s\n", str_or(o, "id", ""),
+                   (long long)json_integer_value(json_object_get(o, "objects")),
+                   str_or(o, "title", ""));
+    }
+    json_decref(list);
+    return FH_EXIT_OK;
+}
+
+static int parse_perms(const char *s, bool *r, bool *w)
+{
+    *r = *w = false;
+    if (strcmp(s, "read") == 0)
+        *r = true;
+    else if (strcmp(s, "write") == 0)
+        *w = true;
+    else if (strcmp(s, "read,write") == 0 || strcmp(s, "write,read") == 0)
+        *r = *w = true;
+    else
+        return -1;
+    return 0;
+}
+
+int fh_cmd_admin(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"data", required_argument, NULL, 'd'}, {"label", required_argument, NULL, 'l'},
+        {"admin", no_argument, NULL, 'a'},      {"description", required_argument, NULL, 'D'},
+        {"id", required_argument, NULL, 'i'},   {"json", no_argument, NULL, 'j'},
+        {"help", no_argument, NULL, 'h'},       {NULL, 0, NULL, 0}};
+    const char *data = NULL, *label = NULL, *description = NULL, *id = NULL;
+    bool admin = false, as_json = false;
+    optind = 1;
+    int c;
+    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'd':
+            data = optarg;
+            break;
+        case 'l':
+            label = optarg;
+            break;
+        case 'a':
+            admin = true;
+            break;
+        case 'D':
+            description = optarg;
+            break;
+        case 'i':
+            id = optarg;
+            break;
+        case 'j':
+            as_json = true;
+            break;
+        case 'h':
+            admin_usage(stdout);
+            return FH_EXIT_OK;
+        default:
+            admin_usage(stderr);
+            return FH_EXIT_USAGE;
+        }
+    }
+    int nargs = argc - optind;
+    char **args = argv + optind;
+    if (data == NULL || nargs < 1) {
+        fprintf(stderr, "fenghuo admin: %s; see 'fenghuo admin --help'\n",
+                data == NULL ? "--data DIR is required" : "a command is required");
+        return FH_EXIT_USAGE;
+    }
+    fh_log_set_level(FH_LOG_WARN);
+    fh_store *s = NULL;
+    fh_buf err;
+    fh_buf_init(&err, 0);
+    fh_err rc = fh_store_open(data, 1, &s, &err);
+    if (rc) {
+        fprintf(stderr, "fenghuo admin: %s\n", err.data ? err.data : fh_strerror(rc));
+        fh_buf_cleanup(&err);
+        return FH_EXIT_USAGE;
+    }
+    fh_buf_cleanup(&err);
+
+    int status = -1;
+    const char *cmd = args[0];
+    const char *sub = nargs > 1 ? args[1] : "";
+    char out_id[FH_STORE_ID_STRLEN];
+    json_t *list = NULL;
+    if (strcmp(cmd, "org") == 0 && strcmp(sub, "add") == 0 && nargs == 3) {
+        rc = fh_store_org_add(s, args[2], out_id);
+        if (rc == FH_ERR_EXISTS)
+            fprintf(stderr, "fenghuo admin: an organization named '%s' exists already\n", args[2]);
+        status = rc ? fail(rc, "org add") : (printf("%s\n", out_id), FH_EXIT_OK);
+    } else if (strcmp(cmd, "org") == 0 && strcmp(sub, "list") == 0 && nargs == 2) {
+        rc = fh_store_org_list(s, &list);
+        status = rc ? fail(rc, "org list") : print_list(list, as_json, "org");
+    } else if (strcmp(cmd, "token") == 0 && strcmp(sub, "new") == 0 && nargs == 3) {
+        char token[FH_STORE_TOKEN_STRLEN];
+        rc = fh_store_token_new(s, args[2], label, admin, token, out_id);
+        if (rc == FH_ERR_NOTFOUND)
+            fprintf(stderr, "fenghuo admin: no organization '%s'\n", args[2]);
+        if (rc == FH_OK) {
+            printf("%s\n", token);
+            fprintf(stderr, "fenghuo admin: token %s for %s created; it is shown only once\n",
+                    out_id, args[2]);
+            memset(token, 0, sizeof token);
+            status = FH_EXIT_OK;
+        } else {
+            status = fail(rc, "token new");
+        }
+    } else if (strcmp(cmd, "token") == 0 && strcmp(sub, "list") == 0 && nargs == 2) {
+        rc = fh_store_token_list(s, &list);
+        status = rc ? fail(rc, "token list") : print_list(list, as_json, "token");
+    } else if (strcmp(cmd, "token") == 0 && strcmp(sub, "revoke") == 0 && nargs == 3) {
+        rc = fh_store_token_revoke(s, args[2]);
+        status = rc ? fail(rc, "token revoke") : FH_EXIT_OK;
+    } else if (strcmp(cmd, "collection") == 0 && strcmp(sub, "add") == 0 && nargs == 3) {
+        rc = fh_store_collection_add(s, args[2], description, id, out_id);
+        if (rc == FH_ERR_INVALID)
+            fprintf(stderr, "fenghuo admin: --id must be a UUID and TITLE must not be empty\n");
+        status = rc ? fail(rc, "collection add") : (printf("%s\n", out_id), FH_EXIT_OK);
+    } else if (strcmp(cmd, "collection") == 0 && strcmp(sub, "list") == 0 && nargs == 2) {
+        rc = fh_store_collection_list(s, &list);
+        status = rc ? fail(rc, "collection list") : print_list(list, as_json, "collection");
+    } else if (strcmp(cmd, "grant") == 0 && nargs == 4) {
+        bool r, w;
+        if (parse_perms(args[3], &r, &w)) {
+            fprintf(stderr, "fenghuo admin: grant takes read, write or read,write, not '%s'\n",
+                    args[3]);
+            status = FH_EXIT_USAGE;
+        } else {
+            rc = fh_store_grant(s, args[1], args[2], r, w);
+            if (rc == FH_ERR_NOTFOUND)
+                fprintf(stderr, "fenghuo admin: no collection '%s' or no organization '%s'\n",
+                        args[1], args[2]);
+            status = rc ? fail(rc, "grant") : FH_EXIT_OK;
+        }
+    } else if (strcmp(cmd, "revoke") == 0 && nargs == 3) {
+        rc = fh_store_revoke(s, args[1], args[2]);
+        status = rc ? fail(rc, "revoke") : FH_EXIT_OK;
+    }
+    if (status < 0) {
+        fprintf(stderr, "fenghuo admin: unknown command or wrong arguments; see 'fenghuo admin "
+                        "--help'\n");
+        status = FH_EXIT_USAGE;
+    }
+    fh_store_close(s);
+    return status;
+}
