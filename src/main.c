@@ -20,6 +20,7 @@ static const struct command commands[] = {
     {"submit", fh_cmd_submit, "post STIX objects from files to a TAXII 2.1 collection"},
     {"get", fh_cmd_get, "print the objects of a TAXII 2.1 collection as JSON lines"},
     {"admin", fh_cmd_admin, "manage a hub's organizations, tokens, collections and grants"},
+    {"sensor", fh_cmd_sensor, "detect attacks and indicator matches in packets"},
 };
 
 static void usage(FILE *out)

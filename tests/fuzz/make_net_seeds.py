@@ -1,86 +1,24 @@
 #!/usr/bin/env python3
 """Writes the seed corpora of the packet fuzz targets (net, dns, tls, http).
 
-The packets are built here, field by field, so the seeds are ours and can be
-made again: python3 tests/fuzz/make_net_seeds.py. Addresses come from the
+The packets are built field by field (tests/integration/pcapgen.py), so the
+seeds are ours and can be made again: python3 tests/fuzz/make_net_seeds.py. Addresses come from the
 documentation and benchmark ranges (192.0.2.0/24, 198.18.0.0/15, 2001:db8::/32).
 """
 
 import os
 import struct
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration"))
+from pcapgen import client_hello, dns_query, dns_response, eth, http_get, ip, ipv6, tcp, udp  # noqa: E402
 
 HERE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "corpus")
 
 
-def dns_name(name):
-    out = b""
-    for label in name.split("."):
-        out += bytes([len(label)]) + label.encode()
-    return out + b"\0"
-
-
-def dns_query(name, qid=0x1234, qtype=1):
-    return struct.pack("!HHHHHH", qid, 0x0100, 1, 0, 0, 0) + dns_name(name) + struct.pack("!HH", qtype, 1)
-
-
-def dns_response(name):
-    q = dns_name(name) + struct.pack("!HH", 1, 1)
-    cname = b"\xc0\x0c" + struct.pack("!HHIH", 5, 1, 300, 6) + b"\x03www\xc0\x0c"
-    a = b"\xc0\x0c" + struct.pack("!HHIH", 1, 1, 60, 4) + bytes([198, 18, 0, 7])
-    aaaa = b"\xc0\x0c" + struct.pack("!HHIH", 28, 1, 60, 16) + bytes.fromhex("20010db8000000000000000000000001")
-    return struct.pack("!HHHHHH", 0x1234, 0x8180, 1, 3, 0, 0) + q + cname + a + aaaa
-
-
-def client_hello(sni):
-    name = sni.encode()
-    sni_ext = struct.pack("!HHHBH", 0, len(name) + 5, len(name) + 3, 0, len(name)) + name
-    alpn = struct.pack("!HHH", 16, 5, 3) + b"\x02h2"
-    exts = alpn + sni_ext
-    body = b"\x03\x03" + bytes(range(32)) + b"\x20" + bytes(32) + struct.pack("!H", 4) + b"\x13\x01\x13\x02" + b"\x01\x00" + struct.pack("!H", len(exts)) + exts
-    hs = b"\x01" + struct.pack("!I", len(body))[1:] + body
-    return b"\x16\x03\x01" + struct.pack("!H", len(hs)) + hs
-
-
-def http_get(host):
-    return ("GET /index.html HTTP/1.1\r\nUser-Agent: seed\r\nHost: %s\r\nAccept: */*\r\n\r\n" % host).encode()
-
-
-def csum(b):
-    if len(b) % 2:
-        b += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
-    while s >> 16:
-        s = (s & 0xffff) + (s >> 16)
-    return ~s & 0xffff
-
-
 def ipv4(proto, payload, src=(198, 18, 0, 1), dst=(198, 18, 0, 2), frag=0, options=b""):
-    ihl = 5 + len(options) // 4
-    h = struct.pack("!BBHHHBBH4s4s", 0x40 | ihl, 0, ihl * 4 + len(payload), 7, frag, 64, proto, 0,
-                    bytes(src), bytes(dst)) + options
-    h = h[:10] + struct.pack("!H", csum(h)) + h[12:]
-    return h + payload
-
-
-def ipv6(nh, payload, ext=b""):
-    src = bytes.fromhex("20010db8000000000000000000000001")
-    dst = bytes.fromhex("20010db8000000000000000000000002")
-    return struct.pack("!IHBB", 0x60000000, len(ext) + len(payload), nh, 64) + src + dst + ext + payload
-
-
-def tcp(sport, dport, flags, payload=b""):
-    return struct.pack("!HHIIBBHHH", sport, dport, 1, 0, 5 << 4, flags, 65535, 0, 0) + payload
-
-
-def udp(sport, dport, payload):
-    return struct.pack("!HHHH", sport, dport, 8 + len(payload), 0) + payload
-
-
-def eth(ethertype, payload, vlans=()):
-    h = bytes.fromhex("020000000002") + bytes.fromhex("020000000001")
-    for v in vlans:
-        h += struct.pack("!HH", 0x8100, v)
-    return h + struct.pack("!H", ethertype) + payload
+    return ip(proto, payload, ".".join(map(str, src)), ".".join(map(str, dst)), frag=frag,
+              options=options)
 
 
 def write(folder, name, data):

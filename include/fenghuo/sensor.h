@@ -1,0 +1,71 @@
+/*
+ * The sensor's pipeline: packets from capture files or a live interface are
+ * decoded (lib/net), matched against indicators (lib/match), fed to the
+ * detectors (lib/detect), and the results are written as JSON lines events
+ * (docs/EVENTS.md).
+ *
+ * One fh_sensor runs in one thread. Packet time drives detection when reading
+ * files, so the same file always gives the same events (apart from the
+ * attack ids, which are random, and the stats' wall-clock figures).
+ */
+#ifndef FENGHUO_SENSOR_H
+#define FENGHUO_SENSOR_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "fenghuo/detect.h"
+#include "fenghuo/err.h"
+#include "fenghuo/util.h"
+
+typedef struct fh_sensor_config {
+    fh_detect_config detect;
+    unsigned match_interval_s;  /* an indicator_match key is re-reported at most this often (60) */
+    size_t max_match_keys;      /* (indicator, where, src, dst) keys tracked (65536) */
+    size_t max_indicator_bytes; /* largest indicator file (256 MiB) */
+    int snaplen;                /* live capture: bytes kept per packet (65535) */
+    int buffer_mib;             /* live capture: kernel ring size (64) */
+    const char *bpf;            /* live capture: optional filter */
+} fh_sensor_config;
+
+void fh_sensor_config_init(fh_sensor_config *c);
+
+typedef struct fh_sensor fh_sensor;
+
+/* events: where JSON lines go (the sensor does not close it). err receives a
+ * message on failure. */
+fh_err fh_sensor_new(const fh_sensor_config *c, FILE *events, fh_sensor **out /* OUT */,
+                     fh_buf *err);
+void fh_sensor_free(fh_sensor *s);
+
+/* The protected networks: "198.18.0.0/15,2001:db8::/32". */
+fh_err fh_sensor_set_networks(fh_sensor *s, const char *list, fh_buf *err);
+
+/*
+ * Loads indicator files (STIX bundle/envelope/array/object, or a plain list:
+ * one IP, CIDR or domain per line, '#' comments) into a new matcher and swaps
+ * it in. On failure the old matcher stays. Files are remembered for
+ * fh_sensor_reload. Prints a summary line to the log.
+ */
+fh_err fh_sensor_load_indicators(fh_sensor *s, const char *const *files, size_t n, fh_buf *err);
+fh_err fh_sensor_reload(fh_sensor *s, fh_buf *err);
+
+/* Opens capture files (all before any is read, so privileges can be dropped
+ * in between). */
+fh_err fh_sensor_open_files(fh_sensor *s, const char *const *files, size_t n, fh_buf *err);
+/* Opens a live interface. */
+fh_err fh_sensor_open_live(fh_sensor *s, const char *iface, fh_buf *err);
+
+/* Drops root to `user` (setgroups, setgid, setuid) and checks that root
+ * cannot be regained. Does nothing when not root. */
+fh_err fh_sensor_drop_privileges(const char *user, fh_buf *err);
+
+/* Reads what was opened until the end of the files or until stop is set;
+ * reload is checked between packets (SIGHUP). Ends every open attack, then
+ * writes the stats event. */
+fh_err fh_sensor_run(fh_sensor *s, volatile sig_atomic_t *stop, volatile sig_atomic_t *reload,
+                     fh_buf *err);
+
+#endif

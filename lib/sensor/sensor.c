@@ -1,0 +1,843 @@
+/*
+ * The sensor pipeline: capture -> decode -> match -> detect -> events.
+ *
+ * Matching covers both addresses of every IP packet, DNS query names (UDP and
+ * TCP port 53), the TLS ClientHello server name and the HTTP Host (and the
+ * URL made of it and the request target). A match is reported at once, then
+ * at most once per match_interval_s per (indicator, where, source,
+ * destination) with the number of packets since the last report, so a flood
+ * from a listed address does not become a flood of events; the counts still
+ * add up, and what is pending is written at the end.
+ *
+ * Not for: flow records (lib/flow, later) or reporting to the hub (later).
+ */
+#include <errno.h>
+#include <grp.h>
+#include <pcap/pcap.h>
+#include <pwd.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "detect/detect-table.h"
+#include "fenghuo/json.h"
+#include "fenghuo/match.h"
+#include "fenghuo/net.h"
+#include "fenghuo/pattern.h"
+#include "fenghuo/sensor.h"
+#include "fenghuo/stix.h"
+#include "fenghuo/time.h"
+
+#define US       1000000ULL
+#define KIND_URL 1
+
+enum where { W_IP_SRC, W_IP_DST, W_DNS, W_TLS, W_HTTP, W_URL, W__COUNT };
+static const char *const where_names[W__COUNT] = {"ip_src",  "ip_dst",    "dns_query",
+                                                  "tls_sni", "http_host", "http_url"};
+
+struct rule {
+    char *indicator; /* "indicator--…" or "list:FILE:LINE" */
+    char *value;
+    bool exact; /* false: one part of a pattern that needs more to match */
+};
+
+struct rules {
+    struct rule *items;
+    size_t count, cap;
+};
+
+/* Keys are byte arrays only: no padding for memcmp. */
+struct match_key {
+    uint8_t rule[4];
+    uint8_t where;
+    uint8_t family;
+    uint8_t src[16];
+    uint8_t dst[16];
+};
+
+struct match_state {
+    struct match_key key;
+    uint8_t used;
+    uint64_t last_emit_us;
+    uint64_t pending; /* packets since the last event */
+    uint64_t last_us;
+    uint16_t sport, dport;
+    uint8_t proto;
+};
+
+struct capture {
+    pcap_t *pcap;
+    char *name;
+    fh_link_type link;
+    bool live;
+};
+
+struct fh_sensor {
+    fh_sensor_config cfg;
+    FILE *events;
+    fh_match *networks;
+    fh_match *matcher;
+    struct rules rules;
+    char **indicator_files;
+    size_t n_indicator_files;
+    fh_detect *detect;
+    struct fh__dtab matches;
+    struct capture *caps;
+    size_t n_caps;
+    uint64_t last_us;
+    /* stats */
+    uint64_t packets, bytes, ip_packets, match_packets, match_events, n_events;
+    uint64_t anomalies[FH_ANOM__COUNT];
+    uint64_t match_table_full;
+    uint64_t drops, ifdrops;
+};
+
+void fh_sensor_config_init(fh_sensor_config *c)
+{
+    memset(c, 0, sizeof *c);
+    fh_detect_config_init(&c->detect);
+    c->match_interval_s = 60;
+    c->max_match_keys = 65536;
+    c->max_indicator_bytes = (size_t)256 << 20;
+    c->snaplen = 65535;
+    c->buffer_mib = 64;
+}
+
+/* ---- events ---------------------------------------------------------------- */
+
+static void write_event(fh_sensor *s, json_t *ev)
+{
+    char *line = json_dumps(ev, JSON_COMPACT);
+    if (line) {
+        fputs(line, s->events);
+        fputc('\n', s->events);
+        fflush(s->events);
+        free(line);
+    }
+    s->n_events++;
+}
+
+static void detect_emit(void *ctx, json_t *ev)
+{
+    write_event(ctx, ev);
+}
+
+static json_t *time_json(uint64_t us)
+{
+    fh_time t = {.sec = (int64_t)(us / US), .nsec = (uint32_t)(us % US) * 1000, .frac_digits = 6};
+    char buf[FH_TIME_STRLEN];
+    fh_time_format(&t, buf, sizeof buf);
+    return json_string(buf);
+}
+
+static const char *proto_name(uint8_t p)
+{
+    switch (p) {
+    case 6:
+        return "tcp";
+    case 17:
+        return "udp";
+    case 1:
+        return "icmp";
+    case 58:
+        return "icmpv6";
+    default:
+        return "other";
+    }
+}
+
+static void emit_match(fh_sensor *s, const struct match_state *m, uint64_t ts_us)
+{
+    uint32_t r = (uint32_t)m->key.rule[0] << 24 | (uint32_t)m->key.rule[1] << 16 |
+                 (uint32_t)m->key.rule[2] << 8 | m->key.rule[3];
+    const struct rule *rule = &s->rules.items[r - 1];
+    char src[46], dst[46];
+    fh_detect_addr_str(m->key.family, m->key.src, src);
+    fh_detect_addr_str(m->key.family, m->key.dst, dst);
+    json_t *ev =
+        json_pack("{s:s,s:o,s:s,s:s,s:s,s:b,s:s,s:s,s:s,s:I}", "event_type", "indicator_match",
+                  "time", time_json(ts_us), "indicator", rule->indicator, "value", rule->value,
+                  "where", where_names[m->key.where], "exact", rule->exact, "src", src, "dst", dst,
+                  "proto", proto_name(m->proto), "packets", (json_int_t)m->pending);
+    if (m->proto == 6 || m->proto == 17) {
+        json_object_set_new(ev, "sport", json_integer(m->sport));
+        json_object_set_new(ev, "dport", json_integer(m->dport));
+    }
+    write_event(s, ev);
+    json_decref(ev);
+    s->match_events++;
+}
+
+static void on_match(fh_sensor *s, uint32_t rule, enum where w, const fh_pkt *p, uint64_t ts_us)
+{
+    struct match_key k;
+    memset(&k, 0, sizeof k);
+    k.rule[0] = (uint8_t)(rule >> 24), k.rule[1] = (uint8_t)(rule >> 16);
+    k.rule[2] = (uint8_t)(rule >> 8), k.rule[3] = (uint8_t)rule;
+    k.where = (uint8_t)w;
+    k.family = p->ip_version;
+    memcpy(k.src, p->src, 16);
+    memcpy(k.dst, p->dst, 16);
+    s->match_packets++;
+    bool created;
+    struct match_state *m = fh__dtab_upsert(&s->matches, &k, &created);
+    if (m == NULL) {
+        /* Table full: report every match rather than lose one. */
+        s->match_table_full++;
+        struct match_state tmp = {
+            .key = k, .pending = 1, .sport = p->sport, .dport = p->dport, .proto = p->proto};
+        emit_match(s, &tmp, ts_us);
+        return;
+    }
+    m->pending++;
+    m->last_us = ts_us;
+    m->sport = p->sport, m->dport = p->dport, m->proto = p->proto;
+    if (created || ts_us - m->last_emit_us >= (uint64_t)s->cfg.match_interval_s * US) {
+        emit_match(s, m, ts_us);
+        m->pending = 0;
+        m->last_emit_us = ts_us;
+    }
+}
+
+/* Writes what is pending and forgets keys idle for two intervals. */
+static void matches_sweep(fh_sensor *s, uint64_t ts_us, bool flush)
+{
+    uint64_t iv = (uint64_t)s->cfg.match_interval_s * US;
+    for (size_t i = 0; i < fh__dtab_capacity(&s->matches); i++) {
+        while (fh__dtab_used(&s->matches, i)) {
+            struct match_state *m = fh__dtab_at(&s->matches, i);
+            if (m->pending && (flush || ts_us - m->last_emit_us >= iv)) {
+                emit_match(s, m, m->last_us);
+                m->pending = 0;
+                m->last_emit_us = ts_us;
+            }
+            if (!flush && ts_us - m->last_us < 2 * iv)
+                break;
+            fh__dtab_remove_at(&s->matches, i);
+        }
+    }
+}
+
+/* ---- indicators ------------------------------------------------------------- */
+
+static uint32_t add_rule(struct rules *r, const char *indicator, const char *value, bool exact)
+{
+    if (r->count == r->cap) {
+        r->cap = r->cap ? r->cap * 2 : 256;
+        r->items = fh_xrealloc(r->items, r->cap * sizeof *r->items);
+    }
+    r->items[r->count] = (struct rule){fh_xstrdup(indicator), fh_xstrdup(value), exact};
+    return (uint32_t)++r->count;
+}
+
+static void rules_cleanup(struct rules *r)
+{
+    for (size_t i = 0; i < r->count; i++) {
+        free(r->items[i].indicator);
+        free(r->items[i].value);
+    }
+    free(r->items);
+    memset(r, 0, sizeof *r);
+}
+
+struct load_counts {
+    size_t entries, indicators, unmatchable, rejected;
+};
+
+static fh_err load_plain(fh_match_builder *b, struct rules *rules, const char *file,
+                         const fh_buf *data, struct load_counts *lc, fh_buf *err)
+{
+    size_t line = 0;
+    const char *p = data->data, *end = data->data + data->len;
+    while (p < end) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        const char *e = nl ? nl : end;
+        line++;
+        const char *hash = memchr(p, '#', (size_t)(e - p));
+        const char *stop = hash ? hash : e;
+        const char *q = p;
+        while (q < stop && (*q == ' ' || *q == '\t' || *q == '\r'))
+            q++;
+        if (q < stop) {
+            size_t len = (size_t)(stop - q);
+            while (len && (q[len - 1] == ' ' || q[len - 1] == '\t' || q[len - 1] == '\r'))
+                len--;
+            char *name = fh_xasprintf("list:%s:%zu", file, line);
+            char *value = fh_xstrndup(q, len);
+            uint32_t r = add_rule(rules, name, value, true);
+            const char *why = NULL;
+            if (fh_match_add_text(b, q, len, r, &why) != FH_OK) {
+                fh_buf_appendf(err, "%s:%zu: '%s': %s\n", file, line, value, why);
+                lc->rejected++;
+            } else {
+                lc->entries++;
+            }
+            free(name);
+            free(value);
+        }
+        p = nl ? nl + 1 : end;
+    }
+    return FH_OK;
+}
+
+static fh_err load_stix(fh_match_builder *b, struct rules *rules, const char *file,
+                        const fh_buf *data, struct load_counts *lc, fh_buf *err)
+{
+    fh_stix_limits lim;
+    fh_stix_limits_init(&lim);
+    lim.max_bytes = data->len + 1;
+    lim.max_objects = SIZE_MAX;
+    fh_stix_diags diags;
+    fh_stix_diags_init(&diags);
+    json_t *objects = NULL;
+    fh_err rc = fh_stix_parse(data->data, data->len, &lim, &objects, NULL, &diags);
+    if (rc) {
+        for (size_t i = 0; i < diags.count; i++) {
+            fh_buf_appendf(err, "%s: ", file);
+            fh_stix_diag_format(&diags.items[i], err);
+            fh_buf_append_char(err, '\n');
+        }
+        fh_stix_diags_cleanup(&diags);
+        return rc;
+    }
+    fh_stix_diags_cleanup(&diags);
+    size_t i;
+    json_t *obj;
+    json_array_foreach(objects, i, obj)
+    {
+        const char *type = fh_json_str(obj, "type");
+        if (type == NULL || strcmp(type, "indicator") != 0)
+            continue;
+        const char *id = fh_json_str(obj, "id");
+        const char *pattern = fh_json_str(obj, "pattern");
+        const char *ptype = fh_json_str(obj, "pattern_type");
+        if (id == NULL || pattern == NULL || ptype == NULL || strcmp(ptype, "stix") != 0 ||
+            json_is_true(json_object_get(obj, "revoked"))) {
+            lc->unmatchable++;
+            continue;
+        }
+        lc->indicators++;
+        fh_pattern *pat = NULL;
+        fh_pattern_error perr;
+        if (fh_pattern_parse(pattern, strlen(pattern), 0, &pat, &perr) != FH_OK) {
+            fh_buf_appendf(err, "%s: %s: pattern column %zu: %s\n", file, id, perr.column,
+                           perr.message);
+            lc->rejected++;
+            continue;
+        }
+        fh_pattern_observables obs;
+        fh_pattern_observables_init(&obs);
+        fh_pattern_compile(pat, &obs);
+        size_t used = 0;
+        for (size_t k = 0; k < obs.count; k++) {
+            const fh_pattern_observable *o = &obs.items[k];
+            uint32_t r = 0;
+            fh_err arc = FH_ERR_UNSUPPORTED;
+            switch (o->kind) {
+            case FH_PATTERN_OBS_IPV4:
+                r = add_rule(rules, id, o->value, o->exact);
+                arc = fh_match_add_ipv4(b, o->addr, o->prefix, r);
+                break;
+            case FH_PATTERN_OBS_IPV6:
+                r = add_rule(rules, id, o->value, o->exact);
+                arc = fh_match_add_ipv6(b, o->addr, o->prefix, r);
+                break;
+            case FH_PATTERN_OBS_DOMAIN:
+            case FH_PATTERN_OBS_DOMAIN_SUFFIX:
+                /* A suffix pattern also matches the bare name: documented. */
+                r = add_rule(rules, id, o->value, o->exact);
+                arc = fh_match_add_domain(b, o->value, strlen(o->value), r);
+                break;
+            case FH_PATTERN_OBS_URL:
+                r = add_rule(rules, id, o->value, o->exact);
+                arc = fh_match_add_string(b, KIND_URL, o->value, strlen(o->value), r);
+                break;
+            default:
+                break; /* hashes and bare ports are not seen in packets */
+            }
+            if (arc == FH_OK)
+                used++;
+        }
+        lc->entries += used;
+        if (used == 0)
+            lc->unmatchable++;
+        fh_pattern_observables_cleanup(&obs);
+        fh_pattern_free(pat);
+    }
+    json_decref(objects);
+    return FH_OK;
+}
+
+fh_err fh_sensor_load_indicators(fh_sensor *s, const char *const *files, size_t n, fh_buf *err)
+{
+    fh_match_builder *b = fh_match_builder_new();
+    struct rules rules = {0};
+    struct load_counts lc = {0};
+    fh_err rc = FH_OK;
+    for (size_t i = 0; i < n && rc == FH_OK; i++) {
+        fh_buf data;
+        fh_buf_init(&data, s->cfg.max_indicator_bytes);
+        rc = fh_buf_read_file(&data, files[i]);
+        if (rc == FH_ERR_LIMIT)
+            fh_buf_appendf(err, "%s: larger than %zu bytes (max_indicator_bytes)", files[i],
+                           s->cfg.max_indicator_bytes);
+        else if (rc)
+            fh_buf_appendf(err, "%s: cannot read: %s", files[i], strerror(errno));
+        if (rc == FH_OK) {
+            size_t k = 0;
+            while (k < data.len && (data.data[k] == ' ' || data.data[k] == '\n' ||
+                                    data.data[k] == '\r' || data.data[k] == '\t'))
+                k++;
+            bool json = k < data.len && (data.data[k] == '{' || data.data[k] == '[');
+            fh_buf warn;
+            fh_buf_init(&warn, 1 << 20);
+            rc = json ? load_stix(b, &rules, files[i], &data, &lc, &warn)
+                      : load_plain(b, &rules, files[i], &data, &lc, &warn);
+            if (rc)
+                fh_buf_append(err, warn.data, warn.len);
+            else if (warn.len) {
+                warn.data[--warn.len] = '\0'; /* the last line's newline */
+                fh_warn("sensor", "%s", warn.data);
+            }
+            fh_buf_cleanup(&warn);
+        }
+        fh_buf_cleanup(&data);
+    }
+    if (rc) {
+        fh_match_builder_free(b);
+        rules_cleanup(&rules);
+        return rc;
+    }
+    fh_match *m = fh_match_build(b);
+    fh_match_stats st;
+    fh_match_get_stats(m, &st);
+    fh_info("sensor",
+            "indicators: %zu entries (%zu IPv4, %zu IPv6 prefixes, %zu domains, %zu URLs) from %zu "
+            "file(s); %zu STIX indicators, %zu not matchable in traffic, %zu rejected",
+            lc.entries, st.ipv4_prefixes, st.ipv6_prefixes, st.domains, st.strings, n,
+            lc.indicators, lc.unmatchable, lc.rejected);
+    /* Single-threaded pipeline: nothing reads the old matcher any more. */
+    fh_match_free(s->matcher);
+    rules_cleanup(&s->rules);
+    s->matcher = m;
+    s->rules = rules;
+    /* Rule numbers changed: pending match counts refer to the old table. */
+    matches_sweep(s, s->last_us, true);
+    if (files != (const char *const *)s->indicator_files) {
+        for (size_t i = 0; i < s->n_indicator_files; i++)
+            free(s->indicator_files[i]);
+        free(s->indicator_files);
+        s->indicator_files = fh_xcalloc(n ? n : 1, sizeof *s->indicator_files);
+        for (size_t i = 0; i < n; i++)
+            s->indicator_files[i] = fh_xstrdup(files[i]);
+        s->n_indicator_files = n;
+    }
+    return FH_OK;
+}
+
+fh_err fh_sensor_reload(fh_sensor *s, fh_buf *err)
+{
+    return fh_sensor_load_indicators(s, (const char *const *)s->indicator_files,
+                                     s->n_indicator_files, err);
+}
+
+/* ---- set-up ----------------------------------------------------------------- */
+
+fh_err fh_sensor_new(const fh_sensor_config *c, FILE *events, fh_sensor **out, fh_buf *err)
+{
+    *out = NULL;
+    if (c->match_interval_s == 0 || c->max_match_keys == 0) {
+        fh_buf_appendf(err, "match_interval_s and max_match_keys must be at least 1");
+        return FH_ERR_INVALID;
+    }
+    fh_sensor *s = fh_xcalloc(1, sizeof *s);
+    s->cfg = *c;
+    s->events = events;
+    const char *msg = NULL;
+    fh_err rc = fh_detect_new(&c->detect, detect_emit, s, &s->detect, &msg);
+    if (rc) {
+        fh_buf_appendf(err, "detection settings: %s", msg);
+        free(s);
+        return rc;
+    }
+    fh__dtab_init(&s->matches, sizeof(struct match_state), sizeof(struct match_key),
+                  c->max_match_keys);
+    s->matcher = fh_match_build(fh_match_builder_new());
+    s->networks = fh_match_build(fh_match_builder_new());
+    *out = s;
+    return FH_OK;
+}
+
+void fh_sensor_free(fh_sensor *s)
+{
+    if (s == NULL)
+        return;
+    for (size_t i = 0; i < s->n_caps; i++) {
+        pcap_close(s->caps[i].pcap);
+        free(s->caps[i].name);
+    }
+    free(s->caps);
+    fh_detect_free(s->detect);
+    fh__dtab_cleanup(&s->matches);
+    fh_match_free(s->matcher);
+    fh_match_free(s->networks);
+    rules_cleanup(&s->rules);
+    for (size_t i = 0; i < s->n_indicator_files; i++)
+        free(s->indicator_files[i]);
+    free(s->indicator_files);
+    free(s);
+}
+
+fh_err fh_sensor_set_networks(fh_sensor *s, const char *list, fh_buf *err)
+{
+    fh_match_builder *b = fh_match_builder_new();
+    const char *p = list;
+    size_t n = 0;
+    while (*p) {
+        const char *comma = strchr(p, ',');
+        size_t len = comma ? (size_t)(comma - p) : strlen(p);
+        char item[128];
+        if (len == 0 || len >= sizeof item) {
+            fh_buf_appendf(err, "--networks: empty or overlong entry");
+            fh_match_builder_free(b);
+            return FH_ERR_USAGE;
+        }
+        memcpy(item, p, len);
+        item[len] = '\0';
+        const char *why = NULL;
+        /* Only addresses and prefixes: a name is not a network. */
+        bool ip = strchr(item, ':') || (item[0] >= '0' && item[0] <= '9');
+        if (!ip || fh_match_add_text(b, item, len, 1, &why) != FH_OK) {
+            fh_buf_appendf(err, "--networks: '%s' is not an IPv4 or IPv6 prefix%s%s", item,
+                           why ? ": " : "", why ? why : "");
+            fh_match_builder_free(b);
+            return FH_ERR_USAGE;
+        }
+        n++;
+        p = comma ? comma + 1 : p + len;
+    }
+    if (n == 0) {
+        fh_buf_appendf(err, "--networks: no prefix given");
+        fh_match_builder_free(b);
+        return FH_ERR_USAGE;
+    }
+    fh_match_free(s->networks);
+    s->networks = fh_match_build(b);
+    return FH_OK;
+}
+
+static fh_err link_of(pcap_t *p, const char *name, fh_link_type *link, fh_buf *err)
+{
+    int dlt = pcap_datalink(p);
+    switch (dlt) {
+    case DLT_EN10MB:
+        *link = FH_LINK_ETHERNET;
+        return FH_OK;
+    case DLT_RAW:
+#ifdef DLT_IPV4
+    case DLT_IPV4:
+    case DLT_IPV6:
+#endif
+        *link = FH_LINK_RAW;
+        return FH_OK;
+    case DLT_LINUX_SLL:
+        *link = FH_LINK_LINUX_SLL;
+        return FH_OK;
+    default:
+        fh_buf_appendf(err,
+                       "%s: link type %s (%d) is not supported (Ethernet, raw IP and Linux "
+                       "cooked capture are)",
+                       name, pcap_datalink_val_to_name(dlt) ? pcap_datalink_val_to_name(dlt) : "?",
+                       dlt);
+        return FH_ERR_UNSUPPORTED;
+    }
+}
+
+static void add_cap(fh_sensor *s, pcap_t *p, const char *name, fh_link_type link, bool live)
+{
+    s->caps = fh_xrealloc(s->caps, (s->n_caps + 1) * sizeof *s->caps);
+    s->caps[s->n_caps++] = (struct capture){p, fh_xstrdup(name), link, live};
+}
+
+fh_err fh_sensor_open_files(fh_sensor *s, const char *const *files, size_t n, fh_buf *err)
+{
+    for (size_t i = 0; i < n; i++) {
+        char ebuf[PCAP_ERRBUF_SIZE] = "";
+        pcap_t *p =
+            pcap_open_offline_with_tstamp_precision(files[i], PCAP_TSTAMP_PRECISION_MICRO, ebuf);
+        if (p == NULL) {
+            fh_buf_appendf(err, "%s: %s", files[i], ebuf);
+            return FH_ERR_IO;
+        }
+        fh_link_type link;
+        fh_err rc = link_of(p, files[i], &link, err);
+        if (rc) {
+            pcap_close(p);
+            return rc;
+        }
+        add_cap(s, p, files[i], link, false);
+    }
+    return FH_OK;
+}
+
+fh_err fh_sensor_open_live(fh_sensor *s, const char *iface, fh_buf *err)
+{
+    char ebuf[PCAP_ERRBUF_SIZE] = "";
+    pcap_t *p = pcap_create(iface, ebuf);
+    if (p == NULL) {
+        fh_buf_appendf(err, "%s: %s", iface, ebuf);
+        return FH_ERR_IO;
+    }
+    pcap_set_snaplen(p, s->cfg.snaplen);
+    pcap_set_promisc(p, 1);
+    pcap_set_timeout(p, 100);
+    pcap_set_buffer_size(p, s->cfg.buffer_mib * 1024 * 1024);
+    int a = pcap_activate(p);
+    if (a < 0) {
+        fh_buf_appendf(err, "%s: %s", iface, pcap_geterr(p));
+        pcap_close(p);
+        return a == PCAP_ERROR_PERM_DENIED ? FH_ERR_PERM : FH_ERR_IO;
+    }
+    if (s->cfg.bpf) {
+        struct bpf_program prog;
+        if (pcap_compile(p, &prog, s->cfg.bpf, 1, PCAP_NETMASK_UNKNOWN) != 0 ||
+            pcap_setfilter(p, &prog) != 0) {
+            fh_buf_appendf(err, "--bpf '%s': %s", s->cfg.bpf, pcap_geterr(p));
+            pcap_close(p);
+            return FH_ERR_USAGE;
+        }
+        pcap_freecode(&prog);
+    }
+    fh_link_type link;
+    fh_err rc = link_of(p, iface, &link, err);
+    if (rc) {
+        pcap_close(p);
+        return rc;
+    }
+    add_cap(s, p, iface, link, true);
+    return FH_OK;
+}
+
+fh_err fh_sensor_drop_privileges(const char *user, fh_buf *err)
+{
+    if (geteuid() != 0)
+        return FH_OK;
+    struct passwd *pw = getpwnam(user);
+    if (pw == NULL) {
+        fh_buf_appendf(err, "--user %s: no such user", user);
+        return FH_ERR_USAGE;
+    }
+    if (setgroups(0, NULL) != 0 || setgid(pw->pw_gid) != 0 || setuid(pw->pw_uid) != 0) {
+        fh_buf_appendf(err, "cannot drop privileges to %s: %s", user, strerror(errno));
+        return FH_ERR_PERM;
+    }
+    if (pw->pw_uid != 0 && (setuid(0) == 0 || seteuid(0) == 0)) {
+        fh_buf_appendf(err, "privileges could be regained after dropping them to %s", user);
+        return FH_ERR_PERM;
+    }
+    return FH_OK;
+}
+
+/* ---- the packet path ------------------------------------------------------------ */
+
+static void match_names(fh_sensor *s, const fh_pkt *p, uint64_t ts_us)
+{
+    if (p->payload_len == 0 || (p->proto != 6 && p->proto != 17))
+        return;
+    if (p->sport == 53 || p->dport == 53) {
+        const uint8_t *d = p->payload;
+        size_t n = p->payload_len;
+        if (p->proto == 6) { /* DNS over TCP: a 2-byte length first */
+            if (n < 2)
+                return;
+            d += 2, n -= 2;
+        }
+        fh_dns_msg msg;
+        fh_anomaly a = fh_dns_parse(d, n, &msg);
+        if (a) {
+            s->anomalies[a]++;
+            return;
+        }
+        if (msg.qname[0]) {
+            uint32_t r = fh_match_domain(s->matcher, msg.qname, strlen(msg.qname));
+            if (r)
+                on_match(s, r, W_DNS, p, ts_us);
+        }
+        return;
+    }
+    if (p->proto != 6)
+        return;
+    if (p->payload[0] == 0x16) {
+        char sni[FH_TLS_SNI_MAX + 1];
+        bool found = false;
+        fh_anomaly a = fh_tls_sni(p->payload, p->payload_len, sni, &found);
+        if (a)
+            s->anomalies[a]++;
+        if (found) {
+            uint32_t r = fh_match_domain(s->matcher, sni, strlen(sni));
+            if (r)
+                on_match(s, r, W_TLS, p, ts_us);
+        }
+        return;
+    }
+    fh_http_req req;
+    bool found = false;
+    fh_anomaly a = fh_http_request(p->payload, p->payload_len, &req, &found);
+    if (a)
+        s->anomalies[a]++;
+    if (!found || req.host[0] == '\0')
+        return;
+    uint32_t r = fh_match_domain(s->matcher, req.host, strlen(req.host));
+    if (r)
+        on_match(s, r, W_HTTP, p, ts_us);
+    if (req.target_len && req.target[0] == '/') {
+        char url[FH_HTTP_HOST_MAX + 2048];
+        int n = snprintf(url, sizeof url, "http://%s%.*s", req.host, (int)req.target_len,
+                         (const char *)req.target);
+        if (n > 0 && (size_t)n < sizeof url) {
+            r = fh_match_string(s->matcher, KIND_URL, url, (size_t)n);
+            if (r)
+                on_match(s, r, W_URL, p, ts_us);
+        }
+    }
+}
+
+static void packet(fh_sensor *s, fh_link_type link, const struct pcap_pkthdr *h,
+                   const uint8_t *data)
+{
+    uint64_t ts_us = (uint64_t)h->ts.tv_sec * US + (uint64_t)h->ts.tv_usec;
+    if (ts_us < s->last_us)
+        ts_us = s->last_us; /* keep time monotonic across files */
+    if (ts_us / US != s->last_us / US && s->last_us)
+        matches_sweep(s, ts_us, false);
+    s->last_us = ts_us;
+    s->packets++;
+    s->bytes += h->len;
+    fh_pkt p;
+    fh_anomaly a = fh_net_decode(link, data, h->caplen, h->len, &p);
+    if (a)
+        s->anomalies[a]++;
+    if (p.ip_version == 0) {
+        fh_detect_tick(s->detect, ts_us);
+        return;
+    }
+    s->ip_packets++;
+    bool dst_prot, src_prot;
+    if (p.ip_version == 4) {
+        dst_prot = fh_match_ipv4(s->networks, p.dst) != 0;
+        src_prot = fh_match_ipv4(s->networks, p.src) != 0;
+        uint32_t r = fh_match_ipv4(s->matcher, p.src);
+        if (r)
+            on_match(s, r, W_IP_SRC, &p, ts_us);
+        r = fh_match_ipv4(s->matcher, p.dst);
+        if (r)
+            on_match(s, r, W_IP_DST, &p, ts_us);
+    } else {
+        dst_prot = fh_match_ipv6(s->networks, p.dst) != 0;
+        src_prot = fh_match_ipv6(s->networks, p.src) != 0;
+        uint32_t r = fh_match_ipv6(s->matcher, p.src);
+        if (r)
+            on_match(s, r, W_IP_SRC, &p, ts_us);
+        r = fh_match_ipv6(s->matcher, p.dst);
+        if (r)
+            on_match(s, r, W_IP_DST, &p, ts_us);
+    }
+    match_names(s, &p, ts_us);
+    fh_detect_packet(s->detect, &p, ts_us, dst_prot, src_prot, 1);
+}
+
+static double wall_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void write_stats(fh_sensor *s, double wall)
+{
+    json_t *an = json_object();
+    for (int i = 1; i < FH_ANOM__COUNT; i++)
+        if (s->anomalies[i])
+            json_object_set_new(an, fh_anomaly_name((fh_anomaly)i),
+                                json_integer((json_int_t)s->anomalies[i]));
+    fh_detect_stats ds;
+    fh_detect_get_stats(s->detect, &ds);
+    json_t *tables = json_pack(
+        "{s:I,s:I,s:I,s:I,s:I,s:I}", "hosts_table_full", (json_int_t)ds.hosts_table_full,
+        "attacks_table_full", (json_int_t)ds.attacks_table_full, "sources_table_full",
+        (json_int_t)ds.sources_table_full, "pending_table_full", (json_int_t)ds.pending_table_full,
+        "bruteforce_table_full", (json_int_t)ds.bf_table_full, "match_table_full",
+        (json_int_t)s->match_table_full);
+    json_t *ev =
+        json_pack("{s:s,s:o,s:I,s:I,s:I,s:f,s:f,s:I,s:I,s:I,s:I,s:o,s:o}", "event_type", "stats",
+                  "time", time_json(s->last_us), "packets", (json_int_t)s->packets, "bytes",
+                  (json_int_t)s->bytes, "ip_packets", (json_int_t)s->ip_packets, "wall_seconds",
+                  wall, "pps", wall > 0 ? (double)s->packets / wall : 0.0, "drops",
+                  (json_int_t)s->drops, "interface_drops", (json_int_t)s->ifdrops,
+                  "indicator_match_packets", (json_int_t)s->match_packets, "indicator_match_events",
+                  (json_int_t)s->match_events, "anomalies", an, "tables_full", tables);
+    write_event(s, ev);
+    json_decref(ev);
+}
+
+fh_err fh_sensor_run(fh_sensor *s, volatile sig_atomic_t *stop, volatile sig_atomic_t *reload,
+                     fh_buf *err)
+{
+    double t0 = wall_now();
+    fh_err rc = FH_OK;
+    for (size_t c = 0; c < s->n_caps && rc == FH_OK; c++) {
+        struct capture *cap = &s->caps[c];
+        for (;;) {
+            if (stop && *stop)
+                break;
+            if (reload && *reload) {
+                *reload = 0;
+                fh_buf rerr;
+                fh_buf_init(&rerr, 1 << 16);
+                if (fh_sensor_reload(s, &rerr) != FH_OK)
+                    fh_error("sensor", "reload failed, keeping the indicators loaded before: %s",
+                             rerr.data ? rerr.data : "");
+                fh_buf_cleanup(&rerr);
+            }
+            struct pcap_pkthdr *h;
+            const u_char *data;
+            int r = pcap_next_ex(cap->pcap, &h, &data);
+            if (r == 1) {
+                packet(s, cap->link, h, data);
+                continue;
+            }
+            if (r == 0) { /* live timeout: let time pass for the detectors */
+                struct timeval tv;
+                gettimeofday(&tv, NULL);
+                uint64_t now = (uint64_t)tv.tv_sec * US + (uint64_t)tv.tv_usec;
+                if (now > s->last_us) {
+                    s->last_us = now;
+                    matches_sweep(s, now, false);
+                    fh_detect_tick(s->detect, now);
+                }
+                continue;
+            }
+            if (r == PCAP_ERROR_BREAK)
+                break;
+            if (r == PCAP_ERROR) {
+                fh_buf_appendf(err, "%s: %s", cap->name, pcap_geterr(cap->pcap));
+                rc = FH_ERR_IO;
+            }
+            break;
+        }
+        if (cap->live) {
+            struct pcap_stat st;
+            if (pcap_stats(cap->pcap, &st) == 0) {
+                s->drops += st.ps_drop;
+                s->ifdrops += st.ps_ifdrop;
+            }
+        }
+    }
+    /* End of input: every open attack ends, pending counts are written. */
+    matches_sweep(s, s->last_us, true);
+    fh_detect_flush(s->detect, s->last_us);
+    write_stats(s, wall_now() - t0);
+    return rc;
+}

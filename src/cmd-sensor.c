@@ -1,0 +1,267 @@
+/*
+ * `fenghuo sensor`: reads packets (capture files or a live interface),
+ * detects attacks against the protected networks, matches traffic against
+ * indicators and writes events as JSON lines. See docs/sensor.md.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "commands.h"
+#include "fenghuo/sensor.h"
+
+static volatile sig_atomic_t stop_flag, reload_flag;
+
+static void on_stop(int sig)
+{
+    (void)sig;
+    stop_flag = 1;
+}
+
+static void on_hup(int sig)
+{
+    (void)sig;
+    reload_flag = 1;
+}
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: fenghuo sensor (--pcap FILE... | --interface IF) --networks CIDR[,CIDR...]\n"
+            "                      [--indicators FILE]... [--events FILE|-] [OPTIONS]\n"
+            "\n"
+            "Reads packets, detects floods, amplification, scans and brute force against the\n"
+            "protected networks, matches every packet's addresses, DNS query names, TLS SNI and\n"
+            "HTTP Host against the indicators, and writes events as JSON lines (docs/EVENTS.md).\n"
+            "With --pcap, time is the packets' time and the run ends at the end of the files,\n"
+            "ending every open attack; the last line is a stats event.\n"
+            "\n"
+            "input:\n"
+            "  --pcap FILE          read a capture file (pcap or pcapng); may be repeated\n"
+            "  --interface IF       capture live on IF (needs root or CAP_NET_RAW)\n"
+            "  --bpf FILTER         live capture: a BPF filter, e.g. 'not port 22'\n"
+            "  --buffer MIB         live capture: kernel ring buffer (default 64)\n"
+            "  --networks LIST      protected prefixes, IPv4 and IPv6, comma-separated (required)\n"
+            "  --indicators FILE    STIX bundle/envelope/array of indicators, or a plain list\n"
+            "                       (one IP, CIDR or domain per line, '#' comments); may be\n"
+            "                       repeated; reloaded on SIGHUP\n"
+            "output:\n"
+            "  --events FILE|-      where events go (default '-': standard output)\n"
+            "  --log-format F       text (default) or json, for the log on standard error\n"
+            "detection:\n"
+            "  --threshold-pps N    packets/s of one kind that make a flood (default 10000;\n"
+            "                       fragments: a tenth of it)\n"
+            "  --threshold-bps N    bits/s of one kind that make a flood (default 100000000)\n"
+            "  --baseline-factor F  a flood also needs F x the destination's usual rate (5)\n"
+            "  --end-quiet S        seconds below the threshold that end an attack (10)\n"
+            "  --bruteforce N/S     N connections in S seconds to one service (default 20/60)\n"
+            "  --max-hosts N        protected destinations tracked (default 262144)\n"
+            "privileges:\n"
+            "  --user NAME          after opening its inputs, a root process becomes NAME\n"
+            "                       (default nobody) before it decodes a single packet\n"
+            "  -h, --help           show this help\n"
+            "\n"
+            "exit status: 0 the input was read to its end (or the sensor was stopped by\n"
+            "SIGINT/SIGTERM), 2 usage, input or privilege error.\n");
+}
+
+static int bad(const char *opt, const char *v)
+{
+    fprintf(stderr, "fenghuo sensor: %s: invalid value '%s'; see 'fenghuo sensor --help'\n", opt,
+            v);
+    return FH_EXIT_USAGE;
+}
+
+int fh_cmd_sensor(int argc, char **argv)
+{
+    static const struct option longopts[] = {{"pcap", required_argument, NULL, 'p'},
+                                             {"interface", required_argument, NULL, 'i'},
+                                             {"bpf", required_argument, NULL, 'B'},
+                                             {"buffer", required_argument, NULL, 'b'},
+                                             {"networks", required_argument, NULL, 'n'},
+                                             {"indicators", required_argument, NULL, 'I'},
+                                             {"events", required_argument, NULL, 'e'},
+                                             {"log-format", required_argument, NULL, 'L'},
+                                             {"threshold-pps", required_argument, NULL, 'P'},
+                                             {"threshold-bps", required_argument, NULL, 'S'},
+                                             {"baseline-factor", required_argument, NULL, 'F'},
+                                             {"end-quiet", required_argument, NULL, 'Q'},
+                                             {"bruteforce", required_argument, NULL, 'R'},
+                                             {"max-hosts", required_argument, NULL, 'H'},
+                                             {"user", required_argument, NULL, 'u'},
+                                             {"help", no_argument, NULL, 'h'},
+                                             {NULL, 0, NULL, 0}};
+    fh_sensor_config cfg;
+    fh_sensor_config_init(&cfg);
+    const char **pcaps = fh_xcalloc((size_t)argc + 1, sizeof *pcaps);
+    const char **indicators = fh_xcalloc((size_t)argc + 1, sizeof *indicators);
+    size_t n_pcaps = 0, n_ind = 0;
+    const char *iface = NULL, *networks = NULL, *events = "-", *user = "nobody";
+    int status = FH_EXIT_USAGE;
+    int64_t v;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'p':
+            pcaps[n_pcaps++] = optarg;
+            break;
+        case 'i':
+            iface = optarg;
+            break;
+        case 'B':
+            cfg.bpf = optarg;
+            break;
+        case 'b':
+            if (fh_parse_i64(optarg, 1, 4096, &v)) {
+                status = bad("--buffer", optarg);
+                goto done;
+            }
+            cfg.buffer_mib = (int)v;
+            break;
+        case 'n':
+            networks = optarg;
+            break;
+        case 'I':
+            indicators[n_ind++] = optarg;
+            break;
+        case 'e':
+            events = optarg;
+            break;
+        case 'L':
+            if (strcmp(optarg, "json") == 0)
+                fh_log_set_format(FH_LOG_JSON);
+            else if (strcmp(optarg, "text") != 0) {
+                status = bad("--log-format", optarg);
+                goto done;
+            }
+            break;
+        case 'P':
+            if (fh_parse_i64(optarg, 1, 1000000000, &v)) {
+                status = bad("--threshold-pps", optarg);
+                goto done;
+            }
+            for (int k = 0; k < FH_CAT__COUNT; k++)
+                cfg.detect.floor_pps[k] = (uint32_t)v;
+            cfg.detect.floor_pps[FH_CAT_FRAG] = (uint32_t)(v / 10 ? v / 10 : 1);
+            break;
+        case 'S':
+            if (fh_parse_i64(optarg, 1, INT64_MAX, &v)) {
+                status = bad("--threshold-bps", optarg);
+                goto done;
+            }
+            for (int k = 0; k < FH_CAT__COUNT; k++)
+                cfg.detect.floor_bps[k] = (uint64_t)v;
+            cfg.detect.floor_bps[FH_CAT_FRAG] = (uint64_t)(v / 10 ? v / 10 : 1);
+            break;
+        case 'F': {
+            char *end = NULL;
+            double f = strtod(optarg, &end);
+            if (end == optarg || *end || !(f >= 1 && f <= 1000)) {
+                status = bad("--baseline-factor", optarg);
+                goto done;
+            }
+            cfg.detect.baseline_factor = f;
+            break;
+        }
+        case 'Q':
+            if (fh_parse_i64(optarg, 1, 86400, &v)) {
+                status = bad("--end-quiet", optarg);
+                goto done;
+            }
+            cfg.detect.end_quiet_s = (unsigned)v;
+            break;
+        case 'R': {
+            char *slash = strchr(optarg, '/');
+            int64_t w;
+            if (slash == NULL) {
+                status = bad("--bruteforce", optarg);
+                goto done;
+            }
+            *slash = '\0';
+            bool ok = fh_parse_i64(optarg, 2, 100000, &v) == FH_OK &&
+                      fh_parse_i64(slash + 1, 1, 86400, &w) == FH_OK;
+            *slash = '/';
+            if (!ok) {
+                status = bad("--bruteforce", optarg);
+                goto done;
+            }
+            cfg.detect.bf_threshold = (unsigned)v;
+            cfg.detect.bf_window_s = (unsigned)w;
+            break;
+        }
+        case 'H':
+            if (fh_parse_i64(optarg, 1, 16777216, &v)) {
+                status = bad("--max-hosts", optarg);
+                goto done;
+            }
+            cfg.detect.max_hosts = (size_t)v;
+            break;
+        case 'u':
+            user = optarg;
+            break;
+        case 'h':
+            usage(stdout);
+            status = FH_EXIT_OK;
+            goto done;
+        default:
+            usage(stderr);
+            goto done;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "fenghuo sensor: unexpected argument '%s'\n", argv[optind]);
+        goto done;
+    }
+    if ((n_pcaps == 0) == (iface == NULL)) {
+        fprintf(stderr, "fenghuo sensor: give either --pcap FILE... or --interface IF\n");
+        goto done;
+    }
+    if (networks == NULL) {
+        fprintf(stderr, "fenghuo sensor: --networks is required: the prefixes you protect, "
+                        "e.g. --networks 198.18.0.0/15,2001:db8::/32\n");
+        goto done;
+    }
+
+    FILE *out = stdout;
+    if (strcmp(events, "-") != 0) {
+        out = fopen(events, "a");
+        if (out == NULL) {
+            fprintf(stderr, "fenghuo sensor: --events %s: %s\n", events, strerror(errno));
+            goto done;
+        }
+    }
+    fh_buf err;
+    fh_buf_init(&err, 1 << 20);
+    fh_sensor *s = NULL;
+    if (fh_sensor_new(&cfg, out, &s, &err) || fh_sensor_set_networks(s, networks, &err) ||
+        (n_ind && fh_sensor_load_indicators(s, indicators, n_ind, &err)) ||
+        (n_pcaps ? fh_sensor_open_files(s, pcaps, n_pcaps, &err)
+                 : fh_sensor_open_live(s, iface, &err)) ||
+        fh_sensor_drop_privileges(user, &err)) {
+        fprintf(stderr, "fenghuo sensor: %s\n", err.data ? err.data : "failed");
+    } else {
+        struct sigaction sa;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = on_stop;
+        sigaction(SIGINT, &sa, NULL);
+        sigaction(SIGTERM, &sa, NULL);
+        sa.sa_handler = on_hup;
+        sigaction(SIGHUP, &sa, NULL);
+        if (fh_sensor_run(s, &stop_flag, &reload_flag, &err) == FH_OK)
+            status = FH_EXIT_OK;
+        else
+            fprintf(stderr, "fenghuo sensor: %s\n", err.data ? err.data : "failed");
+    }
+    fh_sensor_free(s);
+    fh_buf_cleanup(&err);
+    if (out != stdout)
+        fclose(out);
+done:
+    free(pcaps);
+    free(indicators);
+    return status;
+}

@@ -1,0 +1,210 @@
+"""Integration: `fenghuo sensor` on capture files made by pcapgen: every
+attack kind is detected and classified, benign traffic gives no alarm,
+indicators from plain lists and STIX bundles match where they should, the
+same file gives the same events, and bad usage gets a clear error."""
+
+import json
+import os
+import shutil
+import tempfile
+import unittest
+
+import pcapgen as g
+from fhtest import run
+
+NETWORKS = "198.18.0.0/15,2001:db8:1::/48"
+
+
+def events_of(out):
+    return [json.loads(line) for line in out.splitlines() if line.strip()]
+
+
+def of_type(evs, t):
+    return [e for e in evs if e["event_type"] == t]
+
+
+class SensorTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.dir = tempfile.mkdtemp(prefix="fh-sensor-")
+        # Readable by the unprivileged user the sensor becomes when run as root.
+        os.chmod(cls.dir, 0o755)
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.dir)
+
+    def pcap(self, name, *scenarios):
+        p = g.Pcap()
+        for s in scenarios:
+            s(p)
+        path = os.path.join(self.dir, name)
+        p.write(path)
+        return path
+
+    def file(self, name, text):
+        path = os.path.join(self.dir, name)
+        with open(path, "w") as f:
+            f.write(text)
+        return path
+
+    def sensor(self, *args):
+        rc, out, err = run("sensor", "--networks", NETWORKS, *args, timeout=120)
+        self.assertEqual(rc, 0, err)
+        evs = events_of(out)
+        self.assertEqual(evs[-1]["event_type"], "stats", "the last line is the stats event")
+        return evs, err
+
+    def test_benign_traffic_gives_no_attack_scan_or_bruteforce(self):
+        evs, _ = self.sensor("--pcap", self.pcap("benign.pcap", g.benign))
+        for t in ("attack_start", "scan", "bruteforce"):
+            self.assertEqual(of_type(evs, t), [], t)
+        stats = evs[-1]
+        self.assertGreater(stats["packets"], 7000)
+        self.assertEqual(stats["anomalies"], {})
+
+    def test_syn_flood_is_detected_within_a_second_and_ended(self):
+        evs, _ = self.sensor("--pcap", self.pcap("syn.pcap", g.benign, g.syn_flood))
+        starts = of_type(evs, "attack_start")
+        self.assertEqual(len(starts), 1)
+        s = starts[0]
+        self.assertEqual(s["attack_type"], "syn_flood")
+        self.assertEqual(s["victim"], "198.18.0.10")
+        # the flood starts at T0+10 s (11:06:50 in packet time)
+        self.assertTrue(s["time"].startswith("2026-11-18T11:06:50."), s["time"])
+        self.assertGreater(s["fingerprint"]["tcp_flags"]["syn"], 0)
+        self.assertEqual(s["fingerprint"]["top_destination_ports"][0]["port"], 80)
+        ends = of_type(evs, "attack_end")
+        self.assertEqual([e["attack_id"] for e in ends], [s["attack_id"]])
+        self.assertGreater(ends[0]["packets"], 50000)
+
+    def test_amplification_kinds_are_named_by_source_port(self):
+        for port, kind in ((53, "dns"), (123, "ntp"), (11211, "memcached"), (1900, "ssdp")):
+            path = self.pcap("amp%d.pcap" % port, g.benign,
+                             lambda p, port=port: g.amplification(p, port=port))
+            evs, _ = self.sensor("--pcap", path)
+            starts = of_type(evs, "attack_start")
+            self.assertEqual([e["attack_type"] for e in starts], [kind + "_amplification"])
+            self.assertEqual(starts[0]["victim"], "198.18.0.11")
+
+    def test_port_scan_is_flagged_within_five_failed_probes(self):
+        evs, _ = self.sensor("--pcap", self.pcap("scan.pcap", g.benign, g.port_scan))
+        scans = of_type(evs, "scan")
+        self.assertEqual(len(scans), 1)
+        self.assertEqual(scans[0]["scanner"], "203.0.113.66")
+        self.assertEqual(scans[0]["kind"], "vertical")
+        self.assertLessEqual(scans[0]["failures"], 5)
+        self.assertEqual(scans[0]["targets"], ["198.18.0.20"])
+
+    def test_ssh_brute_force_is_reported(self):
+        evs, _ = self.sensor("--pcap", self.pcap("bf.pcap", g.benign, g.ssh_bruteforce))
+        bf = of_type(evs, "bruteforce")
+        self.assertEqual(len(bf), 1)
+        self.assertEqual((bf[0]["attacker"], bf[0]["victim"], bf[0]["service"]),
+                         ("203.0.113.99", "198.18.0.22", "ssh"))
+        self.assertEqual(of_type(evs, "scan"), [])
+
+    def test_plain_list_matches_addresses_dns_sni_and_http(self):
+        lst = self.file("list.txt", "# fenghuo test list\n198.51.100.7\nevil.example\n"
+                        "c2.bad.example  # C2\nphish.example\n2001:db8:bad::/48\n")
+        evs, _ = self.sensor("--pcap", self.pcap("ind.pcap", g.indicator_traffic),
+                             "--indicators", lst)
+        got = {(e["where"], e["value"]) for e in of_type(evs, "indicator_match")}
+        self.assertEqual(got, {("ip_dst", "198.51.100.7"), ("dns_query", "evil.example"),
+                               ("tls_sni", "c2.bad.example"), ("http_host", "phish.example"),
+                               ("ip_src", "2001:db8:bad::/48")})
+        m = [e for e in of_type(evs, "indicator_match") if e["where"] == "ip_dst"][0]
+        self.assertEqual(m["indicator"], lst.replace(lst, "list:" + lst) + ":2")
+
+    def test_stix_indicators_match_and_name_the_indicator(self):
+        bundle = {"type": "bundle", "id": "bundle--1a2b3c4d-0000-4000-8000-000000000001",
+                  "objects": [
+                      {"type": "indicator", "spec_version": "2.1",
+                       "id": "indicator--1a2b3c4d-0000-4000-8000-000000000002",
+                       "created": "2026-11-01T00:00:00.000Z", "modified": "2026-11-01T00:00:00.000Z",
+                       "pattern": "[ipv4-addr:value = '198.51.100.0/24'] OR [domain-name:value = 'evil.example']",
+                       "pattern_type": "stix", "valid_from": "2026-11-01T00:00:00Z"},
+                      {"type": "indicator", "spec_version": "2.1",
+                       "id": "indicator--1a2b3c4d-0000-4000-8000-000000000003",
+                       "created": "2026-11-01T00:00:00.000Z", "modified": "2026-11-01T00:00:00.000Z",
+                       "pattern": "[url:value = 'http://phish.example/login']",
+                       "pattern_type": "stix", "valid_from": "2026-11-01T00:00:00Z"},
+                      {"type": "indicator", "spec_version": "2.1",
+                       "id": "indicator--1a2b3c4d-0000-4000-8000-000000000004",
+                       "created": "2026-11-01T00:00:00.000Z", "modified": "2026-11-01T00:00:00.000Z",
+                       "pattern": "[file:name = 'invoice.exe']",
+                       "pattern_type": "stix", "valid_from": "2026-11-01T00:00:00Z"}]}
+        path = self.file("ind.json", json.dumps(bundle))
+        evs, err = self.sensor("--pcap", self.pcap("ind2.pcap", g.indicator_traffic),
+                               "--indicators", path)
+        got = {(e["where"], e["indicator"][-1]) for e in of_type(evs, "indicator_match")}
+        self.assertEqual(got, {("ip_dst", "2"), ("dns_query", "2"), ("http_url", "3")})
+        self.assertIn("1 not matchable in traffic", err)
+
+    def test_same_file_gives_same_events(self):
+        path = self.pcap("det.pcap", g.benign, g.syn_flood, g.port_scan)
+
+        def stable(evs):
+            out = []
+            for e in evs:
+                e = dict(e)
+                e.pop("attack_id", None)
+                if e["event_type"] == "stats":
+                    e.pop("wall_seconds")
+                    e.pop("pps")
+                out.append(json.dumps(e, sort_keys=True))
+            return out
+
+        a, _ = self.sensor("--pcap", path)
+        b, _ = self.sensor("--pcap", path)
+        self.assertEqual(stable(a), stable(b))
+
+    def test_events_go_to_a_file(self):
+        out = os.path.join(self.dir, "events.jsonl")
+        rc, stdout, err = run("sensor", "--networks", NETWORKS, "--pcap",
+                              self.pcap("f.pcap", g.port_scan), "--events", out)
+        self.assertEqual(rc, 0, err)
+        self.assertEqual(stdout, "")
+        with open(out) as f:
+            evs = events_of(f.read())
+        self.assertEqual(len(of_type(evs, "scan")), 1)
+
+    def test_usage_errors_say_what_to_fix(self):
+        pcap = self.pcap("u.pcap", g.port_scan)
+        cases = [
+            (["sensor", "--pcap", pcap], "--networks is required"),
+            (["sensor", "--networks", "evil.example", "--pcap", pcap], "not an IPv4 or IPv6 prefix"),
+            (["sensor", "--networks", "10.0.0.0/33", "--pcap", pcap], "prefix length"),
+            (["sensor", "--networks", NETWORKS], "either --pcap"),
+            (["sensor", "--networks", NETWORKS, "--pcap", "/nonexistent.pcap"], "/nonexistent.pcap"),
+            (["sensor", "--networks", NETWORKS, "--pcap", pcap, "--threshold-pps", "0"], "--threshold-pps"),
+            (["sensor", "--networks", NETWORKS, "--pcap", pcap, "--indicators", "/nonexistent.txt"],
+             "cannot read"),
+        ]
+        for args, text in cases:
+            rc, _, err = run(*args)
+            self.assertEqual(rc, 2, args)
+            self.assertIn(text, err, args)
+
+    def test_not_a_capture_file_is_an_error(self):
+        path = self.file("notpcap.pcap", "hello")
+        rc, _, err = run("sensor", "--networks", NETWORKS, "--pcap", path)
+        self.assertEqual(rc, 2)
+        self.assertIn(path, err)
+
+    @unittest.skipUnless(os.geteuid() == 0, "privilege drop needs root")
+    def test_unknown_user_for_privilege_drop_is_refused(self):
+        rc, _, err = run("sensor", "--networks", NETWORKS, "--pcap",
+                         self.pcap("p.pcap", g.port_scan), "--user", "no-such-user-fh")
+        self.assertEqual(rc, 2)
+        self.assertIn("no such user", err)
+
+    def test_help_is_complete(self):
+        rc, out, _ = run("sensor", "--help")
+        self.assertEqual(rc, 0)
+        for opt in ("--pcap", "--interface", "--networks", "--indicators", "--events", "--user"):
+            self.assertIn(opt, out)
+
+
+if __name__ == "__main__":
+    unittest.main()
