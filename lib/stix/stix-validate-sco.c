@@ -8,6 +8,7 @@
  */
 #include <arpa/inet.h>
 #include <string.h>
+#include <strings.h>
 
 #include "fenghuo/json.h"
 #include "stix/stix-internal.h"
@@ -355,6 +356,12 @@ void fh__stix_predefined_ext_rules(fh__stix_vctx *v, const char *name, const jso
                                    const char *path)
 {
     char kp[FH__STIX_PATH_MAX];
+    const char *prio =
+        strcmp(name, "windows-process-ext") == 0 ? fh_json_str(ext, "priority") : NULL;
+    if (prio && (strlen(prio) < 6 || strcmp(prio + strlen(prio) - 6, "_CLASS") != 0)) {
+        fh__stix_path_key(kp, sizeof kp, path, "priority");
+        fh__stix_warning(v, kp, "SHOULD end in _CLASS (section 6.13.2)");
+    }
     if (strcmp(name, "windows-pebinary-ext") == 0) {
         if (count_known(ext, pebinary_ext, "pe_type") == 0)
             fh__stix_error(v, path,
@@ -727,6 +734,19 @@ static void user_account_rules(fh__stix_vctx *v, const json_t *o)
 static void registry_key_rules(fh__stix_vctx *v, const json_t *o)
 {
     at_least_one(v, o, registry_key, "6.17");
+    /* "The hive portion of the key MUST be fully expanded and not truncated;
+     * e.g., HKEY_LOCAL_MACHINE must be used instead of HKLM." */
+    static const char *const short_hives[] = {"HKLM", "HKCU", "HKCR", "HKU", "HKCC", "HKPD"};
+    const char *key = fh_json_str(o, "key");
+    for (size_t i = 0; key && i < FH_ARRAY_LEN(short_hives); i++) {
+        size_t n = strlen(short_hives[i]);
+        if (strncasecmp(key, short_hives[i], n) == 0 && (key[n] == '\\' || key[n] == '\0')) {
+            fh__stix_error(v, "$.key",
+                           "the hive must be written out (HKEY_LOCAL_MACHINE, not HKLM; "
+                           "section 6.17)");
+            break;
+        }
+    }
     const json_t *vals = json_object_get(o, "values");
     size_t i;
     json_t *val;

@@ -30,6 +30,40 @@ static void seen_order(fh__stix_vctx *v, const json_t *o)
     fh__stix_check_order(v, o, "first_seen", "last_seen", false);
 }
 
+/* True when s is lower case with hyphens between words (no spaces or
+ * underscores), as sections 2.11 and 4.12 ask. */
+static bool lower_hyphenated(const char *s)
+{
+    for (const char *p = s; *p; p++)
+        if ((*p >= 'A' && *p <= 'Z') || *p == ' ' || *p == '_')
+            return false;
+    return true;
+}
+
+static void kill_chain_style(fh__stix_vctx *v, const json_t *o)
+{
+    const json_t *list = json_object_get(o, "kill_chain_phases");
+    size_t i;
+    json_t *k;
+    char ip[FH__STIX_PATH_MAX], kp[FH__STIX_PATH_MAX];
+    if (!json_is_array(list))
+        return;
+    json_array_foreach(list, i, k)
+    {
+        static const char *const names[] = {"kill_chain_name", "phase_name"};
+        fh__stix_path_index(ip, sizeof ip, "$.kill_chain_phases", i);
+        for (size_t j = 0; j < 2; j++) {
+            const char *s = fh_json_str(k, names[j]);
+            if (s && !lower_hyphenated(s)) {
+                fh__stix_path_key(kp, sizeof kp, ip, names[j]);
+                fh__stix_warning(v, kp,
+                                 "SHOULD be lower case with hyphens between words (section "
+                                 "2.11)");
+            }
+        }
+    }
+}
+
 static void pattern_check(fh__stix_vctx *v, const json_t *o)
 {
     const json_t *pt = json_object_get(o, "pattern");
@@ -52,15 +86,27 @@ static void pattern_check(fh__stix_vctx *v, const json_t *o)
     fh_pattern_free(tree);
 }
 
+static void kill_chain_rules(fh__stix_vctx *v, const json_t *o)
+{
+    kill_chain_style(v, o);
+}
+
+static void seen_and_kill_chain(fh__stix_vctx *v, const json_t *o)
+{
+    seen_order(v, o);
+    kill_chain_style(v, o);
+}
+
 static void indicator_rules(fh__stix_vctx *v, const json_t *o)
 {
+    kill_chain_style(v, o);
     fh__stix_check_order(v, o, "valid_from", "valid_until", true);
     pattern_check(v, o);
 }
 
 static void malware_rules(fh__stix_vctx *v, const json_t *o)
 {
-    seen_order(v, o);
+    seen_and_kill_chain(v, o);
     if (json_is_true(json_object_get(o, "is_family")) && !json_object_get(o, "name"))
         fh__stix_error(v, "$.name", "is required when is_family is true (section 4.11)");
 }
@@ -92,6 +138,11 @@ static void location_rules(fh__stix_vctx *v, const json_t *o)
 
 static void malware_analysis_rules(fh__stix_vctx *v, const json_t *o)
 {
+    const char *product = fh_json_str(o, "product");
+    if (product && !lower_hyphenated(product))
+        fh__stix_warning(v, "$.product",
+                         "product names SHOULD be lower case with words separated by '-' "
+                         "(section 4.12)");
     if (!json_object_get(o, "result") && !json_object_get(o, "analysis_sco_refs"))
         fh__stix_error(v, "$", "one of result or analysis_sco_refs must be present (section 4.12)");
     fh__stix_warn_order(v, o, "analysis_started", "analysis_ended");
@@ -444,14 +495,14 @@ static const fh__stix_prop sighting[] = {
 };
 
 const fh__stix_type fh__stix_sdo_types[] = {
-    {"attack-pattern", FH__STIX_SDO, attack_pattern, NULL, NULL},
+    {"attack-pattern", FH__STIX_SDO, attack_pattern, kill_chain_rules, NULL},
     {"campaign", FH__STIX_SDO, campaign, seen_order, NULL},
     {"course-of-action", FH__STIX_SDO, course_of_action, NULL, NULL},
     {"grouping", FH__STIX_SDO, grouping, NULL, NULL},
     {"identity", FH__STIX_SDO, identity, NULL, NULL},
     {"incident", FH__STIX_SDO, incident, NULL, NULL},
     {"indicator", FH__STIX_SDO, indicator, indicator_rules, NULL},
-    {"infrastructure", FH__STIX_SDO, infrastructure, seen_order, NULL},
+    {"infrastructure", FH__STIX_SDO, infrastructure, seen_and_kill_chain, NULL},
     {"intrusion-set", FH__STIX_SDO, intrusion_set, seen_order, NULL},
     {"location", FH__STIX_SDO, location, location_rules, NULL},
     {"malware", FH__STIX_SDO, malware, malware_rules, NULL},
@@ -461,7 +512,7 @@ const fh__stix_type fh__stix_sdo_types[] = {
     {"opinion", FH__STIX_SDO, opinion, NULL, NULL},
     {"report", FH__STIX_SDO, report, NULL, NULL},
     {"threat-actor", FH__STIX_SDO, threat_actor, seen_order, NULL},
-    {"tool", FH__STIX_SDO, tool, NULL, NULL},
+    {"tool", FH__STIX_SDO, tool, kill_chain_rules, NULL},
     {"vulnerability", FH__STIX_SDO, vulnerability, NULL, NULL},
     {"relationship", FH__STIX_SRO, relationship, relationship_rules, NULL},
     {"sighting", FH__STIX_SRO, sighting, sighting_rules, NULL},

@@ -560,6 +560,28 @@ static void values_in_messages_are_cut_and_made_printable(void **state)
     assert_int_equal((unsigned char)q[strlen(q) - 4], 'a');
 }
 
+static void registry_key_with_abbreviated_hive_is_rejected(void **state)
+{
+    D;
+    assert_int_equal(sco("windows-registry-key", V4, "key", "'HKLM\\\\system\\\\bar\\\\foo'", &d),
+                     FH_ERR_INVALID);
+    assert_diag(&d, FH_DIAG_ERROR, "$.key", "HKEY_LOCAL_MACHINE, not HKLM");
+    END;
+    assert_int_equal(
+        sco("windows-registry-key", V4, "key", "'hkey_local_machine\\\\system\\\\bar\\\\foo'", &d),
+        FH_OK);
+    END;
+}
+
+static void process_priority_not_ending_in_class_gets_a_warning(void **state)
+{
+    D;
+    assert_int_equal(
+        sco("process", V4, "extensions", "{'windows-process-ext':{'priority':'HIGH'}}", &d), FH_OK);
+    assert_diag(&d, FH_DIAG_WARNING, "$.extensions.windows-process-ext.priority", "_CLASS");
+    END;
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -609,6 +631,8 @@ int main(void)
         cmocka_unit_test(software_cpe_must_be_a_cpe_2_3_string),
         cmocka_unit_test(artifact_url_must_be_a_url),
         cmocka_unit_test(values_in_messages_are_cut_and_made_printable),
+        cmocka_unit_test(registry_key_with_abbreviated_hive_is_rejected),
+        cmocka_unit_test(process_priority_not_ending_in_class_gets_a_warning),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1485,6 +1485,17 @@ static void malware_analysis_ending_before_it_starts_gets_a_warning(void **state
 
 /* ==== containers =========================================================== */
 
+static void kill_chain_name_with_spaces_gets_a_warning(void **state)
+{
+    D;
+    assert_int_equal(tv_variant(INDICATOR, "kill_chain_phases",
+                                "[{'kill_chain_name':'Lockheed Martin','phase_name':'recon'}]", &d),
+                     FH_OK);
+    assert_diag(&d, FH_DIAG_WARNING, "$.kill_chain_phases[0].kill_chain_name", "lower case");
+    assert_false(tv_has(&d, FH_DIAG_WARNING, "$.kill_chain_phases[0].phase_name", "lower case"));
+    END;
+}
+
 static void uuid_reused_for_another_type_gets_a_warning(void **state)
 {
     D;
@@ -1671,6 +1682,7 @@ int main(void)
         cmocka_unit_test(encoding_property_without_its_property_is_rejected),
         cmocka_unit_test(derived_from_between_types_gets_a_warning),
         cmocka_unit_test(malware_analysis_ending_before_it_starts_gets_a_warning),
+        cmocka_unit_test(kill_chain_name_with_spaces_gets_a_warning),
         cmocka_unit_test(uuid_reused_for_another_type_gets_a_warning),
         cmocka_unit_test(validate_all_names_each_invalid_object),
         cmocka_unit_test(diagnostic_formats_as_id_path_and_rule),
