@@ -40,7 +40,11 @@ fh_err fh_json_load(const char *data, size_t len, const fh_json_limits *limits,
  * safe on any depth jansson accepted. */
 unsigned fh_json_depth(const json_t *v);
 
-/* Appends the canonical form of v (sorted keys, compact, UTF-8) to out. */
+/* Appends the RFC 8785 (JSON Canonicalization Scheme) form of v to out:
+ * keys sorted by UTF-16 code units, no white space, strings escaped as
+ * ECMAScript does, numbers in ECMAScript's shortest form. Integers are
+ * written exactly (RFC 8785 would round those beyond 2^53 through a double).
+ * FH_ERR_LIMIT when out would pass its maximum (out is then unchanged). */
 fh_err fh_json_canonical(const json_t *v, fh_buf *out);
 
 /* Short accessors that return NULL / the default when the key is absent or

@@ -86,25 +86,6 @@ fh_err fh_json_load(const char *data, size_t len, const fh_json_limits *limits, 
     return FH_OK;
 }
 
-static int dump_cb(const char *buffer, size_t size, void *data)
-{
-    return fh_buf_append(data, buffer, size) == FH_OK ? 0 : -1;
-}
-
-fh_err fh_json_canonical(const json_t *v, fh_buf *out)
-{
-    size_t start = out->len;
-    if (json_dump_callback(v, dump_cb, out,
-                           JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY |
-                               JSON_REAL_PRECISION(17)) != 0) {
-        out->len = start;
-        if (out->data)
-            out->data[start] = '\0';
-        return FH_ERR_LIMIT;
-    }
-    return FH_OK;
-}
-
 const char *fh_json_str(const json_t *obj, const char *key)
 {
     return json_string_value(json_object_get(obj, key));

@@ -1142,62 +1142,24 @@ static void check_extensions(fh__stix_vctx *v, const json_t *exts, const char *p
 
 /* ==== deterministic SCO ids (section 2.9) ================================ */
 
-/* The SCOs whose id contributing properties are plain values we can
- * canonicalize exactly (strings, integers): address-like objects. */
-static const struct {
-    const char *type;
-    const char *props; /* space separated */
-} sco_id_props[] = {
-    {"autonomous-system", "number"},
-    {"domain-name", "value"},
-    {"email-addr", "value"},
-    {"ipv4-addr", "value"},
-    {"ipv6-addr", "value"},
-    {"mac-addr", "value"},
-    {"mutex", "name"},
-    {"url", "value"},
-};
-
+/* A UUIDv5 id is checked against the id computed from the SCO's ID
+ * contributing properties (fh_stix_sco_id, RFC 8785 canonical form). Only a
+ * warning: section 3.4 lets producers use other algorithms, and then they
+ * must not use the STIX namespace, which we cannot tell from the id. */
 static void check_deterministic_id(fh__stix_vctx *v, const json_t *obj, const char *id)
 {
-    const char *props = NULL;
-    for (size_t i = 0; i < FH_ARRAY_LEN(sco_id_props); i++)
-        if (strcmp(sco_id_props[i].type, v->type) == 0)
-            props = sco_id_props[i].props;
-    if (props == NULL)
-        return;
     fh_uuid u;
     const char *uuid = id + strlen(id) - 36;
     if (fh_uuid_parse(uuid, 36, &u) != FH_OK || fh_uuid_version(&u) != 5)
         return; /* other algorithms MAY be used (section 3.4) */
-    /* One contributing property each: {"<name>":<value>}. */
-    const json_t *val = json_object_get(obj, props);
-    if (!json_is_string(val) && !json_is_integer(val))
+    char want[300];
+    if (fh_stix_sco_id(obj, want, sizeof want) != FH_OK)
         return;
-    /* jansson writes control characters as \u00XX in upper case where RFC
-     * 8785 wants lower case (and \n-style short forms): skip those values
-     * rather than warn wrongly. */
-    if (json_is_string(val))
-        for (size_t i = 0; i < json_string_length(val); i++)
-            if ((unsigned char)json_string_value(val)[i] < 0x20)
-                return;
-    json_t *name = json_object();
-    json_object_set(name, props, (json_t *)val);
-    fh_buf canon;
-    fh_buf_init(&canon, 1 << 20);
-    if (fh_json_canonical(name, &canon) == FH_OK && canon.data) {
-        fh_uuid want;
-        char want_s[FH_UUID_STRLEN];
-        fh_uuid_v5(&FH_UUID_STIX_SCO_NAMESPACE, canon.data, canon.len, &want);
-        fh_uuid_format(&want, want_s);
-        if (strcmp(want_s, uuid) != 0)
-            fh__stix_warning(v, "$.id",
-                             "a UUIDv5 id in the STIX namespace for this %s would be %s--%s "
-                             "(section 2.9)",
-                             props, v->type, want_s);
-    }
-    fh_buf_cleanup(&canon);
-    json_decref(name);
+    if (strcmp(want, id) != 0)
+        fh__stix_warning(v, "$.id",
+                         "a UUIDv5 id in the STIX namespace for these ID contributing "
+                         "properties would be %s (section 2.9)",
+                         want);
 }
 
 /* ==== the object ========================================================= */

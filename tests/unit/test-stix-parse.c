@@ -91,6 +91,51 @@ static void canonical_json_sorts_keys_without_spaces(void **state)
     json_decref(v);
 }
 
+static char *canon(const char *json)
+{
+    json_error_t e;
+    json_t *v = json_loads(json, JSON_DECODE_ANY, &e);
+    assert_non_null(v);
+    fh_buf out;
+    fh_buf_init(&out, 0);
+    assert_int_equal(fh_json_canonical(v, &out), FH_OK);
+    json_decref(v);
+    return fh_buf_steal(&out);
+}
+
+static void canonical_numbers_follow_ecmascript(void **state)
+{
+    /* The number examples of RFC 8785 section 3.2.2. */
+    char *s = canon("[333333333.33333329, 1E30, 4.50, 2e-3, 0.000000000000000000000000001]");
+    assert_string_equal(s, "[333333333.3333333,1e+30,4.5,0.002,1e-27]");
+    free(s);
+    s = canon("[-0.0, 100.0, 1e21, 1e20, 123456789012, -1.5e-7, 0.000001]");
+    assert_string_equal(s, "[0,100,1e+21,100000000000000000000,123456789012,-1.5e-7,0.000001]");
+    free(s);
+}
+
+static void canonical_strings_escape_as_ecmascript_does(void **state)
+{
+    /* RFC 8785 section 3.2.2's string example. */
+    char *s = canon("\"\\u20ac$\\u000F\\u000aA'\\u0042\\u0022\\u005c\\\\\\\"\\/\"");
+    assert_string_equal(s, "\"\xe2\x82\xac$\\u000f\\nA'B\\\"\\\\\\\\\\\"/\"");
+    free(s);
+    s = canon("\"\\u007f\\b\\t\"");
+    assert_string_equal(s, "\"\x7f\\b\\t\"");
+    free(s);
+}
+
+static void canonical_keys_sort_by_utf16_code_units(void **state)
+{
+    /* RFC 8785 section 3.2.3's sorting example: U+1F600 (a surrogate pair)
+     * sorts before U+FB33, unlike in a byte-wise sort. */
+    char *s = canon("{\"\\u20ac\":1,\"\\r\":2,\"\\ufb33\":3,\"1\":4,"
+                    "\"\\ud83d\\ude00\":5,\"\\u0080\":6,\"\\u00f6\":7}");
+    assert_string_equal(s, "{\"\\r\":2,\"1\":4,\"\xc2\x80\":6,\"\xc3\xb6\":7,"
+                           "\"\xe2\x82\xac\":1,\"\xf0\x9f\x98\x80\":5,\"\xef\xac\xb3\":3}");
+    free(s);
+}
+
 static void bundle_objects_are_returned(void **state)
 {
     const char *doc = "{\"type\":\"bundle\",\"id\":\"" BUNDLE_ID "\",\"objects\":["
@@ -261,6 +306,9 @@ int main(void)
         cmocka_unit_test(json_load_enforces_depth_and_size),
         cmocka_unit_test(json_load_rejects_nul_in_strings),
         cmocka_unit_test(canonical_json_sorts_keys_without_spaces),
+        cmocka_unit_test(canonical_numbers_follow_ecmascript),
+        cmocka_unit_test(canonical_strings_escape_as_ecmascript_does),
+        cmocka_unit_test(canonical_keys_sort_by_utf16_code_units),
         cmocka_unit_test(bundle_objects_are_returned),
         cmocka_unit_test(bundle_without_valid_id_is_invalid),
         cmocka_unit_test(bundle_with_empty_objects_is_invalid),

@@ -268,7 +268,7 @@ static void upper_case_hex_is_rejected(void **state)
 
 static const char *const TRAFFIC =
     "{'type':'network-traffic','spec_version':'2.1',"
-    "'id':'network-traffic--2568d22a-8998-58eb-99ec-3c8ca74f527d',"
+    "'id':'network-traffic--5ab9008a-dc6a-57b0-822f-fc592d8a6513',"
     "'src_ref':'ipv4-addr--4d22aae0-2bf9-5427-8819-e4f6abf20a53',"
     "'dst_ref':'ipv4-addr--ff26c055-6336-5bc5-b98d-13d6226742dd','src_port':223,"
     "'dst_port':502,'protocols':['ipv4','tcp'],'start':'2016-04-06T20:03:48.000Z',"
