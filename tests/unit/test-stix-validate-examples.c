@@ -12,7 +12,7 @@
 
 #define EXAMPLES_DIR "tests/data/stix/spec-examples"
 
-/* Errors the spec's own examples earn, and why (see docs/STIX.md). */
+/* Errors the spec's own examples earn, and why (see docs/STIX-2.1.md). */
 static const struct defect {
     const char *file;
     const char *object; /* the diagnostic's object name */
