@@ -204,6 +204,9 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     }
 }
 
+/* libmicrohttpd hands us its own format strings. */
+static void mhd_log(void *cls, const char *fmt, va_list ap) FH_PRINTF(2, 0);
+
 static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
     char line[512];
