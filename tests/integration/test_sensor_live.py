@@ -1,0 +1,107 @@
+"""Integration: `fenghuo sensor --interface` on real traffic from real tools,
+inside two network namespaces this test creates and removes (198.18.1.1 the
+attacker, 198.18.1.2 the protected host, joined by a veth pair): an nmap SYN
+scan, an hping3 SYN flood (10,000 packets, bounded), a dig query for a listed
+domain and curl with a listed TLS server name. Needs root, iproute2, nmap,
+hping3, dig and curl (scripts/install-deps installs them)."""
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+import unittest
+
+from fhtest import FENGHUO
+
+TOOLS = ("ip", "nmap", "hping3", "dig", "curl")
+CAN_RUN = os.geteuid() == 0 and all(shutil.which(t) for t in TOOLS)
+
+
+def sh(*args, check=True, timeout=60):
+    return subprocess.run(args, check=check, capture_output=True, text=True, timeout=timeout)
+
+
+@unittest.skipUnless(CAN_RUN, "needs root and " + ", ".join(TOOLS))
+class LiveSensor(unittest.TestCase):
+    def setUp(self):
+        tag = str(os.getpid())
+        self.a, self.b = "fh-a-" + tag, "fh-b-" + tag
+        self.va, self.vb = "fha" + tag[-6:], "fhb" + tag[-6:]
+        sh("ip", "netns", "add", self.a)
+        self.addCleanup(sh, "ip", "netns", "del", self.a, check=False)
+        sh("ip", "netns", "add", self.b)
+        self.addCleanup(sh, "ip", "netns", "del", self.b, check=False)
+        sh("ip", "link", "add", self.va, "netns", self.a, "type", "veth", "peer", "name", self.vb,
+           "netns", self.b)
+        for ns, dev, addr in ((self.a, self.va, "198.18.1.1/24"), (self.b, self.vb, "198.18.1.2/24")):
+            sh("ip", "-n", ns, "addr", "add", addr, "dev", dev)
+            sh("ip", "-n", ns, "link", "set", dev, "up")
+            sh("ip", "-n", ns, "link", "set", "lo", "up")
+        self.dir = tempfile.mkdtemp(prefix="fh-live-")
+        os.chmod(self.dir, 0o755)
+        self.addCleanup(shutil.rmtree, self.dir)
+
+    def in_a(self, *args, timeout=60):
+        return sh("ip", "netns", "exec", self.a, *args, check=False, timeout=timeout)
+
+    def test_real_tools_give_scan_flood_and_matches(self):
+        lst = os.path.join(self.dir, "list.txt")
+        with open(lst, "w") as f:
+            f.write("evil.example\nc2.bad.example\n")
+        events = os.path.join(self.dir, "events.jsonl")
+        sensor = subprocess.Popen(
+            ["ip", "netns", "exec", self.b, FENGHUO, "sensor", "--interface", self.vb,
+             "--networks", "198.18.1.2/32", "--indicators", lst, "--events", events,
+             "--threshold-pps", "3000", "--buffer", "8"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        # A TLS listener on the protected host, so curl sends its ClientHello.
+        listener = subprocess.Popen(
+            ["ip", "netns", "exec", self.b, "python3", "-c",
+             "import socket\n"
+             "s = socket.socket(); s.settimeout(20)\n"
+             "s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\n"
+             "s.bind(('198.18.1.2', 443)); s.listen()\n"
+             "c, _ = s.accept(); c.settimeout(5); c.recv(4096); c.close()\n"])
+        try:
+            time.sleep(1.5)  # the sensor opens its capture
+            self.assertIsNone(sensor.poll(), sensor.stderr.read() if sensor.poll() is not None else "")
+            scan = self.in_a("nmap", "-sS", "-Pn", "-n", "-p", "1-100", "--max-rate", "1000",
+                             "198.18.1.2", timeout=120)
+            self.assertEqual(scan.returncode, 0, scan.stderr)
+            self.in_a("dig", "@198.18.1.2", "+tries=1", "+time=1", "a.b.evil.example")
+            self.in_a("curl", "-sk", "--max-time", "3", "--resolve", "c2.bad.example:443:198.18.1.2",
+                      "https://c2.bad.example/")
+            time.sleep(1.5)  # a quiet gap, so the scan and the flood are apart
+            flood = self.in_a("hping3", "-q", "-S", "-p", "80", "-i", "u100", "-c", "10000",
+                              "198.18.1.2", timeout=120)
+            self.assertIn(flood.returncode, (0, 1), flood.stderr)  # 1: no replies counted
+            time.sleep(1.5)
+        finally:
+            sensor.send_signal(signal.SIGTERM)
+            err = sensor.communicate(timeout=30)[1]
+            listener.kill()
+            listener.wait()
+        self.assertEqual(sensor.returncode, 0, err)
+        with open(events) as f:
+            evs = [json.loads(line) for line in f if line.strip()]
+        kinds = [e["event_type"] for e in evs]
+        self.assertEqual(kinds[-1], "stats")
+        scans = [e for e in evs if e["event_type"] == "scan"]
+        self.assertTrue(scans, kinds)
+        self.assertEqual(scans[0]["scanner"], "198.18.1.1")
+        self.assertLessEqual(scans[0]["failures"], 5)
+        starts = [e for e in evs if e["event_type"] == "attack_start"]
+        self.assertEqual([s["attack_type"] for s in starts], ["syn_flood"])
+        self.assertEqual(starts[0]["victim"], "198.18.1.2")
+        self.assertTrue(any(e["event_type"] == "attack_end" for e in evs))
+        matches = {(e["where"], e["value"]) for e in evs if e["event_type"] == "indicator_match"}
+        self.assertIn(("dns_query", "evil.example"), matches)
+        self.assertIn(("tls_sni", "c2.bad.example"), matches)
+        self.assertGreater(evs[-1]["packets"], 10000)
+
+
+if __name__ == "__main__":
+    unittest.main()
