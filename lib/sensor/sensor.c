@@ -48,23 +48,28 @@ struct rules {
     size_t count, cap;
 };
 
-/* Keys are byte arrays only: no padding for memcmp. */
+/* Matches are aggregated per (indicator entry, where, host): the host is the
+ * side that is not the listed value (for an address match) or the client
+ * (for a name), so "which of our machines talked to it" survives while a
+ * flood from random sources stays one key per victim. Keys are byte arrays
+ * only: no padding for memcmp. */
 struct match_key {
     uint8_t rule[4];
     uint8_t where;
-    uint8_t family;
-    uint8_t src[16];
-    uint8_t dst[16];
+    uint8_t family; /* 0 in the overflow table: no host */
+    uint8_t host[16];
 };
 
 struct match_state {
     struct match_key key;
     uint8_t used;
+    uint8_t proto;
+    uint8_t proto_family; /* of the last packet */
+    uint16_t sport, dport;
     uint64_t last_emit_us;
     uint64_t pending; /* packets since the last event */
     uint64_t last_us;
-    uint16_t sport, dport;
-    uint8_t proto;
+    uint8_t src[16], dst[16]; /* the last matching packet */
 };
 
 struct capture {
@@ -84,13 +89,15 @@ struct fh_sensor {
     size_t n_indicator_files;
     fh_detect *detect;
     struct fh__dtab matches;
+    struct fh__dtab overflow; /* (rule, where) when matches is full */
     struct capture *caps;
     size_t n_caps;
     uint64_t last_us;
     /* stats */
     uint64_t packets, bytes, ip_packets, match_packets, match_events, n_events;
     uint64_t anomalies[FH_ANOM__COUNT];
-    uint64_t match_table_full;
+    uint64_t match_table_full; /* packets aggregated without their host */
+    uint64_t match_unreported; /* packets counted but in no event: both tables full */
     uint64_t drops, ifdrops;
 };
 
@@ -153,14 +160,22 @@ static void emit_match(fh_sensor *s, const struct match_state *m, uint64_t ts_us
     uint32_t r = (uint32_t)m->key.rule[0] << 24 | (uint32_t)m->key.rule[1] << 16 |
                  (uint32_t)m->key.rule[2] << 8 | m->key.rule[3];
     const struct rule *rule = &s->rules.items[r - 1];
-    char src[46], dst[46];
-    fh_detect_addr_str(m->key.family, m->key.src, src);
-    fh_detect_addr_str(m->key.family, m->key.dst, dst);
+    /* The last packet's family: the key's, or (overflow) the packet's. */
+    int family = m->key.family ? m->key.family : m->proto_family;
+    char src[46], dst[46], host[46];
+    fh_detect_addr_str(family, m->src, src);
+    fh_detect_addr_str(family, m->dst, dst);
     json_t *ev =
         json_pack("{s:s,s:o,s:s,s:s,s:s,s:b,s:s,s:s,s:s,s:I}", "event_type", "indicator_match",
                   "time", time_json(ts_us), "indicator", rule->indicator, "value", rule->value,
                   "where", where_names[m->key.where], "exact", rule->exact, "src", src, "dst", dst,
                   "proto", proto_name(m->proto), "packets", (json_int_t)m->pending);
+    if (m->key.family) {
+        fh_detect_addr_str(m->key.family, m->key.host, host);
+        json_object_set_new(ev, "host", json_string(host));
+    } else {
+        json_object_set_new(ev, "host", json_null()); /* aggregated over hosts */
+    }
     if (m->proto == 6 || m->proto == 17) {
         json_object_set_new(ev, "sport", json_integer(m->sport));
         json_object_set_new(ev, "dport", json_integer(m->dport));
@@ -178,22 +193,27 @@ static void on_match(fh_sensor *s, uint32_t rule, enum where w, const fh_pkt *p,
     k.rule[2] = (uint8_t)(rule >> 8), k.rule[3] = (uint8_t)rule;
     k.where = (uint8_t)w;
     k.family = p->ip_version;
-    memcpy(k.src, p->src, 16);
-    memcpy(k.dst, p->dst, 16);
+    memcpy(k.host, w == W_IP_SRC ? p->dst : p->src, 16);
     s->match_packets++;
     bool created;
     struct match_state *m = fh__dtab_upsert(&s->matches, &k, &created);
     if (m == NULL) {
-        /* Table full: report every match rather than lose one. */
+        /* Full: aggregate over hosts for this entry rather than lose it. */
         s->match_table_full++;
-        struct match_state tmp = {
-            .key = k, .pending = 1, .sport = p->sport, .dport = p->dport, .proto = p->proto};
-        emit_match(s, &tmp, ts_us);
-        return;
+        k.family = 0;
+        memset(k.host, 0, sizeof k.host);
+        m = fh__dtab_upsert(&s->overflow, &k, &created);
+        if (m == NULL) {
+            s->match_unreported++;
+            return;
+        }
     }
     m->pending++;
     m->last_us = ts_us;
     m->sport = p->sport, m->dport = p->dport, m->proto = p->proto;
+    m->proto_family = p->ip_version;
+    memcpy(m->src, p->src, 16);
+    memcpy(m->dst, p->dst, 16);
     if (created || ts_us - m->last_emit_us >= (uint64_t)s->cfg.match_interval_s * US) {
         emit_match(s, m, ts_us);
         m->pending = 0;
@@ -202,12 +222,12 @@ static void on_match(fh_sensor *s, uint32_t rule, enum where w, const fh_pkt *p,
 }
 
 /* Writes what is pending and forgets keys idle for two intervals. */
-static void matches_sweep(fh_sensor *s, uint64_t ts_us, bool flush)
+static void sweep_table(fh_sensor *s, struct fh__dtab *t, uint64_t ts_us, bool flush)
 {
     uint64_t iv = (uint64_t)s->cfg.match_interval_s * US;
-    for (size_t i = 0; i < fh__dtab_capacity(&s->matches); i++) {
-        while (fh__dtab_used(&s->matches, i)) {
-            struct match_state *m = fh__dtab_at(&s->matches, i);
+    for (size_t i = 0; i < fh__dtab_capacity(t); i++) {
+        while (fh__dtab_used(t, i)) {
+            struct match_state *m = fh__dtab_at(t, i);
             if (m->pending && (flush || ts_us - m->last_emit_us >= iv)) {
                 emit_match(s, m, m->last_us);
                 m->pending = 0;
@@ -215,9 +235,15 @@ static void matches_sweep(fh_sensor *s, uint64_t ts_us, bool flush)
             }
             if (!flush && ts_us - m->last_us < 2 * iv)
                 break;
-            fh__dtab_remove_at(&s->matches, i);
+            fh__dtab_remove_at(t, i);
         }
     }
+}
+
+static void matches_sweep(fh_sensor *s, uint64_t ts_us, bool flush)
+{
+    sweep_table(s, &s->matches, ts_us, flush);
+    sweep_table(s, &s->overflow, ts_us, flush);
 }
 
 /* ---- indicators ------------------------------------------------------------- */
@@ -464,6 +490,8 @@ fh_err fh_sensor_new(const fh_sensor_config *c, FILE *events, fh_sensor **out, f
     }
     fh__dtab_init(&s->matches, sizeof(struct match_state), sizeof(struct match_key),
                   c->max_match_keys);
+    fh__dtab_init(&s->overflow, sizeof(struct match_state), sizeof(struct match_key),
+                  c->max_match_keys);
     s->matcher = fh_match_build(fh_match_builder_new());
     s->networks = fh_match_build(fh_match_builder_new());
     *out = s;
@@ -481,6 +509,7 @@ void fh_sensor_free(fh_sensor *s)
     free(s->caps);
     fh_detect_free(s->detect);
     fh__dtab_cleanup(&s->matches);
+    fh__dtab_cleanup(&s->overflow);
     fh_match_free(s->matcher);
     fh_match_free(s->networks);
     rules_cleanup(&s->rules);
@@ -765,11 +794,11 @@ static void write_stats(fh_sensor *s, double wall)
     fh_detect_stats ds;
     fh_detect_get_stats(s->detect, &ds);
     json_t *tables = json_pack(
-        "{s:I,s:I,s:I,s:I,s:I,s:I}", "hosts_table_full", (json_int_t)ds.hosts_table_full,
-        "attacks_table_full", (json_int_t)ds.attacks_table_full, "sources_table_full",
-        (json_int_t)ds.sources_table_full, "pending_table_full", (json_int_t)ds.pending_table_full,
-        "bruteforce_table_full", (json_int_t)ds.bf_table_full, "match_table_full",
-        (json_int_t)s->match_table_full);
+        "{s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "match_unreported", (json_int_t)s->match_unreported,
+        "hosts_table_full", (json_int_t)ds.hosts_table_full, "attacks_table_full",
+        (json_int_t)ds.attacks_table_full, "sources_table_full", (json_int_t)ds.sources_table_full,
+        "pending_table_full", (json_int_t)ds.pending_table_full, "bruteforce_table_full",
+        (json_int_t)ds.bf_table_full, "match_table_full", (json_int_t)s->match_table_full);
     json_t *ev =
         json_pack("{s:s,s:o,s:I,s:I,s:I,s:f,s:f,s:I,s:I,s:I,s:I,s:o,s:o}", "event_type", "stats",
                   "time", time_json(s->last_us), "packets", (json_int_t)s->packets, "bytes",
