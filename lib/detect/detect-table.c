@@ -47,28 +47,36 @@ void fh__dtab_cleanup(struct fh__dtab *t)
     t->slots = NULL;
 }
 
-void *fh__dtab_find(const struct fh__dtab *t, const void *key)
+/* The slot holding key, or the empty slot where it would go: *found says
+ * which. The table always has empty slots (capacity >= 2 x max). */
+static size_t probe(const struct fh__dtab *t, const void *key, bool *found)
 {
     size_t i = hash_key(key, t->klen) & t->mask;
     while (fh__dtab_used(t, i)) {
-        uint8_t *e = fh__dtab_at(t, i);
-        if (memcmp(e, key, t->klen) == 0)
-            return e;
+        if (memcmp(fh__dtab_at(t, i), key, t->klen) == 0) {
+            *found = true;
+            return i;
+        }
         i = (i + 1) & t->mask;
     }
-    return NULL;
+    *found = false;
+    return i;
+}
+
+void *fh__dtab_find(const struct fh__dtab *t, const void *key)
+{
+    bool found;
+    size_t i = probe(t, key, &found);
+    return found ? fh__dtab_at(t, i) : NULL;
 }
 
 void *fh__dtab_upsert(struct fh__dtab *t, const void *key, bool *created)
 {
-    size_t i = hash_key(key, t->klen) & t->mask;
+    bool found;
+    size_t i = probe(t, key, &found);
     *created = false;
-    while (fh__dtab_used(t, i)) {
-        uint8_t *e = fh__dtab_at(t, i);
-        if (memcmp(e, key, t->klen) == 0)
-            return e;
-        i = (i + 1) & t->mask;
-    }
+    if (found)
+        return fh__dtab_at(t, i);
     if (t->count >= t->max)
         return NULL;
     uint8_t *e = fh__dtab_at(t, i);

@@ -733,6 +733,16 @@ static void match_names(fh_sensor *s, const fh_pkt *p, uint64_t ts_us)
     }
 }
 
+static uint32_t lookup_v4(const fh_match *m, const uint8_t *a)
+{
+    return fh_match_ipv4(m, a);
+}
+
+static uint32_t lookup_v6(const fh_match *m, const uint8_t *a)
+{
+    return fh_match_ipv6(m, a);
+}
+
 static void packet(fh_sensor *s, fh_link_type link, const struct pcap_pkthdr *h,
                    const uint8_t *data)
 {
@@ -753,26 +763,16 @@ static void packet(fh_sensor *s, fh_link_type link, const struct pcap_pkthdr *h,
         return;
     }
     s->ip_packets++;
-    bool dst_prot, src_prot;
-    if (p.ip_version == 4) {
-        dst_prot = fh_match_ipv4(s->networks, p.dst) != 0;
-        src_prot = fh_match_ipv4(s->networks, p.src) != 0;
-        uint32_t r = fh_match_ipv4(s->matcher, p.src);
-        if (r)
-            on_match(s, r, W_IP_SRC, &p, ts_us);
-        r = fh_match_ipv4(s->matcher, p.dst);
-        if (r)
-            on_match(s, r, W_IP_DST, &p, ts_us);
-    } else {
-        dst_prot = fh_match_ipv6(s->networks, p.dst) != 0;
-        src_prot = fh_match_ipv6(s->networks, p.src) != 0;
-        uint32_t r = fh_match_ipv6(s->matcher, p.src);
-        if (r)
-            on_match(s, r, W_IP_SRC, &p, ts_us);
-        r = fh_match_ipv6(s->matcher, p.dst);
-        if (r)
-            on_match(s, r, W_IP_DST, &p, ts_us);
-    }
+    uint32_t (*lookup)(const fh_match *, const uint8_t *) =
+        p.ip_version == 4 ? lookup_v4 : lookup_v6;
+    bool dst_prot = lookup(s->networks, p.dst) != 0;
+    bool src_prot = lookup(s->networks, p.src) != 0;
+    uint32_t r = lookup(s->matcher, p.src);
+    if (r)
+        on_match(s, r, W_IP_SRC, &p, ts_us);
+    r = lookup(s->matcher, p.dst);
+    if (r)
+        on_match(s, r, W_IP_DST, &p, ts_us);
     match_names(s, &p, ts_us);
     fh_detect_packet(s->detect, &p, ts_us, dst_prot, src_prot, 1);
 }
