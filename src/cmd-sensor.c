@@ -59,6 +59,9 @@ static void usage(FILE *out)
             "  --end-quiet S        seconds below the threshold that end an attack (10)\n"
             "  --bruteforce N/S     N connections in S seconds to one service (default 20/60)\n"
             "  --max-hosts N        protected destinations tracked (default 262144)\n"
+            "  --config FILE        detection settings and host groups (per-prefix\n"
+            "                       thresholds); read first, options override it\n"
+            "                       (docs/sensor.md, \"Config file\")\n"
             "privileges:\n"
             "  --user NAME          after opening its inputs, a root process becomes NAME\n"
             "                       (default nobody) before it decodes a single packet\n"
@@ -92,6 +95,7 @@ int fh_cmd_sensor(int argc, char **argv)
                                              {"bruteforce", required_argument, NULL, 'R'},
                                              {"max-hosts", required_argument, NULL, 'H'},
                                              {"user", required_argument, NULL, 'u'},
+                                             {"config", required_argument, NULL, 'c'},
                                              {"help", no_argument, NULL, 'h'},
                                              {NULL, 0, NULL, 0}};
     fh_sensor_config cfg;
@@ -103,9 +107,29 @@ int fh_cmd_sensor(int argc, char **argv)
     int status = FH_EXIT_USAGE;
     int64_t v;
     int c;
+    fh_sensor_groups groups = {0};
+    /* The config file first, wherever it stands: options override it. */
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        if (c != 'c')
+            continue;
+        fh_buf cerr;
+        fh_buf_init(&cerr, 1 << 16);
+        fh_sensor_groups_cleanup(&groups);
+        fh_err rc = fh_sensor_config_load(&cfg, &groups, optarg, &cerr);
+        if (rc)
+            fprintf(stderr, "fenghuo sensor: %s\n", cerr.data ? cerr.data : "bad config");
+        fh_buf_cleanup(&cerr);
+        if (rc)
+            goto done;
+    }
+    opterr = 1;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         switch (c) {
+        case 'c':
+            break; /* read above */
         case 'p':
             pcaps[n_pcaps++] = optarg;
             break;
@@ -238,6 +262,7 @@ int fh_cmd_sensor(int argc, char **argv)
     fh_buf_init(&err, 1 << 20);
     fh_sensor *s = NULL;
     if (fh_sensor_new(&cfg, out, &s, &err) || fh_sensor_set_networks(s, networks, &err) ||
+        (groups.count && fh_sensor_set_groups(s, &groups, &err)) ||
         (n_ind && fh_sensor_load_indicators(s, indicators, n_ind, &err)) ||
         (n_pcaps ? fh_sensor_open_files(s, pcaps, n_pcaps, &err)
                  : fh_sensor_open_live(s, iface, &err)) ||
@@ -261,6 +286,7 @@ int fh_cmd_sensor(int argc, char **argv)
     if (out != stdout)
         fclose(out);
 done:
+    fh_sensor_groups_cleanup(&groups);
     free(pcaps);
     free(indicators);
     return status;

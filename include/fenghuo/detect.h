@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "fenghuo/err.h"
+#include "fenghuo/match.h"
 #include "fenghuo/net.h"
 
 /* Traffic categories counted per destination and per second. */
@@ -82,6 +83,14 @@ typedef struct fh_detect_stats {
 
 typedef struct fh_detect fh_detect;
 
+/* Thresholds of one host group: floors per category. */
+typedef struct fh_detect_thresholds {
+    uint32_t floor_pps[FH_CAT__COUNT];
+    uint64_t floor_bps[FH_CAT__COUNT];
+} fh_detect_thresholds;
+
+#define FH_DETECT_MAX_GROUPS 65535
+
 /* Called for every event; the callee owns nothing (decref is the caller's
  * job after the call returns). */
 typedef void (*fh_detect_emit_fn)(void *ctx, json_t *event);
@@ -90,6 +99,16 @@ typedef void (*fh_detect_emit_fn)(void *ctx, json_t *event);
 fh_err fh_detect_new(const fh_detect_config *c, fh_detect_emit_fn emit, void *ctx,
                      fh_detect **out /* OUT */, const char **msg);
 void fh_detect_free(fh_detect *d);
+
+/*
+ * Per-prefix thresholds, like FastNetMon's host groups: a destination whose
+ * longest matching prefix in `prefixes` has rule i + 1 uses groups[i]
+ * instead of the config's floors (the baseline factor still applies). Call
+ * before the first packet. The detector takes prefixes (freed with it) and
+ * copies groups. FH_ERR_INVALID for more than FH_DETECT_MAX_GROUPS.
+ */
+fh_err fh_detect_set_groups(fh_detect *d, fh_match *prefixes, const fh_detect_thresholds *groups,
+                            size_t n);
 
 /*
  * Feeds one decoded packet seen at ts_us. dst_protected / src_protected say

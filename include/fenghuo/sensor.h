@@ -18,6 +18,7 @@
 
 #include "fenghuo/detect.h"
 #include "fenghuo/err.h"
+#include "fenghuo/match.h"
 #include "fenghuo/util.h"
 
 typedef struct fh_sensor_config {
@@ -32,7 +33,28 @@ typedef struct fh_sensor_config {
 
 void fh_sensor_config_init(fh_sensor_config *c);
 
+/* Host groups read from a config file: prefixes with their own thresholds. */
+typedef struct fh_sensor_groups {
+    fh_match_builder *prefixes; /* rule = group index + 1 */
+    fh_detect_thresholds *thresholds;
+    char **names;
+    size_t count;
+} fh_sensor_groups;
+
+void fh_sensor_groups_cleanup(fh_sensor_groups *g);
+
+/*
+ * Reads a sensor config file (docs/sensor.md, "Config file") into cfg (over
+ * what it holds) and groups (empty before the call). Every unknown key, bad
+ * value or prefix is an error naming FILE:LINE.
+ */
+fh_err fh_sensor_config_load(fh_sensor_config *cfg, fh_sensor_groups *groups, const char *path,
+                             fh_buf *err);
+
 typedef struct fh_sensor fh_sensor;
+
+/* Hands the groups to the detector (groups is emptied). */
+fh_err fh_sensor_set_groups(fh_sensor *s, fh_sensor_groups *groups, fh_buf *err);
 
 /* events: where JSON lines go (the sensor does not close it). err receives a
  * message on failure. */

@@ -124,6 +124,7 @@ struct host {
     uint8_t has_attack;
     uint16_t amp_port; /* majority vote over amplification source ports */
     uint16_t amp_votes;
+    uint16_t group;   /* host group (per-prefix thresholds) + 1; 0: the defaults */
     uint32_t attack;  /* index into attacks[] when has_attack */
     uint32_t win_sec; /* the current window; also when the host was last seen */
     uint32_t cur_pkts[FH_CAT__COUNT], prev_pkts[FH_CAT__COUNT];
@@ -209,6 +210,9 @@ struct fh_detect {
     uint64_t last_tick_sec;
     uint64_t last_sweep_sec;
     double eta1, eta0, up, down; /* TRW thresholds and steps */
+    fh_match *group_prefixes;
+    fh_detect_thresholds *groups;
+    size_t n_groups;
     fh_detect_stats stats;
 };
 
@@ -330,11 +334,30 @@ void fh_detect_free(fh_detect *d)
     if (d == NULL)
         return;
     fh__dtab_cleanup(&d->hosts);
+    fh_match_free(d->group_prefixes);
+    free(d->groups);
     fh__dtab_cleanup(&d->sources);
     fh__dtab_cleanup(&d->pending);
     fh__dtab_cleanup(&d->bf);
     free(d->attacks);
     free(d);
+}
+
+fh_err fh_detect_set_groups(fh_detect *d, fh_match *prefixes, const fh_detect_thresholds *groups,
+                            size_t n)
+{
+    if (n > FH_DETECT_MAX_GROUPS) {
+        fh_match_free(prefixes);
+        return FH_ERR_INVALID;
+    }
+    fh_match_free(d->group_prefixes);
+    free(d->groups);
+    d->group_prefixes = prefixes;
+    d->groups = fh_xcalloc(n ? n : 1, sizeof *d->groups);
+    if (n)
+        memcpy(d->groups, groups, n * sizeof *groups);
+    d->n_groups = n;
+    return FH_OK;
 }
 
 void fh_detect_get_stats(const fh_detect *d, fh_detect_stats *st)
@@ -443,14 +466,16 @@ static void estimate(const struct host *h, uint64_t ts_us, struct rates *r)
 
 static double thr_pps(const fh_detect *d, const struct host *h, int c)
 {
+    double floor = h->group ? d->groups[h->group - 1].floor_pps[c] : d->cfg.floor_pps[c];
     double b = d->cfg.baseline_factor * h->base_pps[c];
-    return b > d->cfg.floor_pps[c] ? b : (double)d->cfg.floor_pps[c];
+    return b > floor ? b : floor;
 }
 
 static double thr_bps(const fh_detect *d, const struct host *h, int c)
 {
+    double floor = (double)(h->group ? d->groups[h->group - 1].floor_bps[c] : d->cfg.floor_bps[c]);
     double b = d->cfg.baseline_factor * h->base_bps;
-    return b > (double)d->cfg.floor_bps[c] ? b : (double)d->cfg.floor_bps[c];
+    return b > floor ? b : floor;
 }
 
 static json_t *fingerprint_json(const struct attack *at)
@@ -594,8 +619,14 @@ static void flood_packet(fh_detect *d, const fh_pkt *p, uint64_t ts_us, uint32_t
         return;
     }
     uint32_t sec = (uint32_t)(ts_us / US);
-    if (created)
+    if (created) {
         h->win_sec = sec;
+        if (d->group_prefixes) {
+            uint32_t g = p->ip_version == 4 ? fh_match_ipv4(d->group_prefixes, p->dst)
+                                            : fh_match_ipv6(d->group_prefixes, p->dst);
+            h->group = g <= d->n_groups ? (uint16_t)g : 0;
+        }
+    }
     roll(d, h, sec);
     fh_detect_cat c = classify(p);
     sat_add32(&h->cur_pkts[c], scale);

@@ -519,6 +519,18 @@ void fh_sensor_free(fh_sensor *s)
     free(s);
 }
 
+fh_err fh_sensor_set_groups(fh_sensor *s, fh_sensor_groups *g, fh_buf *err)
+{
+    fh_match *prefixes = fh_match_build(g->prefixes);
+    g->prefixes = NULL;
+    fh_err rc = fh_detect_set_groups(s->detect, prefixes, g->thresholds, g->count);
+    if (rc)
+        fh_buf_appendf(err, "too many host groups (%zu); the limit is %d", g->count,
+                       FH_DETECT_MAX_GROUPS);
+    fh_sensor_groups_cleanup(g);
+    return rc;
+}
+
 fh_err fh_sensor_set_networks(fh_sensor *s, const char *list, fh_buf *err)
 {
     fh_match_builder *b = fh_match_builder_new();

@@ -159,6 +159,33 @@ class SensorTest(unittest.TestCase):
         b, _ = self.sensor("--pcap", path)
         self.assertEqual(stable(a), stable(b))
 
+    def test_host_group_thresholds_from_the_config_file(self):
+        # 4,000 pps of SYN: under the default floor (10,000), over the group's (2,000).
+        slow = lambda p, victim: g.syn_flood(p, victim=victim, seconds=2, pps=4000)
+        path = self.pcap("groups.pcap", g.benign,
+                         lambda p: slow(p, "198.18.0.10"), lambda p: slow(p, "198.18.0.11"))
+        conf = self.file("sensor.conf", "# test\nend_quiet = 5\n\n[group web]\n"
+                         "prefixes = 198.18.0.10/32, 2001:db8:1::/64\nsyn_pps = 2000\n")
+        evs, _ = self.sensor("--pcap", path, "--config", conf)
+        self.assertEqual([(e["attack_type"], e["victim"]) for e in of_type(evs, "attack_start")],
+                         [("syn_flood", "198.18.0.10")])
+        # A command-line option overrides the file, wherever it stands.
+        evs, _ = self.sensor("--threshold-pps", "3000", "--pcap", path, "--config", conf)
+        self.assertEqual(sorted(e["victim"] for e in of_type(evs, "attack_start")),
+                         ["198.18.0.10", "198.18.0.11"])
+
+    def test_config_errors_name_file_and_line(self):
+        pcap = self.pcap("c.pcap", g.port_scan)
+        for text, fragment in (("colour = blue\n", ":1: unknown setting 'colour'"),
+                               ("[group x]\nsyn_pps = 5\n", "[group x] has no 'prefixes'"),
+                               ("[group x]\nprefixes = evil.example\n", ":2: 'evil.example' is not"),
+                               ("[zone x]\n", "unknown section [zone x]"),
+                               ("end_quiet = -1\n", ":1: end_quiet: invalid value")):
+            conf = self.file("bad.conf", text)
+            rc, _, err = run("sensor", "--networks", NETWORKS, "--pcap", pcap, "--config", conf)
+            self.assertEqual(rc, 2, text)
+            self.assertIn(fragment, err, text)
+
     def test_events_go_to_a_file(self):
         out = os.path.join(self.dir, "events.jsonl")
         rc, stdout, err = run("sensor", "--networks", NETWORKS, "--pcap",
