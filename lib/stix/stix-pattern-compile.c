@@ -68,6 +68,31 @@ const char *fh_pattern_side_name(fh_pattern_side side)
     return side == FH_PATTERN_SIDE_SRC ? "src" : side == FH_PATTERN_SIDE_DST ? "dst" : "any";
 }
 
+/* Orders observables by everything that makes them distinct, then by their
+ * place in the list (items are one array, so addresses give that order). */
+static int observable_cmp(const void *pa, const void *pb)
+{
+    const fh_pattern_observable *a = *(const fh_pattern_observable *const *)pa;
+    const fh_pattern_observable *b = *(const fh_pattern_observable *const *)pb;
+    int c;
+    if (a->kind != b->kind)
+        return a->kind < b->kind ? -1 : 1;
+    if (a->side != b->side)
+        return a->side < b->side ? -1 : 1;
+    if (a->hash_alg != b->hash_alg)
+        return a->hash_alg < b->hash_alg ? -1 : 1;
+    if (a->port != b->port)
+        return a->port < b->port ? -1 : 1;
+    if ((c = strcmp(a->value, b->value)) != 0 || (c = strcmp(a->protocol, b->protocol)) != 0)
+        return c;
+    if (a->has_window != b->has_window)
+        return a->has_window ? 1 : -1;
+    if (a->has_window && ((c = fh_time_cmp(&a->start, &b->start)) != 0 ||
+                          (c = fh_time_cmp(&a->stop, &b->stop)) != 0))
+        return c;
+    return a < b ? -1 : a > b ? 1 : 0;
+}
+
 static bool same_observable(const fh_pattern_observable *a, const fh_pattern_observable *b)
 {
     return a->kind == b->kind && a->side == b->side && a->hash_alg == b->hash_alg &&
@@ -77,18 +102,40 @@ static bool same_observable(const fh_pattern_observable *a, const fh_pattern_obs
             (fh_time_cmp(&a->start, &b->start) == 0 && fh_time_cmp(&a->stop, &b->stop) == 0));
 }
 
-/* Adds ob (taking its value) unless an equal one is listed; then an exact
- * duplicate makes the listed one exact (one way to match suffices). */
-static void add_observable(fh_pattern_observables *o, fh_pattern_observable *ob)
+/*
+ * Lists each distinct observable once, at the place it first appeared; a
+ * kept one is exact when any of its duplicates was (one way to match
+ * suffices). O(n log n), so IN sets of any size stay cheap.
+ */
+static void dedupe(fh_pattern_observables *o)
 {
-    for (size_t i = 0; i < o->count; i++) {
-        if (same_observable(&o->items[i], ob)) {
-            o->items[i].exact = o->items[i].exact || ob->exact;
-            free(ob->value);
-            ob->value = NULL;
-            return;
+    if (o->count < 2)
+        return;
+    fh_pattern_observable **order = fh_xmalloc(o->count * sizeof *order);
+    for (size_t i = 0; i < o->count; i++)
+        order[i] = &o->items[i];
+    qsort(order, o->count, sizeof *order, observable_cmp);
+    size_t keep = 0;
+    for (size_t i = 1; i < o->count; i++) {
+        if (same_observable(order[keep], order[i])) {
+            order[keep]->exact = order[keep]->exact || order[i]->exact;
+            free(order[i]->value);
+            order[i]->value = NULL;
+        } else {
+            keep = i;
         }
     }
+    free(order);
+    size_t n = 0;
+    for (size_t i = 0; i < o->count; i++)
+        if (o->items[i].value != NULL)
+            o->items[n++] = o->items[i];
+    o->count = n;
+}
+
+/* Appends ob, taking its value; duplicates go in dedupe(). */
+static void add_observable(fh_pattern_observables *o, fh_pattern_observable *ob)
+{
     if (o->count == o->cap) {
         o->cap = o->cap ? o->cap * 2 : 8;
         o->items = fh_xrealloc(o->items, o->cap * sizeof *o->items);
@@ -726,5 +773,6 @@ fh_err fh_pattern_compile(const fh_pattern *p, fh_pattern_observables *out)
     struct ctx cx;
     memset(&cx, 0, sizeof cx);
     compile_obs(out, p->root, &cx);
+    dedupe(out);
     return FH_OK;
 }

@@ -326,6 +326,28 @@ static void qualifiers_affect_exactness_as_documented(void **state)
     assert_note(true, "window is empty");
 }
 
+static void large_in_sets_keep_order_and_drop_duplicates(void **state)
+{
+    /* 30000 members, 10000 distinct: dedupe is O(n log n), order is kept. */
+    fh_buf b;
+    fh_buf_init(&b, 0);
+    fh_buf_append_str(&b, "[ipv4-addr:value IN (");
+    for (int i = 0; i < 30000; i++)
+        fh_buf_appendf(&b, "%s'10.%d.%d.%d'", i ? ", " : "", (i % 10000) >> 16 & 255,
+                       (i % 10000) >> 8 & 255, (i % 10000) & 255);
+    fh_buf_append_str(&b, ")]");
+    fh_pattern *p = NULL;
+    assert_int_equal(fh_pattern_parse(b.data, b.len, b.len, &p, NULL), FH_OK);
+    fh_pattern_observables_cleanup(&compiled);
+    assert_int_equal(fh_pattern_compile(p, &compiled), FH_OK);
+    assert_int_equal(compiled.count, 10000);
+    assert_string_equal(compiled.items[0].value, "10.0.0.0");
+    assert_string_equal(compiled.items[1].value, "10.0.0.1");
+    assert_string_equal(compiled.items[9999].value, "10.0.39.15");
+    fh_pattern_free(p);
+    fh_buf_cleanup(&b);
+}
+
 /* ---- not matchable ------------------------------------------------------------- */
 
 static void valid_patterns_without_traffic_observables_compile_to_notes(void **state)
@@ -368,6 +390,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(file_hashes_by_algorithm, setup, teardown),
         cmocka_unit_test_setup_teardown(ports_with_and_without_protocol, setup, teardown),
         cmocka_unit_test_setup_teardown(in_lists_expand_and_duplicates_merge, setup, teardown),
+        cmocka_unit_test_setup_teardown(large_in_sets_keep_order_and_drop_duplicates, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(or_is_exact_and_is_partial, setup, teardown),
         cmocka_unit_test_setup_teardown(qualifiers_affect_exactness_as_documented, setup, teardown),
         cmocka_unit_test_setup_teardown(valid_patterns_without_traffic_observables_compile_to_notes,
