@@ -30,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "fenghuo/stix.h"
 #include "stix/stix-pattern-int.h"
@@ -739,7 +740,7 @@ static fh_err parse_path(struct parser *p, fh__ppath *path)
     size_t n = i - start;
     if (i >= p->len || p->s[i] != ':') {
         for (size_t k = 0; k < FH_ARRAY_LEN(keywords); k++) {
-            if (strlen(keywords[k]) == n && memcmp(keywords[k], p->s + start, n) == 0)
+            if (strlen(keywords[k]) == n && strncasecmp(keywords[k], p->s + start, n) == 0)
                 return expected(p, "an object path");
         }
         p->pos = i;

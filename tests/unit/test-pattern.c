@@ -399,6 +399,8 @@ static void keywords_are_upper_case(void **state)
     assert_error("[file:name = 'a'] followedby [file:name = 'b']", 19, "(keywords are upper case)");
     assert_error("[file:name in ('a')]", 12, "(keywords are upper case)");
     assert_error("[file:name = 'a'] within 5 seconds", 19, "(keywords are upper case)");
+    assert_error("[exists file:name]", 2, "expected an object path, found 'exists' (keywords");
+    assert_error("[file:name = 'a' AND not file:name = 'b']", 22, "keywords are upper case");
 }
 
 static void qualifiers_are_checked(void **state)
