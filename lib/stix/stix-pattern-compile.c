@@ -454,6 +454,13 @@ static void emit_address(fh_pattern_observables *o, const fh__pnode *n, const st
     memcpy(ob.addr, addr, 16);
     ob.prefix = prefix;
     ob.value = prefix == max ? fh_xstrdup(text) : fh_xasprintf("%s/%u", text, prefix);
+    /* Legal, but a sensor matching it flags (or blocks) a large share of
+     * all traffic: say so, so that nobody installs it by accident. */
+    if (prefix < (family == 4 ? 8u : 16u))
+        add_note(o, n->column, false,
+                 fh_xasprintf("%s is a very broad block (shorter than /%u): it matches a large "
+                              "share of all traffic",
+                              ob.value, family == 4 ? 8u : 16u));
     if (had_host_bits)
         add_note(
             o, n->column, false,

@@ -564,6 +564,14 @@ static fh_err scan_number(struct parser *p, fh__pconst *c)
         if (end != buf + n || !isfinite(v) || (errno == ERANGE && fabs(v) > 1.0))
             return fail_at(p, start, FH_ERR_PARSE,
                            "floating-point constant is out of range (IEEE 754 double)");
+        /* Denormals are kept; a non-zero constant that rounds to 0 is not. */
+        if (v == 0) {
+            for (size_t k = digits - start; k < n && buf[k] != 'e' && buf[k] != 'E'; k++)
+                if (buf[k] >= '1' && buf[k] <= '9')
+                    return fail_at(p, start, FH_ERR_PARSE,
+                                   "floating-point constant is too small for an IEEE 754 double "
+                                   "(it would read as 0)");
+        }
         c->kind = FH__PC_FLOAT;
         c->f = v;
     } else {

@@ -89,6 +89,12 @@ static void cidr_host_bits_are_cleared_with_a_note(void **state)
     const fh_pattern_observable *o = find(FH_PATTERN_OBS_IPV4, "198.51.100.0/24");
     assert_memory_equal(o->addr, ((uint8_t[]){198, 51, 100, 0}), 4);
     assert_note(false, "'198.51.100.77/24' has host bits set; matching the block 198.51.100.0/24");
+    compile("[ipv4-addr:value ISSUBSET '0.0.0.0/0' OR ipv6-addr:value ISSUBSET '2000::/3']");
+    assert_true(find(FH_PATTERN_OBS_IPV4, "0.0.0.0/0")->exact);
+    assert_note(false, "0.0.0.0/0 is a very broad block (shorter than /8)");
+    assert_note(false, "2000::/3 is a very broad block (shorter than /16)");
+    compile("[ipv4-addr:value ISSUBSET '10.0.0.0/8']");
+    assert_int_equal(compiled.note_count, 0);
     compile("[ipv6-addr:value = '2001:db8::1/32']");
     find(FH_PATTERN_OBS_IPV6, "2001:db8::/32");
     assert_note(false, "host bits set");
