@@ -258,6 +258,54 @@ static void ports_with_and_without_protocol(void **state)
     assert_note(true, "'>' is a range");
 }
 
+static void address_and_port_of_one_flow_fold_together(void **state)
+{
+    compile("[network-traffic:dst_ref.value IN ('203.0.113.7', 'evil.example') AND "
+            "network-traffic:dst_port IN (443, 8443) AND network-traffic:protocols[*] = 'tcp']");
+    assert_int_equal(compiled.count, 4);
+    const fh_pattern_observable *o = &compiled.items[0];
+    assert_int_equal(o->kind, FH_PATTERN_OBS_IPV4);
+    assert_string_equal(o->value, "203.0.113.7");
+    assert_true(o->has_port);
+    assert_int_equal(o->port, 443);
+    assert_int_equal(o->port_side, FH_PATTERN_SIDE_DST);
+    assert_string_equal(o->protocol, "tcp");
+    assert_true(o->exact);
+    o = &compiled.items[3];
+    assert_int_equal(o->kind, FH_PATTERN_OBS_DOMAIN);
+    assert_int_equal(o->port, 8443);
+    assert_true(o->exact);
+    assert_int_equal(compiled.note_count, 0);
+
+    /* Source block, destination port. */
+    compile("[network-traffic:src_ref.value ISSUBSET '198.51.100.0/24' AND "
+            "network-traffic:dst_port = 22]");
+    o = find(FH_PATTERN_OBS_IPV4, "198.51.100.0/24");
+    assert_int_equal(o->side, FH_PATTERN_SIDE_SRC);
+    assert_int_equal(o->port_side, FH_PATTERN_SIDE_DST);
+    assert_int_equal(o->port, 22);
+    assert_true(o->exact);
+
+    /* An address that cannot be compiled leaves the port alone and partial. */
+    compile("[network-traffic:dst_ref.value = 'bad value!' AND network-traffic:src_port = 53]");
+    assert_int_equal(compiled.count, 1);
+    o = find(FH_PATTERN_OBS_PORT, "53");
+    assert_false(o->exact);
+    assert_false(o->has_port);
+    assert_note(true, "neither an IP address nor a domain name");
+
+    /* Anything else in the AND makes them partial again. */
+    compile("[network-traffic:dst_ref.value = '203.0.113.7' AND network-traffic:dst_port = 443 "
+            "AND network-traffic:dst_byte_count > 100]");
+    assert_int_equal(compiled.count, 2);
+    assert_false(find(FH_PATTERN_OBS_IPV4, "203.0.113.7")->exact);
+    assert_false(find(FH_PATTERN_OBS_IPV4, "203.0.113.7")->has_port);
+    assert_false(find(FH_PATTERN_OBS_PORT, "443")->exact);
+    /* Two ports of one side in one AND: partial too. */
+    compile("[network-traffic:dst_port = 443 AND network-traffic:dst_port = 8443]");
+    assert_false(find(FH_PATTERN_OBS_PORT, "443")->exact);
+}
+
 /* ---- IN lists and exactness -------------------------------------------------- */
 
 static void in_lists_expand_and_duplicates_merge(void **state)
@@ -395,6 +443,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(urls_lower_case_scheme_and_host_only, setup, teardown),
         cmocka_unit_test_setup_teardown(file_hashes_by_algorithm, setup, teardown),
         cmocka_unit_test_setup_teardown(ports_with_and_without_protocol, setup, teardown),
+        cmocka_unit_test_setup_teardown(address_and_port_of_one_flow_fold_together, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(in_lists_expand_and_duplicates_merge, setup, teardown),
         cmocka_unit_test_setup_teardown(large_in_sets_keep_order_and_drop_duplicates, setup,
                                         teardown),
