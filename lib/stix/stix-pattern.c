@@ -1032,28 +1032,41 @@ done:
     return FH_OK;
 }
 
+/*
+ * "(" inner ")" or "[" inner "]" at p->pos, one nesting level deeper.
+ * expect says what could have come where the closing symbol is missing,
+ * e.g. "']' or AND/OR".
+ */
+static fh_err parse_group(struct parser *p, char close, parse_fn inner_fn, const char *expect,
+                          fh__pnode **out)
+{
+    fh__pnode *inner = NULL;
+    fh_err rc = enter(p, p->pos);
+    if (rc)
+        goto done;
+    p->pos++;
+    rc = inner_fn(p, &inner);
+    if (rc)
+        goto done;
+    skip_ws(p);
+    if (p->pos >= p->len || p->s[p->pos] != close) {
+        rc = expected(p, expect);
+        goto done;
+    }
+    p->pos++;
+    p->depth--;
+    *out = inner;
+    inner = NULL;
+done:
+    node_free(inner);
+    return rc;
+}
+
 static fh_err parse_cmp_primary(struct parser *p, fh__pnode **out)
 {
     skip_ws(p);
-    if (p->pos < p->len && p->s[p->pos] == '(') {
-        fh_err rc = enter(p, p->pos);
-        if (rc)
-            return rc;
-        p->pos++;
-        fh__pnode *inner = NULL;
-        rc = parse_cmp_or(p, &inner);
-        if (rc)
-            return rc;
-        skip_ws(p);
-        if (p->pos >= p->len || p->s[p->pos] != ')') {
-            node_free(inner);
-            return expected(p, "')' or AND/OR");
-        }
-        p->pos++;
-        p->depth--;
-        *out = inner;
-        return FH_OK;
-    }
+    if (p->pos < p->len && p->s[p->pos] == '(')
+        return parse_group(p, ')', parse_cmp_or, "')' or AND/OR", out);
     return parse_comparison(p, out);
 }
 
@@ -1164,54 +1177,25 @@ static fh_err parse_obs_primary(struct parser *p, fh__pnode **out)
 {
     skip_ws(p);
     size_t at = p->pos;
+    if (at < p->len && p->s[at] == '(')
+        return parse_group(p, ')', parse_obs_fb, "')', AND, OR, FOLLOWEDBY or a qualifier", out);
+    if (at >= p->len || p->s[at] != '[')
+        return expected(p, "'[' or '(' to start an observation expression");
     fh__pnode *inner = NULL;
-    fh_err rc;
-    if (at < p->len && p->s[at] == '[') {
-        rc = enter(p, at);
-        if (rc)
-            return rc;
-        p->pos++;
-        rc = parse_cmp_or(p, &inner);
-        if (rc)
-            return rc;
-        skip_ws(p);
-        if (p->pos >= p->len || p->s[p->pos] != ']') {
-            node_free(inner);
-            return expected(p, "']' or AND/OR");
-        }
-        p->pos++;
-        p->depth--;
-        struct typeset types = {0};
-        rc = object_types(p, inner, &types);
-        free(types.v);
-        if (rc) {
-            node_free(inner);
-            return rc;
-        }
-        fh__pnode *obs = node_new(FH__PN_OBS, at + 1);
-        node_add(obs, inner);
-        *out = obs;
-        return FH_OK;
-    }
-    if (at < p->len && p->s[at] == '(') {
-        rc = enter(p, at);
-        if (rc)
-            return rc;
-        p->pos++;
-        rc = parse_obs_fb(p, &inner);
-        if (rc)
-            return rc;
-        skip_ws(p);
-        if (p->pos >= p->len || p->s[p->pos] != ')') {
-            node_free(inner);
-            return expected(p, "')', AND, OR, FOLLOWEDBY or a qualifier");
-        }
-        p->pos++;
-        p->depth--;
-        *out = inner;
-        return FH_OK;
-    }
-    return expected(p, "'[' or '(' to start an observation expression");
+    struct typeset types = {0};
+    fh_err rc = parse_group(p, ']', parse_cmp_or, "']' or AND/OR", &inner);
+    if (rc)
+        goto done;
+    rc = object_types(p, inner, &types);
+    if (rc)
+        goto done;
+    *out = node_new(FH__PN_OBS, at + 1);
+    node_add(*out, inner);
+    inner = NULL;
+done:
+    free(types.v);
+    node_free(inner);
+    return rc;
 }
 
 static fh_err parse_positive(struct parser *p, const char *kw, bool integer_only, fh__pconst *c)
