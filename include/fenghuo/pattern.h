@@ -145,7 +145,8 @@ void fh_pattern_observables_cleanup(fh_pattern_observables *o);
  * IPv4/IPv6 addresses and CIDRs, domain names, URLs, file hashes and ports,
  * one item per constant (IN lists expand). Comparisons that cannot be
  * matched are reported as notes, never as errors: a valid pattern always
- * compiles, possibly to nothing. Identical observables are listed once.
+ * compiles, possibly to nothing. Identical observables (also ones out held
+ * before the call) are listed once, at their first place.
  * Returns FH_OK; out must have been initialized. Thread-safe.
  */
 fh_err fh_pattern_compile(const fh_pattern *p, fh_pattern_observables *out /* OUT */);
