@@ -26,6 +26,7 @@ static void pattern_usage(FILE *out)
                  "  domain example.com dst (partial)\n"
                  "  hash SHA-256 aec070645fe5... (exact)\n"
                  "  port 443/tcp dst (exact)\n"
+                 "  ipv4 203.0.113.7 dst with dst port 443/tcp (exact)\n"
                  "'exact' means one sighting of it matches the whole pattern; 'partial' means\n"
                  "the pattern also needs something else (AND, FOLLOWEDBY, REPEATS). Parts of\n"
                  "the pattern a sensor cannot see print as\n"
@@ -57,10 +58,13 @@ static void print_observable(const fh_pattern_observable *ob)
     if (ob->kind == FH_PATTERN_OBS_HASH)
         printf(" %s", fh_pattern_hash_alg_name(ob->hash_alg));
     printf(" %s", ob->value);
-    if (ob->protocol[0])
+    if (ob->kind == FH_PATTERN_OBS_PORT && ob->protocol[0])
         printf("/%s", ob->protocol);
     if (ob->side != FH_PATTERN_SIDE_ANY)
         printf(" %s", fh_pattern_side_name(ob->side));
+    if (ob->has_port)
+        printf(" with %s port %u%s%s", fh_pattern_side_name(ob->port_side), (unsigned)ob->port,
+               ob->protocol[0] ? "/" : "", ob->protocol);
     printf(" (%s", ob->exact ? "exact" : "partial");
     if (ob->has_window) {
         char a[FH_TIME_STRLEN], b[FH_TIME_STRLEN];
@@ -80,7 +84,9 @@ static json_t *observable_json(const fh_pattern_observable *ob)
         json_object_set_new(o, "prefix", json_integer(ob->prefix));
     if (ob->kind == FH_PATTERN_OBS_HASH)
         json_object_set_new(o, "algorithm", json_string(fh_pattern_hash_alg_name(ob->hash_alg)));
-    if (ob->kind == FH_PATTERN_OBS_PORT) {
+    if (ob->has_port)
+        json_object_set_new(o, "port_side", json_string(fh_pattern_side_name(ob->port_side)));
+    if (ob->kind == FH_PATTERN_OBS_PORT || ob->has_port) {
         json_object_set_new(o, "port", json_integer(ob->port));
         if (ob->protocol[0])
             json_object_set_new(o, "protocol", json_string(ob->protocol));

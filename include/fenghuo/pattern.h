@@ -94,7 +94,9 @@ typedef enum fh_pattern_hash_alg {
  * for the whole pattern to match (within the time window, when has_window);
  * a partial observable is only one part of what the pattern asks for (it is
  * joined by AND to other conditions, or the pattern needs several
- * observations: AND or FOLLOWEDBY between brackets, REPEATS n > 1).
+ * observations: AND or FOLLOWEDBY between brackets, REPEATS n > 1). An
+ * address and a port of one network-traffic object, joined by AND, make one
+ * observable: the address with has_port set.
  */
 typedef struct fh_pattern_observable {
     fh_pattern_obs_kind kind;
@@ -105,9 +107,13 @@ typedef struct fh_pattern_observable {
     uint8_t addr[16];     /* IPv4 uses the first 4 bytes; host bits are zero */
     unsigned prefix;
     fh_pattern_hash_alg hash_alg;
-    uint16_t port;
-    char protocol[16]; /* "tcp", "udp", ... when the pattern says; "" for any */
-    bool has_window;   /* START/STOP: only observations in [start, stop) count */
+    uint16_t port;     /* PORT; and addresses/domains when has_port */
+    char protocol[16]; /* "tcp", "udp", "sctp" when the pattern says; "" for any */
+    /* An address or domain of a network-traffic object whose AND also names
+     * a port: the flow must use port (on port_side) as well. */
+    bool has_port;
+    fh_pattern_side port_side;
+    bool has_window; /* START/STOP: only observations in [start, stop) count */
     fh_time start;
     fh_time stop;
 } fh_pattern_observable;
@@ -139,7 +145,8 @@ void fh_pattern_observables_cleanup(fh_pattern_observables *o);
  * IPv4/IPv6 addresses and CIDRs, domain names, URLs, file hashes and ports,
  * one item per constant (IN lists expand). Comparisons that cannot be
  * matched are reported as notes, never as errors: a valid pattern always
- * compiles, possibly to nothing. Identical observables are listed once.
+ * compiles, possibly to nothing. Identical observables (also ones out held
+ * before the call) are listed once, at their first place.
  * Returns FH_OK; out must have been initialized. Thread-safe.
  */
 fh_err fh_pattern_compile(const fh_pattern *p, fh_pattern_observables *out /* OUT */);

@@ -68,27 +68,79 @@ const char *fh_pattern_side_name(fh_pattern_side side)
     return side == FH_PATTERN_SIDE_SRC ? "src" : side == FH_PATTERN_SIDE_DST ? "dst" : "any";
 }
 
+/* Orders observables by everything that makes them distinct, then by their
+ * place in the list (items are one array, so addresses give that order). */
+static int observable_cmp(const void *pa, const void *pb)
+{
+    const fh_pattern_observable *a = *(const fh_pattern_observable *const *)pa;
+    const fh_pattern_observable *b = *(const fh_pattern_observable *const *)pb;
+    int c;
+    if (a->kind != b->kind)
+        return a->kind < b->kind ? -1 : 1;
+    if (a->side != b->side)
+        return a->side < b->side ? -1 : 1;
+    if (a->hash_alg != b->hash_alg)
+        return a->hash_alg < b->hash_alg ? -1 : 1;
+    if (a->port != b->port)
+        return a->port < b->port ? -1 : 1;
+    if (a->has_port != b->has_port)
+        return a->has_port ? 1 : -1;
+    if (a->port_side != b->port_side)
+        return a->port_side < b->port_side ? -1 : 1;
+    if ((c = strcmp(a->value, b->value)) != 0 || (c = strcmp(a->protocol, b->protocol)) != 0)
+        return c;
+    if (a->has_window != b->has_window)
+        return a->has_window ? 1 : -1;
+    if (a->has_window && ((c = fh_time_cmp(&a->start, &b->start)) != 0 ||
+                          (c = fh_time_cmp(&a->stop, &b->stop)) != 0))
+        return c;
+    return a < b ? -1 : a > b ? 1 : 0;
+}
+
 static bool same_observable(const fh_pattern_observable *a, const fh_pattern_observable *b)
 {
     return a->kind == b->kind && a->side == b->side && a->hash_alg == b->hash_alg &&
-           a->port == b->port && strcmp(a->value, b->value) == 0 &&
-           strcmp(a->protocol, b->protocol) == 0 && a->has_window == b->has_window &&
+           a->port == b->port && a->has_port == b->has_port && a->port_side == b->port_side &&
+           strcmp(a->value, b->value) == 0 && strcmp(a->protocol, b->protocol) == 0 &&
+           a->has_window == b->has_window &&
            (!a->has_window ||
             (fh_time_cmp(&a->start, &b->start) == 0 && fh_time_cmp(&a->stop, &b->stop) == 0));
 }
 
-/* Adds ob (taking its value) unless an equal one is listed; then an exact
- * duplicate makes the listed one exact (one way to match suffices). */
-static void add_observable(fh_pattern_observables *o, fh_pattern_observable *ob)
+/*
+ * Lists each distinct observable once, at the place it first appeared; a
+ * kept one is exact when any of its duplicates was (one way to match
+ * suffices). O(n log n), so IN sets of any size stay cheap.
+ */
+static void dedupe(fh_pattern_observables *o)
 {
-    for (size_t i = 0; i < o->count; i++) {
-        if (same_observable(&o->items[i], ob)) {
-            o->items[i].exact = o->items[i].exact || ob->exact;
-            free(ob->value);
-            ob->value = NULL;
-            return;
+    if (o->count < 2)
+        return;
+    fh_pattern_observable **order = fh_xmalloc(o->count * sizeof *order);
+    for (size_t i = 0; i < o->count; i++)
+        order[i] = &o->items[i];
+    qsort(order, o->count, sizeof *order, observable_cmp);
+    size_t keep = 0;
+    for (size_t i = 1; i < o->count; i++) {
+        if (same_observable(order[keep], order[i])) {
+            order[keep]->exact = order[keep]->exact || order[i]->exact;
+            free(order[i]->value);
+            order[i]->value = NULL;
+        } else {
+            keep = i;
         }
     }
+    free(order);
+    size_t n = 0;
+    for (size_t i = 0; i < o->count; i++)
+        if (o->items[i].value != NULL)
+            o->items[n++] = o->items[i];
+    o->count = n;
+}
+
+/* Appends ob, taking its value; duplicates go in dedupe(). */
+static void add_observable(fh_pattern_observables *o, fh_pattern_observable *ob)
+{
     if (o->count == o->cap) {
         o->cap = o->cap ? o->cap * 2 : 8;
         o->items = fh_xrealloc(o->items, o->cap * sizeof *o->items);
@@ -407,6 +459,13 @@ static void emit_address(fh_pattern_observables *o, const fh__pnode *n, const st
     memcpy(ob.addr, addr, 16);
     ob.prefix = prefix;
     ob.value = prefix == max ? fh_xstrdup(text) : fh_xasprintf("%s/%u", text, prefix);
+    /* Legal, but a sensor matching it flags (or blocks) a large share of
+     * all traffic: say so, so that nobody installs it by accident. */
+    if (prefix < (family == 4 ? 8u : 16u))
+        add_note(o, n->column, false,
+                 fh_xasprintf("%s is a very broad block (shorter than /%u): it matches a large "
+                              "share of all traffic",
+                              ob.value, family == 4 ? 8u : 16u));
     if (had_host_bits)
         add_note(
             o, n->column, false,
@@ -600,47 +659,106 @@ static bool guard_agrees(const struct target_info *gti, const char *type,
            (strcmp(type, "domain-name") == 0 && ob->kind == FH_PATTERN_OBS_DOMAIN);
 }
 
+/* Frees the observables of a list, keeping its notes. */
+static void drop_items(fh_pattern_observables *l)
+{
+    for (size_t i = 0; i < l->count; i++)
+        free(l->items[i].value);
+    l->count = 0;
+}
+
+/* A network-traffic comparison that names values a sensor can look up:
+ * an address (or domain) on one side, or a port. */
+static enum target flow_value(const fh__pnode *k)
+{
+    if (k->kind != FH__PN_CMP || k->negated || strcmp(k->path.type, "network-traffic") != 0)
+        return T_NONE;
+    struct target_info ti = classify(&k->path);
+    if (ti.t == T_REF_ADDR && (k->op == FH__POP_EQ || k->op == FH__POP_IN ||
+                               k->op == FH__POP_ISSUBSET || k->op == FH__POP_ISSUPERSET))
+        return T_REF_ADDR;
+    if (ti.t == T_PORT && (k->op == FH__POP_EQ || k->op == FH__POP_IN))
+        return T_PORT;
+    return T_NONE;
+}
+
 /*
  * AND inside brackets: every operand must hold for the same object, so an
- * observable of one operand is partial. The exception is a network-traffic
- * comparison whose other operands only restate the type of the address it
- * names (dst_ref.type = 'ipv4-addr') or give the transport protocol of a
- * port (protocols[*] = 'tcp'): those are folded into the observable.
+ * observable of one operand is partial. The exception is one network-traffic
+ * object described by what a sensor sees in a flow: an address (or domain)
+ * on one side and/or a port, plus operands that only restate the address
+ * type of a side (dst_ref.type = 'ipv4-addr') or give the transport
+ * (protocols[*] = 'tcp'). Those fold into exact observables: the address
+ * with its port (every address with every port of IN sets), or the port
+ * with its protocol.
  */
 static void compile_and(fh_pattern_observables *o, const fh__pnode *n, const struct ctx *cx)
 {
-    size_t real = 0, nguards = 0, real_idx = 0;
+    size_t naddr = 0, nport = 0, nother = 0, addr_idx = 0, port_idx = 0;
     struct target_info ti;
     for (size_t i = 0; i < n->nkids; i++) {
-        if (is_guard(n->kids[i], &ti))
-            nguards++;
-        else
-            real++, real_idx = i;
+        enum target t = flow_value(n->kids[i]);
+        if (t == T_REF_ADDR)
+            naddr++, addr_idx = i;
+        else if (t == T_PORT)
+            nport++, port_idx = i;
+        else if (!is_guard(n->kids[i], &ti))
+            nother++;
     }
-    const fh__pnode *r = n->kids[real_idx];
-    bool foldable = real == 1 && nguards > 0 && r->kind == FH__PN_CMP &&
-                    strcmp(r->path.type, "network-traffic") == 0;
-    if (!foldable) {
+    if (nother > 0 || naddr > 1 || nport > 1 || naddr + nport == 0) {
         struct ctx sub = *cx;
         sub.partial = true;
         for (size_t i = 0; i < n->nkids; i++)
             compile_cmp(o, n->kids[i], &sub);
         return;
     }
-    fh_pattern_observables tmp;
+    fh_pattern_observables tmp, addrs, ports;
     fh_pattern_observables_init(&tmp);
-    compile_comparison(&tmp, r, cx);
+    fh_pattern_observables_init(&addrs);
+    fh_pattern_observables_init(&ports);
+    if (naddr)
+        compile_comparison(&addrs, n->kids[addr_idx], cx);
+    if (nport)
+        compile_comparison(&ports, n->kids[port_idx], cx);
+    if (naddr && nport) {
+        /* An address or port that could not be compiled leaves the other
+         * one alone, and partial. */
+        fh_pattern_observables *alone = addrs.count == 0   ? &ports
+                                        : ports.count == 0 ? &addrs
+                                                           : NULL;
+        if (alone) {
+            for (size_t j = 0; j < alone->count; j++)
+                alone->items[j].exact = false;
+        }
+        for (size_t a = 0; alone == NULL && a < addrs.count; a++) {
+            for (size_t q = 0; q < ports.count; q++) {
+                fh_pattern_observable ob = addrs.items[a];
+                ob.value = fh_xstrdup(addrs.items[a].value);
+                ob.has_port = true;
+                ob.port = ports.items[q].port;
+                ob.port_side = ports.items[q].side;
+                add_observable(&tmp, &ob);
+            }
+        }
+        if (alone == NULL) {
+            /* The combinations replace the address and port templates. */
+            drop_items(&addrs);
+            drop_items(&ports);
+        }
+    }
+    merge_into(&tmp, &addrs);
+    merge_into(&tmp, &ports);
     for (size_t j = 0; j < tmp.count; j++) {
         fh_pattern_observable *ob = &tmp.items[j];
         for (size_t i = 0; i < n->nkids; i++) {
             const fh__pnode *g = n->kids[i];
-            if (i == real_idx || !is_guard(g, &ti))
+            if (!is_guard(g, &ti))
                 continue;
             const char *val = g->consts[0].str;
             if (ti.t == T_REF_TYPE && guard_agrees(&ti, val, ob))
                 continue;
-            if (ti.t == T_PROTOCOL && ob->kind == FH_PATTERN_OBS_PORT && ob->protocol[0] == '\0' &&
-                g->consts[0].str_len < sizeof ob->protocol &&
+            if (ti.t == T_PROTOCOL && (ob->kind == FH_PATTERN_OBS_PORT || ob->has_port) &&
+                ob->protocol[0] == '\0' && g->consts[0].str_len < sizeof ob->protocol &&
                 (strcasecmp(val, "tcp") == 0 || strcasecmp(val, "udp") == 0 ||
                  strcasecmp(val, "sctp") == 0)) {
                 for (size_t k = 0; val[k]; k++)
@@ -726,5 +844,6 @@ fh_err fh_pattern_compile(const fh_pattern *p, fh_pattern_observables *out)
     struct ctx cx;
     memset(&cx, 0, sizeof cx);
     compile_obs(out, p->root, &cx);
+    dedupe(out);
     return FH_OK;
 }

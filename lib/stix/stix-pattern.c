@@ -30,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "fenghuo/stix.h"
 #include "stix/stix-pattern-int.h"
@@ -563,6 +564,14 @@ static fh_err scan_number(struct parser *p, fh__pconst *c)
         if (end != buf + n || !isfinite(v) || (errno == ERANGE && fabs(v) > 1.0))
             return fail_at(p, start, FH_ERR_PARSE,
                            "floating-point constant is out of range (IEEE 754 double)");
+        /* Denormals are kept; a non-zero constant that rounds to 0 is not. */
+        if (v == 0) {
+            for (size_t k = digits - start; k < n && buf[k] != 'e' && buf[k] != 'E'; k++)
+                if (buf[k] >= '1' && buf[k] <= '9')
+                    return fail_at(p, start, FH_ERR_PARSE,
+                                   "floating-point constant is too small for an IEEE 754 double "
+                                   "(it would read as 0)");
+        }
         c->kind = FH__PC_FLOAT;
         c->f = v;
     } else {
@@ -739,7 +748,7 @@ static fh_err parse_path(struct parser *p, fh__ppath *path)
     size_t n = i - start;
     if (i >= p->len || p->s[i] != ':') {
         for (size_t k = 0; k < FH_ARRAY_LEN(keywords); k++) {
-            if (strlen(keywords[k]) == n && memcmp(keywords[k], p->s + start, n) == 0)
+            if (strlen(keywords[k]) == n && strncasecmp(keywords[k], p->s + start, n) == 0)
                 return expected(p, "an object path");
         }
         p->pos = i;
@@ -1023,28 +1032,41 @@ done:
     return FH_OK;
 }
 
+/*
+ * "(" inner ")" or "[" inner "]" at p->pos, one nesting level deeper.
+ * expect says what could have come where the closing symbol is missing,
+ * e.g. "']' or AND/OR".
+ */
+static fh_err parse_group(struct parser *p, char close, parse_fn inner_fn, const char *expect,
+                          fh__pnode **out)
+{
+    fh__pnode *inner = NULL;
+    fh_err rc = enter(p, p->pos);
+    if (rc)
+        goto done;
+    p->pos++;
+    rc = inner_fn(p, &inner);
+    if (rc)
+        goto done;
+    skip_ws(p);
+    if (p->pos >= p->len || p->s[p->pos] != close) {
+        rc = expected(p, expect);
+        goto done;
+    }
+    p->pos++;
+    p->depth--;
+    *out = inner;
+    inner = NULL;
+done:
+    node_free(inner);
+    return rc;
+}
+
 static fh_err parse_cmp_primary(struct parser *p, fh__pnode **out)
 {
     skip_ws(p);
-    if (p->pos < p->len && p->s[p->pos] == '(') {
-        fh_err rc = enter(p, p->pos);
-        if (rc)
-            return rc;
-        p->pos++;
-        fh__pnode *inner = NULL;
-        rc = parse_cmp_or(p, &inner);
-        if (rc)
-            return rc;
-        skip_ws(p);
-        if (p->pos >= p->len || p->s[p->pos] != ')') {
-            node_free(inner);
-            return expected(p, "')' or AND/OR");
-        }
-        p->pos++;
-        p->depth--;
-        *out = inner;
-        return FH_OK;
-    }
+    if (p->pos < p->len && p->s[p->pos] == '(')
+        return parse_group(p, ')', parse_cmp_or, "')' or AND/OR", out);
     return parse_comparison(p, out);
 }
 
@@ -1061,23 +1083,13 @@ static fh_err parse_cmp_or(struct parser *p, fh__pnode **out)
 /* ---- one object type per AND (section 9.5) ---------------------------------- */
 
 struct typeset {
-    const char **v;
+    const char **v; /* sorted, no duplicates (after typeset_normalize) */
     size_t n;
     size_t cap;
 };
 
-static bool typeset_has(const struct typeset *t, const char *s)
-{
-    for (size_t i = 0; i < t->n; i++)
-        if (strcmp(t->v[i], s) == 0)
-            return true;
-    return false;
-}
-
 static void typeset_add(struct typeset *t, const char *s)
 {
-    if (typeset_has(t, s))
-        return;
     if (t->n == t->cap) {
         t->cap = t->cap ? t->cap * 2 : 4;
         t->v = fh_xrealloc(t->v, t->cap * sizeof *t->v);
@@ -1085,48 +1097,74 @@ static void typeset_add(struct typeset *t, const char *s)
     t->v[t->n++] = s;
 }
 
+static int str_ptr_cmp(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static void typeset_normalize(struct typeset *t)
+{
+    if (t->n < 2)
+        return;
+    qsort(t->v, t->n, sizeof *t->v, str_ptr_cmp);
+    size_t keep = 1;
+    for (size_t i = 1; i < t->n; i++)
+        if (strcmp(t->v[i], t->v[keep - 1]) != 0)
+            t->v[keep++] = t->v[i];
+    t->n = keep;
+}
+
+/* acc = acc ∩ other; both sorted. */
+static void typeset_intersect(struct typeset *acc, const struct typeset *other)
+{
+    size_t i = 0, j = 0, keep = 0;
+    while (i < acc->n && j < other->n) {
+        int c = strcmp(acc->v[i], other->v[j]);
+        if (c == 0)
+            acc->v[keep++] = acc->v[i], i++, j++;
+        else if (c < 0)
+            i++;
+        else
+            j++;
+    }
+    acc->n = keep;
+}
+
 /*
- * The object types that could satisfy comparison tree n: a comparison gives
- * its path's type, OR the union, AND the intersection, which must not be
- * empty: "All operands of AND in an Observation Expression MUST be
- * satisfiable with the same object."
+ * The object types that could satisfy comparison tree n (into *res, empty
+ * on entry): a comparison gives its path's type, OR the union, AND the
+ * intersection, which must not be empty: "All operands of AND in an
+ * Observation Expression MUST be satisfiable with the same object." Sorted
+ * sets keep this O(n log n) per nesting level for any pattern size.
  */
-static fh_err object_types(struct parser *p, const fh__pnode *n, struct typeset *out)
+static fh_err object_types(struct parser *p, const fh__pnode *n, struct typeset *res)
 {
     if (n->kind == FH__PN_CMP) {
-        typeset_add(out, n->path.type);
+        typeset_add(res, n->path.type);
         return FH_OK;
     }
-    if (n->kind == FH__PN_CMP_OR) {
-        for (size_t i = 0; i < n->nkids; i++) {
-            fh_err rc = object_types(p, n->kids[i], out);
-            if (rc)
-                return rc;
-        }
-        return FH_OK;
-    }
-    struct typeset acc = {0}, kid = {0};
-    fh_err rc = object_types(p, n->kids[0], &acc);
-    for (size_t i = 1; rc == FH_OK && i < n->nkids; i++) {
+    struct typeset kid = {0};
+    fh_err rc = FH_OK;
+    for (size_t i = 0; rc == FH_OK && i < n->nkids; i++) {
         kid.n = 0;
         rc = object_types(p, n->kids[i], &kid);
         if (rc)
             break;
-        const char *a = acc.v[0], *b = kid.v[0];
-        size_t keep = 0;
-        for (size_t k = 0; k < acc.n; k++)
-            if (typeset_has(&kid, acc.v[k]))
-                acc.v[keep++] = acc.v[k];
-        acc.n = keep;
-        if (keep == 0)
+        if (n->kind == FH__PN_CMP_OR || i == 0) {
+            for (size_t k = 0; k < kid.n; k++)
+                typeset_add(res, kid.v[k]);
+            if (i == 0 || i + 1 == n->nkids)
+                typeset_normalize(res);
+            continue;
+        }
+        const char *a = res->v[0], *b = kid.v[0];
+        typeset_intersect(res, &kid);
+        if (res->n == 0)
             rc = fail_at(p, n->kids[i]->column - 1, FH_ERR_PARSE,
                          "AND joins comparisons on '%.60s' and '%.60s', which no single object "
                          "satisfies; use OR, or separate [ ] observations joined by AND",
                          a, b);
     }
-    for (size_t k = 0; rc == FH_OK && k < acc.n; k++)
-        typeset_add(out, acc.v[k]);
-    free(acc.v);
     free(kid.v);
     return rc;
 }
@@ -1139,54 +1177,25 @@ static fh_err parse_obs_primary(struct parser *p, fh__pnode **out)
 {
     skip_ws(p);
     size_t at = p->pos;
+    if (at < p->len && p->s[at] == '(')
+        return parse_group(p, ')', parse_obs_fb, "')', AND, OR, FOLLOWEDBY or a qualifier", out);
+    if (at >= p->len || p->s[at] != '[')
+        return expected(p, "'[' or '(' to start an observation expression");
     fh__pnode *inner = NULL;
-    fh_err rc;
-    if (at < p->len && p->s[at] == '[') {
-        rc = enter(p, at);
-        if (rc)
-            return rc;
-        p->pos++;
-        rc = parse_cmp_or(p, &inner);
-        if (rc)
-            return rc;
-        skip_ws(p);
-        if (p->pos >= p->len || p->s[p->pos] != ']') {
-            node_free(inner);
-            return expected(p, "']' or AND/OR");
-        }
-        p->pos++;
-        p->depth--;
-        struct typeset types = {0};
-        rc = object_types(p, inner, &types);
-        free(types.v);
-        if (rc) {
-            node_free(inner);
-            return rc;
-        }
-        fh__pnode *obs = node_new(FH__PN_OBS, at + 1);
-        node_add(obs, inner);
-        *out = obs;
-        return FH_OK;
-    }
-    if (at < p->len && p->s[at] == '(') {
-        rc = enter(p, at);
-        if (rc)
-            return rc;
-        p->pos++;
-        rc = parse_obs_fb(p, &inner);
-        if (rc)
-            return rc;
-        skip_ws(p);
-        if (p->pos >= p->len || p->s[p->pos] != ')') {
-            node_free(inner);
-            return expected(p, "')', AND, OR, FOLLOWEDBY or a qualifier");
-        }
-        p->pos++;
-        p->depth--;
-        *out = inner;
-        return FH_OK;
-    }
-    return expected(p, "'[' or '(' to start an observation expression");
+    struct typeset types = {0};
+    fh_err rc = parse_group(p, ']', parse_cmp_or, "']' or AND/OR", &inner);
+    if (rc)
+        goto done;
+    rc = object_types(p, inner, &types);
+    if (rc)
+        goto done;
+    *out = node_new(FH__PN_OBS, at + 1);
+    node_add(*out, inner);
+    inner = NULL;
+done:
+    free(types.v);
+    node_free(inner);
+    return rc;
 }
 
 static fh_err parse_positive(struct parser *p, const char *kw, bool integer_only, fh__pconst *c)

@@ -96,6 +96,13 @@ class PatternCommandTest(unittest.TestCase):
         self.assertIn("ipv4 203.0.113.7 dst (partial)", lines)
         self.assertIn("port 443/tcp dst (partial)", lines)
 
+    def test_address_with_port_line(self):
+        r = run("[network-traffic:dst_ref.value = '203.0.113.7' AND network-traffic:dst_port = 443 "
+                "AND network-traffic:protocols[*] = 'tcp']")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stdout.splitlines()[1:],
+                         ["ipv4 203.0.113.7 dst with dst port 443/tcp (exact)"])
+
     def test_hash_observable_line(self):
         r = run(SPEC_EXAMPLES[0])
         self.assertIn(

@@ -89,6 +89,12 @@ static void cidr_host_bits_are_cleared_with_a_note(void **state)
     const fh_pattern_observable *o = find(FH_PATTERN_OBS_IPV4, "198.51.100.0/24");
     assert_memory_equal(o->addr, ((uint8_t[]){198, 51, 100, 0}), 4);
     assert_note(false, "'198.51.100.77/24' has host bits set; matching the block 198.51.100.0/24");
+    compile("[ipv4-addr:value ISSUBSET '0.0.0.0/0' OR ipv6-addr:value ISSUBSET '2000::/3']");
+    assert_true(find(FH_PATTERN_OBS_IPV4, "0.0.0.0/0")->exact);
+    assert_note(false, "0.0.0.0/0 is a very broad block (shorter than /8)");
+    assert_note(false, "2000::/3 is a very broad block (shorter than /16)");
+    compile("[ipv4-addr:value ISSUBSET '10.0.0.0/8']");
+    assert_int_equal(compiled.note_count, 0);
     compile("[ipv6-addr:value = '2001:db8::1/32']");
     find(FH_PATTERN_OBS_IPV6, "2001:db8::/32");
     assert_note(false, "host bits set");
@@ -252,6 +258,54 @@ static void ports_with_and_without_protocol(void **state)
     assert_note(true, "'>' is a range");
 }
 
+static void address_and_port_of_one_flow_fold_together(void **state)
+{
+    compile("[network-traffic:dst_ref.value IN ('203.0.113.7', 'evil.example') AND "
+            "network-traffic:dst_port IN (443, 8443) AND network-traffic:protocols[*] = 'tcp']");
+    assert_int_equal(compiled.count, 4);
+    const fh_pattern_observable *o = &compiled.items[0];
+    assert_int_equal(o->kind, FH_PATTERN_OBS_IPV4);
+    assert_string_equal(o->value, "203.0.113.7");
+    assert_true(o->has_port);
+    assert_int_equal(o->port, 443);
+    assert_int_equal(o->port_side, FH_PATTERN_SIDE_DST);
+    assert_string_equal(o->protocol, "tcp");
+    assert_true(o->exact);
+    o = &compiled.items[3];
+    assert_int_equal(o->kind, FH_PATTERN_OBS_DOMAIN);
+    assert_int_equal(o->port, 8443);
+    assert_true(o->exact);
+    assert_int_equal(compiled.note_count, 0);
+
+    /* Source block, destination port. */
+    compile("[network-traffic:src_ref.value ISSUBSET '198.51.100.0/24' AND "
+            "network-traffic:dst_port = 22]");
+    o = find(FH_PATTERN_OBS_IPV4, "198.51.100.0/24");
+    assert_int_equal(o->side, FH_PATTERN_SIDE_SRC);
+    assert_int_equal(o->port_side, FH_PATTERN_SIDE_DST);
+    assert_int_equal(o->port, 22);
+    assert_true(o->exact);
+
+    /* An address that cannot be compiled leaves the port alone and partial. */
+    compile("[network-traffic:dst_ref.value = 'bad value!' AND network-traffic:src_port = 53]");
+    assert_int_equal(compiled.count, 1);
+    o = find(FH_PATTERN_OBS_PORT, "53");
+    assert_false(o->exact);
+    assert_false(o->has_port);
+    assert_note(true, "neither an IP address nor a domain name");
+
+    /* Anything else in the AND makes them partial again. */
+    compile("[network-traffic:dst_ref.value = '203.0.113.7' AND network-traffic:dst_port = 443 "
+            "AND network-traffic:dst_byte_count > 100]");
+    assert_int_equal(compiled.count, 2);
+    assert_false(find(FH_PATTERN_OBS_IPV4, "203.0.113.7")->exact);
+    assert_false(find(FH_PATTERN_OBS_IPV4, "203.0.113.7")->has_port);
+    assert_false(find(FH_PATTERN_OBS_PORT, "443")->exact);
+    /* Two ports of one side in one AND: partial too. */
+    compile("[network-traffic:dst_port = 443 AND network-traffic:dst_port = 8443]");
+    assert_false(find(FH_PATTERN_OBS_PORT, "443")->exact);
+}
+
 /* ---- IN lists and exactness -------------------------------------------------- */
 
 static void in_lists_expand_and_duplicates_merge(void **state)
@@ -326,6 +380,28 @@ static void qualifiers_affect_exactness_as_documented(void **state)
     assert_note(true, "window is empty");
 }
 
+static void large_in_sets_keep_order_and_drop_duplicates(void **state)
+{
+    /* 30000 members, 10000 distinct: dedupe is O(n log n), order is kept. */
+    fh_buf b;
+    fh_buf_init(&b, 0);
+    fh_buf_append_str(&b, "[ipv4-addr:value IN (");
+    for (int i = 0; i < 30000; i++)
+        fh_buf_appendf(&b, "%s'10.%d.%d.%d'", i ? ", " : "", (i % 10000) >> 16 & 255,
+                       (i % 10000) >> 8 & 255, (i % 10000) & 255);
+    fh_buf_append_str(&b, ")]");
+    fh_pattern *p = NULL;
+    assert_int_equal(fh_pattern_parse(b.data, b.len, b.len, &p, NULL), FH_OK);
+    fh_pattern_observables_cleanup(&compiled);
+    assert_int_equal(fh_pattern_compile(p, &compiled), FH_OK);
+    assert_int_equal(compiled.count, 10000);
+    assert_string_equal(compiled.items[0].value, "10.0.0.0");
+    assert_string_equal(compiled.items[1].value, "10.0.0.1");
+    assert_string_equal(compiled.items[9999].value, "10.0.39.15");
+    fh_pattern_free(p);
+    fh_buf_cleanup(&b);
+}
+
 /* ---- not matchable ------------------------------------------------------------- */
 
 static void valid_patterns_without_traffic_observables_compile_to_notes(void **state)
@@ -367,7 +443,11 @@ int main(void)
         cmocka_unit_test_setup_teardown(urls_lower_case_scheme_and_host_only, setup, teardown),
         cmocka_unit_test_setup_teardown(file_hashes_by_algorithm, setup, teardown),
         cmocka_unit_test_setup_teardown(ports_with_and_without_protocol, setup, teardown),
+        cmocka_unit_test_setup_teardown(address_and_port_of_one_flow_fold_together, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(in_lists_expand_and_duplicates_merge, setup, teardown),
+        cmocka_unit_test_setup_teardown(large_in_sets_keep_order_and_drop_duplicates, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(or_is_exact_and_is_partial, setup, teardown),
         cmocka_unit_test_setup_teardown(qualifiers_affect_exactness_as_documented, setup, teardown),
         cmocka_unit_test_setup_teardown(valid_patterns_without_traffic_observables_compile_to_notes,

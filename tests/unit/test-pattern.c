@@ -336,6 +336,9 @@ static void numbers_are_range_checked(void **state)
     assert_error("[x-a:n = 9007199254740992]", 10, "out of range");
     assert_error("[x-a:n = +5]", 10, "without '+'");
     assert_error("[x-a:n = 1e999]", 10, "out of range");
+    assert_error("[x-a:n = 5e-999]", 10, "too small for an IEEE 754 double");
+    assert_normal("[x-a:n = 0e-999]", "[x-a:n = 0.0]");
+    assert_normal("[x-a:n = 5e-320]", "[x-a:n = 5.0e-320]");
     assert_error("[x-a:n = 5x]", 11, "unexpected character after a number");
     assert_error("[x-a:n = .5]", 10, "digit before the point");
     assert_error("[x-a:b = TRUE]", 10, "booleans are lower case");
@@ -399,6 +402,8 @@ static void keywords_are_upper_case(void **state)
     assert_error("[file:name = 'a'] followedby [file:name = 'b']", 19, "(keywords are upper case)");
     assert_error("[file:name in ('a')]", 12, "(keywords are upper case)");
     assert_error("[file:name = 'a'] within 5 seconds", 19, "(keywords are upper case)");
+    assert_error("[exists file:name]", 2, "expected an object path, found 'exists' (keywords");
+    assert_error("[file:name = 'a' AND not file:name = 'b']", 22, "keywords are upper case");
 }
 
 static void qualifiers_are_checked(void **state)
