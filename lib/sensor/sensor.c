@@ -41,6 +41,15 @@ struct rule {
     char *indicator; /* "indicator--…" or "list:FILE:LINE" */
     char *value;
     bool exact; /* false: one part of a pattern that needs more to match */
+    /* What else the pattern asks of the packet (network-traffic paths,
+     * START/STOP): checked after the matcher found the value. */
+    uint8_t side; /* fh_pattern_side of an address: any, src, dst */
+    bool has_port;
+    uint8_t port_side;
+    uint16_t port;
+    uint8_t proto; /* 0: any */
+    bool has_window;
+    uint64_t start_us, stop_us;
 };
 
 struct rules {
@@ -185,8 +194,12 @@ static void emit_match(fh_sensor *s, const struct match_state *m, uint64_t ts_us
     s->match_events++;
 }
 
+static bool rule_applies(const struct rule *r, enum where w, const fh_pkt *p, uint64_t ts_us);
+
 static void on_match(fh_sensor *s, uint32_t rule, enum where w, const fh_pkt *p, uint64_t ts_us)
 {
+    if (!rule_applies(&s->rules.items[rule - 1], w, p, ts_us))
+        return;
     struct match_key k;
     memset(&k, 0, sizeof k);
     k.rule[0] = (uint8_t)(rule >> 24), k.rule[1] = (uint8_t)(rule >> 16);
@@ -254,8 +267,55 @@ static uint32_t add_rule(struct rules *r, const char *indicator, const char *val
         r->cap = r->cap ? r->cap * 2 : 256;
         r->items = fh_xrealloc(r->items, r->cap * sizeof *r->items);
     }
-    r->items[r->count] = (struct rule){fh_xstrdup(indicator), fh_xstrdup(value), exact};
+    r->items[r->count] = (struct rule){
+        .indicator = fh_xstrdup(indicator), .value = fh_xstrdup(value), .exact = exact};
     return (uint32_t)++r->count;
+}
+
+static uint64_t time_us(const fh_time *t)
+{
+    return t->sec < 0 ? 0 : (uint64_t)t->sec * US + t->nsec / 1000;
+}
+
+/* A rule for an observable, with the conditions it carries beside its value. */
+static uint32_t add_observable_rule(struct rules *r, const char *id, const fh_pattern_observable *o)
+{
+    uint32_t n = add_rule(r, id, o->value, o->exact);
+    struct rule *rule = &r->items[n - 1];
+    rule->side = (uint8_t)o->side;
+    rule->has_port = o->has_port;
+    rule->port_side = (uint8_t)o->port_side;
+    rule->port = o->port;
+    rule->proto = strcmp(o->protocol, "tcp") == 0 ? 6 : strcmp(o->protocol, "udp") == 0 ? 17 : 0;
+    rule->has_window = o->has_window;
+    if (o->has_window) {
+        rule->start_us = time_us(&o->start);
+        rule->stop_us = time_us(&o->stop);
+    }
+    return n;
+}
+
+/* Does the packet meet what the rule asks beyond its value? */
+static bool rule_applies(const struct rule *r, enum where w, const fh_pkt *p, uint64_t ts_us)
+{
+    if (r->side == FH_PATTERN_SIDE_SRC && w == W_IP_DST)
+        return false;
+    if (r->side == FH_PATTERN_SIDE_DST && w == W_IP_SRC)
+        return false;
+    if (r->proto && p->proto != r->proto)
+        return false;
+    if (r->has_port) {
+        if (p->proto != 6 && p->proto != 17)
+            return false;
+        bool src_ok = p->sport == r->port, dst_ok = p->dport == r->port;
+        if (r->port_side == FH_PATTERN_SIDE_SRC   ? !src_ok
+            : r->port_side == FH_PATTERN_SIDE_DST ? !dst_ok
+                                                  : !(src_ok || dst_ok))
+            return false;
+    }
+    if (r->has_window && (ts_us < r->start_us || ts_us >= r->stop_us))
+        return false;
+    return true;
 }
 
 static void rules_cleanup(struct rules *r)
@@ -363,21 +423,21 @@ static fh_err load_stix(fh_match_builder *b, struct rules *rules, const char *fi
             fh_err arc = FH_ERR_UNSUPPORTED;
             switch (o->kind) {
             case FH_PATTERN_OBS_IPV4:
-                r = add_rule(rules, id, o->value, o->exact);
+                r = add_observable_rule(rules, id, o);
                 arc = fh_match_add_ipv4(b, o->addr, o->prefix, r);
                 break;
             case FH_PATTERN_OBS_IPV6:
-                r = add_rule(rules, id, o->value, o->exact);
+                r = add_observable_rule(rules, id, o);
                 arc = fh_match_add_ipv6(b, o->addr, o->prefix, r);
                 break;
             case FH_PATTERN_OBS_DOMAIN:
             case FH_PATTERN_OBS_DOMAIN_SUFFIX:
                 /* A suffix pattern also matches the bare name: documented. */
-                r = add_rule(rules, id, o->value, o->exact);
+                r = add_observable_rule(rules, id, o);
                 arc = fh_match_add_domain(b, o->value, strlen(o->value), r);
                 break;
             case FH_PATTERN_OBS_URL:
-                r = add_rule(rules, id, o->value, o->exact);
+                r = add_observable_rule(rules, id, o);
                 arc = fh_match_add_string(b, KIND_URL, o->value, strlen(o->value), r);
                 break;
             default:

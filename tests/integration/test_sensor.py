@@ -141,6 +141,26 @@ class SensorTest(unittest.TestCase):
         self.assertEqual(got, {("ip_dst", "2"), ("dns_query", "2"), ("http_url", "3")})
         self.assertIn("1 not matchable in traffic", err)
 
+    def test_pattern_conditions_beside_the_value_are_checked(self):
+        def ind(n, pattern):
+            return {"type": "indicator", "spec_version": "2.1",
+                    "id": "indicator--1a2b3c4d-0000-4000-8000-%012d" % n,
+                    "created": "2026-11-01T00:00:00.000Z", "modified": "2026-11-01T00:00:00.000Z",
+                    "pattern": pattern, "pattern_type": "stix", "valid_from": "2026-11-01T00:00:00Z"}
+        objs = [
+            # the traffic has a SYN from 198.18.0.30 to 198.51.100.7 port 443
+            ind(11, "[network-traffic:dst_ref.value = '198.51.100.7' AND network-traffic:dst_port = 443]"),
+            ind(12, "[network-traffic:dst_ref.value = '198.51.100.0/24' AND network-traffic:dst_port = 80]"),
+            ind(13, "[network-traffic:src_ref.value = '198.51.100.7/32']"),
+            ind(14, "[domain-name:value = 'evil.example'] START t'2020-01-01T00:00:00Z' STOP t'2021-01-01T00:00:00Z'"),
+        ]
+        for i, o in enumerate(objs):
+            path = self.file("cond%d.json" % i, json.dumps(o))
+            evs, _ = self.sensor("--pcap", self.pcap("cond.pcap", g.indicator_traffic),
+                                 "--indicators", path)
+            got = [(e["where"], e["indicator"][-2:]) for e in of_type(evs, "indicator_match")]
+            self.assertEqual(got, [("ip_dst", "11")] if i == 0 else [], o["pattern"])
+
     def test_same_file_gives_same_events(self):
         path = self.pcap("det.pcap", g.benign, g.syn_flood, g.port_scan)
 
