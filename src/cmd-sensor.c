@@ -62,6 +62,18 @@ static void usage(FILE *out)
             "  --config FILE        detection settings and host groups (per-prefix\n"
             "                       thresholds); read first, options override it\n"
             "                       (docs/sensor.md, \"Config file\")\n"
+            "reporting to a hub (docs/sensor.md, \"Reporting\"):\n"
+            "  --hub URL            the hub (TAXII server or API root URL)\n"
+            "  --token TOKEN        its API token (default: $FENGHUO_TOKEN, which keeps it\n"
+            "                       out of the process list)\n"
+            "  --collection ID      collection to post sightings and indicators to\n"
+            "  --identity ID        identity--... of your organization, for\n"
+            "                       where_sighted_refs and created_by_ref\n"
+            "  --cacert FILE        CA certificates (PEM) for the hub's certificate\n"
+            "  --insecure           do not verify the hub's certificate (testing only)\n"
+            "  --spool DIR          batches not yet stored by the hub (default\n"
+            "                       ./fenghuo-spool); posted first on the next start\n"
+            "  --report-wait S      at the end of the input, post for at most S seconds (30)\n"
             "privileges:\n"
             "  --user NAME          after opening its inputs, a root process becomes NAME\n"
             "                       (default nobody) before it decodes a single packet\n"
@@ -96,6 +108,14 @@ int fh_cmd_sensor(int argc, char **argv)
                                              {"max-hosts", required_argument, NULL, 'H'},
                                              {"user", required_argument, NULL, 'u'},
                                              {"config", required_argument, NULL, 'c'},
+                                             {"hub", required_argument, NULL, 1001},
+                                             {"token", required_argument, NULL, 1002},
+                                             {"collection", required_argument, NULL, 1003},
+                                             {"identity", required_argument, NULL, 1004},
+                                             {"cacert", required_argument, NULL, 1005},
+                                             {"insecure", no_argument, NULL, 1006},
+                                             {"spool", required_argument, NULL, 1007},
+                                             {"report-wait", required_argument, NULL, 1008},
                                              {"help", no_argument, NULL, 'h'},
                                              {NULL, 0, NULL, 0}};
     fh_sensor_config cfg;
@@ -108,6 +128,9 @@ int fh_cmd_sensor(int argc, char **argv)
     int64_t v;
     int c;
     fh_sensor_groups groups = {0};
+    fh_sensor_report_config rep;
+    fh_sensor_report_config_init(&rep);
+    rep.token = getenv("FENGHUO_TOKEN");
     /* The config file first, wherever it stands: options override it. */
     optind = 1;
     opterr = 0;
@@ -130,6 +153,34 @@ int fh_cmd_sensor(int argc, char **argv)
         switch (c) {
         case 'c':
             break; /* read above */
+        case 1001:
+            rep.hub = optarg;
+            break;
+        case 1002:
+            rep.token = optarg;
+            break;
+        case 1003:
+            rep.collection = optarg;
+            break;
+        case 1004:
+            rep.identity = optarg;
+            break;
+        case 1005:
+            rep.cacert = optarg;
+            break;
+        case 1006:
+            rep.insecure = true;
+            break;
+        case 1007:
+            rep.spool = optarg;
+            break;
+        case 1008:
+            if (fh_parse_i64(optarg, 0, 3600, &v)) {
+                status = bad("--report-wait", optarg);
+                goto done;
+            }
+            rep.wait_s = (unsigned)v;
+            break;
         case 'p':
             pcaps[n_pcaps++] = optarg;
             break;
@@ -240,6 +291,10 @@ int fh_cmd_sensor(int argc, char **argv)
         fprintf(stderr, "fenghuo sensor: unexpected argument '%s'\n", argv[optind]);
         goto done;
     }
+    if (rep.hub == NULL && (rep.collection || rep.identity || rep.cacert)) {
+        fprintf(stderr, "fenghuo sensor: --collection, --identity and --cacert go with --hub\n");
+        goto done;
+    }
     if ((n_pcaps == 0) == (iface == NULL)) {
         fprintf(stderr, "fenghuo sensor: give either --pcap FILE... or --interface IF\n");
         goto done;
@@ -263,10 +318,11 @@ int fh_cmd_sensor(int argc, char **argv)
     fh_sensor *s = NULL;
     if (fh_sensor_new(&cfg, out, &s, &err) || fh_sensor_set_networks(s, networks, &err) ||
         (groups.count && fh_sensor_set_groups(s, &groups, &err)) ||
+        (rep.hub && fh_sensor_set_report(s, &rep, &err)) ||
         (n_ind && fh_sensor_load_indicators(s, indicators, n_ind, &err)) ||
         (n_pcaps ? fh_sensor_open_files(s, pcaps, n_pcaps, &err)
                  : fh_sensor_open_live(s, iface, &err)) ||
-        fh_sensor_drop_privileges(user, &err)) {
+        fh_sensor_drop_privileges(user, rep.hub ? &rep.spool : NULL, rep.hub ? 1 : 0, &err)) {
         fprintf(stderr, "fenghuo sensor: %s\n", err.data ? err.data : "failed");
     } else {
         struct sigaction sa;

@@ -81,8 +81,30 @@ fh_err fh_sensor_open_files(fh_sensor *s, const char *const *files, size_t n, fh
 fh_err fh_sensor_open_live(fh_sensor *s, const char *iface, fh_buf *err);
 
 /* Drops root to `user` (setgroups, setgid, setuid) and checks that root
- * cannot be regained. Does nothing when not root. */
-fh_err fh_sensor_drop_privileges(const char *user, fh_buf *err);
+ * cannot be regained. The n paths in own (the spool folder) are given to the
+ * user first, so it can still write there. Does nothing when not root. */
+fh_err fh_sensor_drop_privileges(const char *user, const char *const *own, size_t n, fh_buf *err);
+
+/* Reporting sightings and indicators to a hub (docs/sensor.md, "Reporting"). */
+typedef struct fh_sensor_report_config {
+    const char *hub; /* a TAXII server or API root URL */
+    const char *token;
+    const char *collection;    /* collection id to post to */
+    const char *identity;      /* identity--… of the sensor's organization, or NULL */
+    const char *cacert;        /* PEM CA file for the hub's certificate, or NULL */
+    bool insecure;             /* do not verify the certificate (tests only) */
+    const char *spool;         /* folder for batches not yet stored (created 0700) */
+    const char *sighting_tlp;  /* marking-definition id; NULL: TLP:AMBER */
+    const char *indicator_tlp; /* NULL: TLP:GREEN */
+    unsigned valid_days;       /* valid_until of reported indicators (default 7) */
+    unsigned wait_s;           /* at the end, post for at most this long (default 30) */
+} fh_sensor_report_config;
+
+void fh_sensor_report_config_init(fh_sensor_report_config *c);
+
+/* Connects to the hub (discovery) and opens the spool. Call before
+ * fh_sensor_drop_privileges (give it the spool to own). */
+fh_err fh_sensor_set_report(fh_sensor *s, const fh_sensor_report_config *c, fh_buf *err);
 
 /* Reads what was opened until the end of the files or until stop is set;
  * reload is checked between packets (SIGHUP). Ends every open attack, then

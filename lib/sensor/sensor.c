@@ -9,7 +9,7 @@
  * from a listed address does not become a flood of events; the counts still
  * add up, and what is pending is written at the end.
  *
- * Not for: flow records (lib/flow, later) or reporting to the hub (later).
+ * Reporting to the hub is sensor-report.c's; flow records are not read yet.
  */
 #include <errno.h>
 #include <grp.h>
@@ -29,6 +29,7 @@
 #include "fenghuo/sensor.h"
 #include "fenghuo/stix.h"
 #include "fenghuo/time.h"
+#include "sensor/sensor-report.h"
 
 #define US       1000000ULL
 #define KIND_URL 1
@@ -76,7 +77,8 @@ struct match_state {
     uint8_t proto_family; /* of the last packet */
     uint16_t sport, dport;
     uint64_t last_emit_us;
-    uint64_t pending; /* packets since the last event */
+    uint64_t pending;  /* packets since the last event */
+    uint64_t first_us; /* the first of those packets */
     uint64_t last_us;
     uint8_t src[16], dst[16]; /* the last matching packet */
 };
@@ -108,6 +110,8 @@ struct fh_sensor {
     uint64_t match_table_full; /* packets aggregated without their host */
     uint64_t match_unreported; /* packets counted but in no event: both tables full */
     uint64_t drops, ifdrops;
+    fh__sensor_report *report;
+    unsigned report_wait_s;
 };
 
 void fh_sensor_config_init(fh_sensor_config *c)
@@ -125,6 +129,8 @@ void fh_sensor_config_init(fh_sensor_config *c)
 
 static void write_event(fh_sensor *s, json_t *ev)
 {
+    if (s->report)
+        fh__sensor_report_event(s->report, ev);
     char *line = json_dumps(ev, JSON_COMPACT);
     if (line) {
         fputs(line, s->events);
@@ -179,6 +185,7 @@ static void emit_match(fh_sensor *s, const struct match_state *m, uint64_t ts_us
                   "time", time_json(ts_us), "indicator", rule->indicator, "value", rule->value,
                   "where", where_names[m->key.where], "exact", rule->exact, "src", src, "dst", dst,
                   "proto", proto_name(m->proto), "packets", (json_int_t)m->pending);
+    json_object_set_new(ev, "first_seen", time_json(m->first_us ? m->first_us : ts_us));
     if (m->key.family) {
         fh_detect_addr_str(m->key.family, m->key.host, host);
         json_object_set_new(ev, "host", json_string(host));
@@ -221,7 +228,8 @@ static void on_match(fh_sensor *s, uint32_t rule, enum where w, const fh_pkt *p,
             return;
         }
     }
-    m->pending++;
+    if (m->pending++ == 0)
+        m->first_us = ts_us;
     m->last_us = ts_us;
     m->sport = p->sport, m->dport = p->dport, m->proto = p->proto;
     m->proto_family = p->ip_version;
@@ -572,11 +580,32 @@ void fh_sensor_free(fh_sensor *s)
     fh__dtab_cleanup(&s->overflow);
     fh_match_free(s->matcher);
     fh_match_free(s->networks);
+    fh__sensor_report_free(s->report);
     rules_cleanup(&s->rules);
     for (size_t i = 0; i < s->n_indicator_files; i++)
         free(s->indicator_files[i]);
     free(s->indicator_files);
     free(s);
+}
+
+void fh_sensor_report_config_init(fh_sensor_report_config *c)
+{
+    memset(c, 0, sizeof *c);
+    c->spool = "fenghuo-spool";
+    c->valid_days = 7;
+    c->wait_s = 30;
+}
+
+fh_err fh_sensor_set_report(fh_sensor *s, const fh_sensor_report_config *c, fh_buf *err)
+{
+    if (c->hub == NULL || c->token == NULL || c->collection == NULL) {
+        fh_buf_appendf(err, "reporting needs --hub, --token and --collection together");
+        return FH_ERR_USAGE;
+    }
+    fh__sensor_report_free(s->report);
+    s->report = NULL;
+    s->report_wait_s = c->wait_s;
+    return fh__sensor_report_new(c, &s->report, err);
 }
 
 fh_err fh_sensor_set_groups(fh_sensor *s, fh_sensor_groups *g, fh_buf *err)
@@ -721,7 +750,7 @@ fh_err fh_sensor_open_live(fh_sensor *s, const char *iface, fh_buf *err)
     return FH_OK;
 }
 
-fh_err fh_sensor_drop_privileges(const char *user, fh_buf *err)
+fh_err fh_sensor_drop_privileges(const char *user, const char *const *own, size_t n, fh_buf *err)
 {
     if (geteuid() != 0)
         return FH_OK;
@@ -729,6 +758,12 @@ fh_err fh_sensor_drop_privileges(const char *user, fh_buf *err)
     if (pw == NULL) {
         fh_buf_appendf(err, "--user %s: no such user", user);
         return FH_ERR_USAGE;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (own[i] && chown(own[i], pw->pw_uid, pw->pw_gid) != 0) {
+            fh_buf_appendf(err, "cannot give %s to %s: %s", own[i], user, strerror(errno));
+            return FH_ERR_PERM;
+        }
     }
     if (setgroups(0, NULL) != 0 || setgid(pw->pw_gid) != 0 || setuid(pw->pw_uid) != 0) {
         fh_buf_appendf(err, "cannot drop privileges to %s: %s", user, strerror(errno));
@@ -856,7 +891,7 @@ static double wall_now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static void write_stats(fh_sensor *s, double wall)
+static void write_stats(fh_sensor *s, double wall, json_t *extra)
 {
     json_t *an = json_object();
     for (int i = 1; i < FH_ANOM__COUNT; i++)
@@ -879,6 +914,8 @@ static void write_stats(fh_sensor *s, double wall)
                   (json_int_t)s->drops, "interface_drops", (json_int_t)s->ifdrops,
                   "indicator_match_packets", (json_int_t)s->match_packets, "indicator_match_events",
                   (json_int_t)s->match_events, "anomalies", an, "tables_full", tables);
+    if (extra)
+        json_object_update(ev, extra);
     write_event(s, ev);
     json_decref(ev);
 }
@@ -888,6 +925,8 @@ fh_err fh_sensor_run(fh_sensor *s, volatile sig_atomic_t *stop, volatile sig_ato
 {
     double t0 = wall_now();
     fh_err rc = FH_OK;
+    if (s->report && (rc = fh__sensor_report_start(s->report, err)) != FH_OK)
+        return rc;
     for (size_t c = 0; c < s->n_caps && rc == FH_OK; c++) {
         struct capture *cap = &s->caps[c];
         for (;;) {
@@ -939,6 +978,13 @@ fh_err fh_sensor_run(fh_sensor *s, volatile sig_atomic_t *stop, volatile sig_ato
     /* End of input: every open attack ends, pending counts are written. */
     matches_sweep(s, s->last_us, true);
     fh_detect_flush(s->detect, s->last_us);
-    write_stats(s, wall_now() - t0);
+    json_t *extra = json_object();
+    if (s->report) {
+        /* What the run found is queued: post it (bounded), the rest stays
+         * in the spool for the next start. */
+        fh__sensor_report_finish(s->report, s->report_wait_s, extra);
+    }
+    write_stats(s, wall_now() - t0, extra);
+    json_decref(extra);
     return rc;
 }
