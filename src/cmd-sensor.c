@@ -74,6 +74,9 @@ static void usage(FILE *out)
             "  --spool DIR          batches not yet stored by the hub (default\n"
             "                       ./fenghuo-spool); posted first on the next start\n"
             "  --report-wait S      at the end of the input, post for at most S seconds (30)\n"
+            "  --follow ID          match traffic against the indicators of this hub\n"
+            "                       collection too, polled every --follow-interval seconds\n"
+            "                       (default 5); may be repeated\n"
             "privileges:\n"
             "  --user NAME          after opening its inputs, a root process becomes NAME\n"
             "                       (default nobody) before it decodes a single packet\n"
@@ -116,6 +119,8 @@ int fh_cmd_sensor(int argc, char **argv)
                                              {"insecure", no_argument, NULL, 1006},
                                              {"spool", required_argument, NULL, 1007},
                                              {"report-wait", required_argument, NULL, 1008},
+                                             {"follow", required_argument, NULL, 1009},
+                                             {"follow-interval", required_argument, NULL, 1010},
                                              {"help", no_argument, NULL, 'h'},
                                              {NULL, 0, NULL, 0}};
     fh_sensor_config cfg;
@@ -128,6 +133,9 @@ int fh_cmd_sensor(int argc, char **argv)
     int64_t v;
     int c;
     fh_sensor_groups groups = {0};
+    const char **follows = fh_xcalloc((size_t)argc + 1, sizeof *follows);
+    size_t n_follows = 0;
+    unsigned follow_interval = 5;
     fh_sensor_report_config rep;
     fh_sensor_report_config_init(&rep);
     rep.token = getenv("FENGHUO_TOKEN");
@@ -173,6 +181,16 @@ int fh_cmd_sensor(int argc, char **argv)
             break;
         case 1007:
             rep.spool = optarg;
+            break;
+        case 1009:
+            follows[n_follows++] = optarg;
+            break;
+        case 1010:
+            if (fh_parse_i64(optarg, 1, 86400, &v)) {
+                status = bad("--follow-interval", optarg);
+                goto done;
+            }
+            follow_interval = (unsigned)v;
             break;
         case 1008:
             if (fh_parse_i64(optarg, 0, 3600, &v)) {
@@ -291,10 +309,26 @@ int fh_cmd_sensor(int argc, char **argv)
         fprintf(stderr, "fenghuo sensor: unexpected argument '%s'\n", argv[optind]);
         goto done;
     }
-    if (rep.hub == NULL && (rep.collection || rep.identity || rep.cacert)) {
-        fprintf(stderr, "fenghuo sensor: --collection, --identity and --cacert go with --hub\n");
+    if (rep.hub == NULL && (rep.collection || rep.identity || rep.cacert || n_follows)) {
+        fprintf(stderr,
+                "fenghuo sensor: --collection, --follow, --identity and --cacert go with --hub\n");
         goto done;
     }
+    if (rep.hub && rep.token == NULL) {
+        fprintf(stderr, "fenghuo sensor: --hub needs a token: --token or $FENGHUO_TOKEN\n");
+        goto done;
+    }
+    if (rep.hub && rep.collection == NULL && n_follows == 0) {
+        fprintf(stderr, "fenghuo sensor: --hub needs --collection (to report) or --follow\n");
+        goto done;
+    }
+    fh_sensor_follow_config fol = {.hub = rep.hub,
+                                   .token = rep.token,
+                                   .cacert = rep.cacert,
+                                   .insecure = rep.insecure,
+                                   .collections = follows,
+                                   .n_collections = n_follows,
+                                   .interval_s = follow_interval};
     if ((n_pcaps == 0) == (iface == NULL)) {
         fprintf(stderr, "fenghuo sensor: give either --pcap FILE... or --interface IF\n");
         goto done;
@@ -318,11 +352,13 @@ int fh_cmd_sensor(int argc, char **argv)
     fh_sensor *s = NULL;
     if (fh_sensor_new(&cfg, out, &s, &err) || fh_sensor_set_networks(s, networks, &err) ||
         (groups.count && fh_sensor_set_groups(s, &groups, &err)) ||
-        (rep.hub && fh_sensor_set_report(s, &rep, &err)) ||
+        (rep.hub && rep.collection && fh_sensor_set_report(s, &rep, &err)) ||
+        (n_follows && fh_sensor_set_follow(s, &fol, &err)) ||
         (n_ind && fh_sensor_load_indicators(s, indicators, n_ind, &err)) ||
         (n_pcaps ? fh_sensor_open_files(s, pcaps, n_pcaps, &err)
                  : fh_sensor_open_live(s, iface, &err)) ||
-        fh_sensor_drop_privileges(user, rep.hub ? &rep.spool : NULL, rep.hub ? 1 : 0, &err)) {
+        fh_sensor_drop_privileges(user, rep.collection ? &rep.spool : NULL, rep.collection ? 1 : 0,
+                                  &err)) {
         fprintf(stderr, "fenghuo sensor: %s\n", err.data ? err.data : "failed");
     } else {
         struct sigaction sa;
@@ -343,6 +379,7 @@ int fh_cmd_sensor(int argc, char **argv)
         fclose(out);
 done:
     fh_sensor_groups_cleanup(&groups);
+    free(follows);
     free(pcaps);
     free(indicators);
     return status;

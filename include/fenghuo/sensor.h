@@ -102,6 +102,22 @@ typedef struct fh_sensor_report_config {
 
 void fh_sensor_report_config_init(fh_sensor_report_config *c);
 
+/* Following indicator collections on the hub (docs/sensor.md, "Following"). */
+typedef struct fh_sensor_follow_config {
+    const char *hub;
+    const char *token;
+    const char *cacert;
+    bool insecure;
+    const char *const *collections;
+    size_t n_collections;
+    unsigned interval_s; /* seconds between polls (default 5) */
+    size_t max_objects;  /* indicators kept from the hub (default 10,000,000) */
+} fh_sensor_follow_config;
+
+/* Starts following (the first poll happens in fh_sensor_run's thread start;
+ * a capture-file run polls once before reading the files). */
+fh_err fh_sensor_set_follow(fh_sensor *s, const fh_sensor_follow_config *c, fh_buf *err);
+
 /* Connects to the hub (discovery) and opens the spool. Call before
  * fh_sensor_drop_privileges (give it the spool to own). */
 fh_err fh_sensor_set_report(fh_sensor *s, const fh_sensor_report_config *c, fh_buf *err);

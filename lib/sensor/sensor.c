@@ -29,6 +29,7 @@
 #include "fenghuo/sensor.h"
 #include "fenghuo/stix.h"
 #include "fenghuo/time.h"
+#include "sensor/sensor-follow.h"
 #include "sensor/sensor-report.h"
 
 #define US       1000000ULL
@@ -51,11 +52,6 @@ struct rule {
     uint8_t proto; /* 0: any */
     bool has_window;
     uint64_t start_us, stop_us;
-};
-
-struct rules {
-    struct rule *items;
-    size_t count, cap;
 };
 
 /* Matches are aggregated per (indicator entry, where, host): the host is the
@@ -112,6 +108,7 @@ struct fh_sensor {
     uint64_t drops, ifdrops;
     fh__sensor_report *report;
     unsigned report_wait_s;
+    fh__sensor_follow *follow;
 };
 
 void fh_sensor_config_init(fh_sensor_config *c)
@@ -376,27 +373,10 @@ static fh_err load_plain(fh_match_builder *b, struct rules *rules, const char *f
     return FH_OK;
 }
 
-static fh_err load_stix(fh_match_builder *b, struct rules *rules, const char *file,
-                        const fh_buf *data, struct load_counts *lc, fh_buf *err)
+/* Adds the matchable parts of the STIX indicators among objects. */
+static void load_stix_objects(fh_match_builder *b, struct rules *rules, const char *file,
+                              const json_t *objects, struct load_counts *lc, fh_buf *err)
 {
-    fh_stix_limits lim;
-    fh_stix_limits_init(&lim);
-    lim.max_bytes = data->len + 1;
-    lim.max_objects = SIZE_MAX;
-    fh_stix_diags diags;
-    fh_stix_diags_init(&diags);
-    json_t *objects = NULL;
-    fh_err rc = fh_stix_parse(data->data, data->len, &lim, &objects, NULL, &diags);
-    if (rc) {
-        for (size_t i = 0; i < diags.count; i++) {
-            fh_buf_appendf(err, "%s: ", file);
-            fh_stix_diag_format(&diags.items[i], err);
-            fh_buf_append_char(err, '\n');
-        }
-        fh_stix_diags_cleanup(&diags);
-        return rc;
-    }
-    fh_stix_diags_cleanup(&diags);
     size_t i;
     json_t *obj;
     json_array_foreach(objects, i, obj)
@@ -460,12 +440,39 @@ static fh_err load_stix(fh_match_builder *b, struct rules *rules, const char *fi
         fh_pattern_observables_cleanup(&obs);
         fh_pattern_free(pat);
     }
+}
+
+static fh_err load_stix(fh_match_builder *b, struct rules *rules, const char *file,
+                        const fh_buf *data, struct load_counts *lc, fh_buf *err)
+{
+    fh_stix_limits lim;
+    fh_stix_limits_init(&lim);
+    lim.max_bytes = data->len + 1;
+    lim.max_objects = SIZE_MAX;
+    fh_stix_diags diags;
+    fh_stix_diags_init(&diags);
+    json_t *objects = NULL;
+    fh_err rc = fh_stix_parse(data->data, data->len, &lim, &objects, NULL, &diags);
+    if (rc) {
+        for (size_t i = 0; i < diags.count; i++) {
+            fh_buf_appendf(err, "%s: ", file);
+            fh_stix_diag_format(&diags.items[i], err);
+            fh_buf_append_char(err, '\n');
+        }
+        fh_stix_diags_cleanup(&diags);
+        return rc;
+    }
+    fh_stix_diags_cleanup(&diags);
+    load_stix_objects(b, rules, file, objects, lc, err);
     json_decref(objects);
     return FH_OK;
 }
 
-fh_err fh_sensor_load_indicators(fh_sensor *s, const char *const *files, size_t n, fh_buf *err)
+fh_err fh__sensor_build_snapshot(const fh_sensor *s, const char *const *files, size_t n,
+                                 const json_t *hub_objects, struct fh__sensor_snapshot **out,
+                                 fh_buf *err)
 {
+    *out = NULL;
     fh_match_builder *b = fh_match_builder_new();
     struct rules rules = {0};
     struct load_counts lc = {0};
@@ -499,26 +506,65 @@ fh_err fh_sensor_load_indicators(fh_sensor *s, const char *const *files, size_t 
         }
         fh_buf_cleanup(&data);
     }
+    if (rc == FH_OK && hub_objects) {
+        fh_buf warn;
+        fh_buf_init(&warn, 1 << 20);
+        load_stix_objects(b, &rules, "hub", hub_objects, &lc, &warn);
+        if (warn.len) {
+            warn.data[--warn.len] = '\0';
+            fh_warn("sensor", "%s", warn.data);
+        }
+        fh_buf_cleanup(&warn);
+    }
     if (rc) {
         fh_match_builder_free(b);
         rules_cleanup(&rules);
         return rc;
     }
-    fh_match *m = fh_match_build(b);
+    struct fh__sensor_snapshot *snap = fh_xcalloc(1, sizeof *snap);
+    snap->matcher = fh_match_build(b);
+    snap->rules = rules;
     fh_match_stats st;
-    fh_match_get_stats(m, &st);
+    fh_match_get_stats(snap->matcher, &st);
     fh_info("sensor",
             "indicators: %zu entries (%zu IPv4, %zu IPv6 prefixes, %zu domains, %zu URLs) from %zu "
-            "file(s); %zu STIX indicators, %zu not matchable in traffic, %zu rejected",
+            "file(s)%s; %zu STIX indicators, %zu not matchable in traffic, %zu rejected",
             lc.entries, st.ipv4_prefixes, st.ipv6_prefixes, st.domains, st.strings, n,
-            lc.indicators, lc.unmatchable, lc.rejected);
-    /* Single-threaded pipeline: nothing reads the old matcher any more. */
+            hub_objects ? " and the hub" : "", lc.indicators, lc.unmatchable, lc.rejected);
+    *out = snap;
+    return FH_OK;
+}
+
+void fh__sensor_snapshot_free(struct fh__sensor_snapshot *snap)
+{
+    if (snap == NULL)
+        return;
+    fh_match_free(snap->matcher);
+    rules_cleanup(&snap->rules);
+    free(snap);
+}
+
+/* Puts a new matcher in place, in the packet thread. */
+static void install_snapshot(fh_sensor *s, struct fh__sensor_snapshot *snap)
+{
+    /* Pending match counts name rules of the old table: write them first. */
+    matches_sweep(s, s->last_us, true);
     fh_match_free(s->matcher);
     rules_cleanup(&s->rules);
-    s->matcher = m;
-    s->rules = rules;
-    /* Rule numbers changed: pending match counts refer to the old table. */
-    matches_sweep(s, s->last_us, true);
+    s->matcher = snap->matcher;
+    s->rules = snap->rules;
+    free(snap);
+}
+
+fh_err fh_sensor_load_indicators(fh_sensor *s, const char *const *files, size_t n, fh_buf *err)
+{
+    struct fh__sensor_snapshot *snap = NULL;
+    json_t *hub = s->follow ? fh__sensor_follow_objects(s->follow) : NULL;
+    fh_err rc = fh__sensor_build_snapshot(s, files, n, hub, &snap, err);
+    json_decref(hub);
+    if (rc)
+        return rc;
+    install_snapshot(s, snap);
     if (files != (const char *const *)s->indicator_files) {
         for (size_t i = 0; i < s->n_indicator_files; i++)
             free(s->indicator_files[i]);
@@ -581,6 +627,7 @@ void fh_sensor_free(fh_sensor *s)
     fh_match_free(s->matcher);
     fh_match_free(s->networks);
     fh__sensor_report_free(s->report);
+    fh__sensor_follow_free(s->follow);
     rules_cleanup(&s->rules);
     for (size_t i = 0; i < s->n_indicator_files; i++)
         free(s->indicator_files[i]);
@@ -606,6 +653,13 @@ fh_err fh_sensor_set_report(fh_sensor *s, const fh_sensor_report_config *c, fh_b
     s->report = NULL;
     s->report_wait_s = c->wait_s;
     return fh__sensor_report_new(c, &s->report, err);
+}
+
+fh_err fh_sensor_set_follow(fh_sensor *s, const fh_sensor_follow_config *c, fh_buf *err)
+{
+    fh__sensor_follow_free(s->follow);
+    s->follow = NULL;
+    return fh__sensor_follow_new(s, c, &s->follow, err);
 }
 
 fh_err fh_sensor_set_groups(fh_sensor *s, fh_sensor_groups *g, fh_buf *err)
@@ -927,6 +981,14 @@ fh_err fh_sensor_run(fh_sensor *s, volatile sig_atomic_t *stop, volatile sig_ato
     fh_err rc = FH_OK;
     if (s->report && (rc = fh__sensor_report_start(s->report, err)) != FH_OK)
         return rc;
+    if (s->follow) {
+        rc = fh__sensor_follow_start(s->follow, (const char *const *)s->indicator_files,
+                                     s->n_indicator_files);
+        if (rc) {
+            fh_buf_appendf(err, "cannot start following the hub");
+            return rc;
+        }
+    }
     for (size_t c = 0; c < s->n_caps && rc == FH_OK; c++) {
         struct capture *cap = &s->caps[c];
         for (;;) {
@@ -943,6 +1005,11 @@ fh_err fh_sensor_run(fh_sensor *s, volatile sig_atomic_t *stop, volatile sig_ato
             }
             struct pcap_pkthdr *h;
             const u_char *data;
+            if (s->follow) {
+                struct fh__sensor_snapshot *snap = fh__sensor_follow_take(s->follow);
+                if (snap)
+                    install_snapshot(s, snap);
+            }
             int r = pcap_next_ex(cap->pcap, &h, &data);
             if (r == 1) {
                 packet(s, cap->link, h, data);
@@ -979,6 +1046,10 @@ fh_err fh_sensor_run(fh_sensor *s, volatile sig_atomic_t *stop, volatile sig_ato
     matches_sweep(s, s->last_us, true);
     fh_detect_flush(s->detect, s->last_us);
     json_t *extra = json_object();
+    if (s->follow) {
+        fh__sensor_follow_stop(s->follow);
+        json_object_set_new(extra, "following", fh__sensor_follow_stats(s->follow));
+    }
     if (s->report) {
         /* What the run found is queued: post it (bounded), the rest stays
          * in the spool for the next start. */

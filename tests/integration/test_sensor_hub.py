@@ -100,5 +100,46 @@ class SensorToHub(unittest.TestCase):
         self.assertEqual(before, after)
 
 
+class SensorFollowsHub(unittest.TestCase):
+    def test_indicators_posted_to_the_hub_are_matched(self):
+        setup = Setup()
+        self.addCleanup(setup.cleanup)
+        token = setup.org("cert")
+        coll = setup.collection("blocklist", {"cert": "read,write"})
+        hub = Hub(setup.data)
+        self.addCleanup(lambda: hub.stop())
+        ids = []
+        objs = []
+        for n, pattern in enumerate(("[ipv4-addr:value = '198.51.100.7']",
+                                     "[domain-name:value = 'evil.example']",
+                                     "[ipv4-addr:value = '192.0.2.80']")):
+            ids.append("indicator--1a2b3c4d-0000-4000-8000-0000000001%02d" % n)
+            objs.append({"type": "indicator", "spec_version": "2.1", "id": ids[-1],
+                         "created": "2026-11-01T00:00:00.000Z",
+                         "modified": "2026-11-01T00:00:00.000Z", "pattern": pattern,
+                         "pattern_type": "stix", "valid_from": "2026-11-01T00:00:00Z"})
+        # the third is revoked in a later version: it must not match
+        objs.append(dict(objs[2], modified="2026-11-02T00:00:00.000Z", revoked=True))
+        r = request(hub.base, "/api/collections/%s/objects/" % coll, method="POST", token=token,
+                    body={"objects": objs})
+        self.assertEqual(r.status, 202, r.body)
+        tmp = tempfile.mkdtemp(prefix="fh-follow-")
+        self.addCleanup(shutil.rmtree, tmp, True)
+        os.chmod(tmp, 0o755)
+        p = g.Pcap()
+        g.indicator_traffic(p)
+        pcap = os.path.join(tmp, "f.pcap")
+        p.write(pcap)
+        env = dict(os.environ, FENGHUO_TOKEN=token)
+        out = subprocess.run([FENGHUO, "sensor", "--networks", "198.18.0.0/15", "--pcap", pcap,
+                              "--hub", hub.base, "--follow", coll], capture_output=True,
+                             text=True, timeout=120, env=env)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        evs = [json.loads(line) for line in out.stdout.splitlines()]
+        got = {(e["where"], e["indicator"]) for e in evs if e["event_type"] == "indicator_match"}
+        self.assertEqual(got, {("ip_dst", ids[0]), ("dns_query", ids[1])})
+        self.assertEqual(evs[-1]["following"]["indicators_held"], 2)
+
+
 if __name__ == "__main__":
     unittest.main()
