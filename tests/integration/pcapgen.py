@@ -162,6 +162,25 @@ def syn_flood(p, victim="198.18.0.10", t0=T0 + 10, seconds=2, pps=30000, rng=Non
         p.add(t0 + i / pps, eth_ip(6, tcp(rng.randint(1024, 65535), 80, SYN), src, victim))
 
 
+def flood(p, kind, victim="198.18.0.12", t0=T0 + 12, seconds=1, pps=20000, rng=None):
+    """A flood of one kind: ack, udp, icmp, fragment (non-first fragments)."""
+    rng = rng or random.Random(3)
+    for i in range(int(seconds * pps)):
+        src = "192.0.2.%d" % rng.randint(1, 254)
+        t = t0 + i / pps
+        if kind == "ack":
+            frame = eth_ip(6, tcp(rng.randint(1024, 65535), 443, ACK), src, victim)
+        elif kind == "udp":
+            frame = eth_ip(17, udp(rng.randint(1024, 65535), rng.randint(1, 65535), bytes(64)), src, victim)
+        elif kind == "icmp":
+            frame = eth_ip(1, icmp(8, 0, payload=bytes(56)), src, victim)
+        elif kind == "fragment":
+            frame = eth_ip(17, bytes(1000), src, victim, frag=185, ident=i & 0xffff)
+        else:
+            raise ValueError(kind)
+        p.add(t, frame)
+
+
 def amplification(p, port=53, victim="198.18.0.11", t0=T0 + 12, seconds=1, pps=20000, size=1400):
     payload = bytes(size - 42)
     for i in range(int(seconds * pps)):

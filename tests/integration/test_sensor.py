@@ -87,6 +87,21 @@ class SensorTest(unittest.TestCase):
             self.assertEqual([e["attack_type"] for e in starts], [kind + "_amplification"])
             self.assertEqual(starts[0]["victim"], "198.18.0.11")
 
+    def test_every_flood_kind_is_classified_over_benign_traffic(self):
+        for kind in ("ack", "udp", "icmp", "fragment"):
+            path = self.pcap("flood-%s.pcap" % kind, g.benign,
+                             lambda p, kind=kind: g.flood(p, kind))
+            evs, _ = self.sensor("--pcap", path)
+            starts = of_type(evs, "attack_start")
+            self.assertEqual([(e["attack_type"], e["victim"]) for e in starts],
+                             [(kind + "_flood", "198.18.0.12")])
+        for port, name in ((389, "cldap"), (161, "snmp"), (19, "chargen")):
+            path = self.pcap("amp-%s.pcap" % name, g.benign,
+                             lambda p, port=port: g.amplification(p, port=port))
+            evs, _ = self.sensor("--pcap", path)
+            self.assertEqual([e["attack_type"] for e in of_type(evs, "attack_start")],
+                             [name + "_amplification"])
+
     def test_port_scan_is_flagged_within_five_failed_probes(self):
         evs, _ = self.sensor("--pcap", self.pcap("scan.pcap", g.benign, g.port_scan))
         scans = of_type(evs, "scan")
