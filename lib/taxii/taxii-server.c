@@ -122,7 +122,8 @@ static enum MHD_Result send_response(struct MHD_Connection *conn, fh_taxii_respo
         free(data);
         return MHD_NO;
     }
-    MHD_add_response_header(resp, "Content-Type", FH_TAXII_MEDIA_TYPE);
+    MHD_add_response_header(resp, "Content-Type",
+                            r->content_type ? r->content_type : FH_TAXII_MEDIA_TYPE);
     for (size_t i = 0; i < r->n_headers; i++)
         MHD_add_response_header(resp, r->headers[i].name, r->headers[i].value);
     enum MHD_Result ret = MHD_queue_response(conn, (unsigned)r->status, resp);
