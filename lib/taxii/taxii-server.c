@@ -95,14 +95,17 @@ fh_err fh_taxii_listen_parse(const char *listen, bool *loopback)
 struct params {
     fh_taxii_param *v;
     size_t n, cap;
+    bool overflow;
 };
 
 static enum MHD_Result collect_param(void *cls, enum MHD_ValueKind kind, const char *key,
                                      const char *value)
 {
     struct params *p = cls;
-    if (p->n == 256)
-        return MHD_NO; /* more parameters than any TAXII query needs */
+    if (p->n == 256) {
+        p->overflow = true; /* more parameters than any TAXII query needs */
+        return MHD_NO;
+    }
     if (p->n == p->cap) {
         p->cap = p->cap ? 2 * p->cap : 8;
         p->v = fh_xrealloc(p->v, p->cap * sizeof *p->v);
@@ -186,7 +189,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     };
     fh_taxii_response r;
     fh_taxii_response_init(&r);
-    fh_taxii_handle(hub, &req, &r);
+    if (p.overflow) {
+        r.status = 400;
+        fh_buf_append_str(&r.body, "{\"description\":\"more than 256 query parameters\","
+                                   "\"http_status\":\"400\",\"title\":\"Bad Request\"}");
+    } else {
+        fh_taxii_handle(hub, &req, &r);
+    }
     fh_debug("hub", "%s %s -> %d", method, url, r.status);
     enum MHD_Result ret = send_response(conn, &r);
     fh_taxii_response_cleanup(&r);
