@@ -137,6 +137,11 @@ typedef struct fh_store_put_item {
     const char *id;       /* for the status; may be NULL for failures */
     const char *version;  /* for the status; may be NULL for failures */
     const char *message;  /* non-NULL: this item failed with this message */
+    /* Optional: the object's JSON text exactly as it was posted (raw_len
+     * bytes, a single JSON object equal to object). When given, it is
+     * stored as is instead of serializing object again. */
+    const char *raw;
+    size_t raw_len;
 } fh_store_put_item;
 
 /*

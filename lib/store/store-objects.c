@@ -97,7 +97,13 @@ static fh_err prepare_item(const fh_store_put_item *it, struct prepared *p)
     /* Objects keep the key order they were posted in. Only objects without
      * a version are serialized canonically (sorted keys): their digest is
      * what identifies a repeated post of the same content. */
-    fh_err rc = p->version ? fh_json_compact(o, &p->body) : fh_json_canonical(o, &p->body);
+    fh_err rc;
+    if (p->version && it->raw)
+        rc = fh_buf_append(&p->body, it->raw, it->raw_len);
+    else if (p->version)
+        rc = fh_json_compact(o, &p->body);
+    else
+        rc = fh_json_canonical(o, &p->body);
     if (rc)
         return rc;
     fh__store_sha256(p->body.data, p->body.len, p->digest);

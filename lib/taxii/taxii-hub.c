@@ -379,6 +379,123 @@ done:
 
 /* ---- add objects -------------------------------------------------------- */
 
+/* ---- envelope byte spans ------------------------------------------------ */
+
+/* Skips JSON white space. */
+static size_t skip_ws(const char *s, size_t i, size_t n)
+{
+    while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r'))
+        i++;
+    return i;
+}
+
+/* Skips the string starting at s[i] == '"'; returns the index after it, or
+ * n when it does not end. *plain is false when it holds escapes. */
+static size_t skip_string(const char *s, size_t i, size_t n, bool *plain)
+{
+    *plain = true;
+    for (i++; i < n; i++) {
+        if (s[i] == '\\') {
+            *plain = false;
+            i++;
+        } else if (s[i] == '"') {
+            return i + 1;
+        }
+    }
+    return n;
+}
+
+static bool is_ws(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/* Skips one JSON value starting at s[i] (no leading space); returns the
+ * index after it, or n on malformed input. Iterative: nesting is only
+ * counted, so depth costs nothing. */
+static size_t skip_value(const char *s, size_t i, size_t n)
+{
+    bool plain;
+    if (i >= n)
+        return n;
+    if (s[i] == '"')
+        return skip_string(s, i, n, &plain);
+    if (s[i] == '{' || s[i] == '[') {
+        size_t depth = 0;
+        while (i < n) {
+            char c = s[i];
+            if (c == '"') {
+                i = skip_string(s, i, n, &plain);
+                continue;
+            }
+            if (c == '{' || c == '[') {
+                depth++;
+            } else if (c == '}' || c == ']') {
+                if (--depth == 0)
+                    return i + 1;
+            }
+            i++;
+        }
+        return n;
+    }
+    while (i < n && s[i] != ',' && s[i] != '}' && s[i] != ']' && !is_ws(s[i]))
+        i++;
+    return i;
+}
+
+/*
+ * Finds the byte span of each element of the top-level "objects" array of an
+ * envelope that fh_stix_parse accepted, so objects can be stored exactly as
+ * posted. Returns false (the caller then serializes the parsed objects) when
+ * the layout is not the simple one: the key written with escapes, or a count
+ * that differs from the parser's.
+ */
+static bool envelope_spans(const char *s, size_t n, size_t count, size_t *start, size_t *len)
+{
+    bool found = false;
+    size_t i = skip_ws(s, 0, n);
+    if (i >= n || s[i] != '{')
+        return false;
+    i = skip_ws(s, i + 1, n);
+    while (i < n && s[i] == '"') {
+        bool plain;
+        size_t key_end = skip_string(s, i, n, &plain);
+        bool is_objects = plain && key_end - i == 9 && memcmp(s + i, "\"objects\"", 9) == 0;
+        i = skip_ws(s, key_end, n);
+        if (i >= n || s[i] != ':')
+            return false;
+        i = skip_ws(s, i + 1, n);
+        if (!is_objects) {
+            i = skip_ws(s, skip_value(s, i, n), n);
+        } else {
+            if (i >= n || s[i] != '[')
+                return false;
+            i = skip_ws(s, i + 1, n);
+            size_t k = 0;
+            while (i < n && s[i] != ']') {
+                if (k == count || s[i] != '{')
+                    return false;
+                size_t end = skip_value(s, i, n);
+                if (end >= n)
+                    return false;
+                start[k] = i;
+                len[k] = end - i;
+                k++;
+                i = skip_ws(s, end, n);
+                if (i < n && s[i] == ',')
+                    i = skip_ws(s, i + 1, n);
+            }
+            if (k != count)
+                return false;
+            found = true;
+            i = skip_ws(s, i + 1, n);
+        }
+        if (i < n && s[i] == ',')
+            i = skip_ws(s, i + 1, n);
+    }
+    return found;
+}
+
 /* The validation message of one object: its error diagnostics, joined. */
 static char *object_message(const fh_stix_diags *d, size_t from)
 {
@@ -450,6 +567,9 @@ static void add_objects(struct req *q)
     char **messages = fh_xcalloc(n ? n : 1, sizeof *messages);
     fh_stix_validate_opts vopts;
     fh_stix_validate_opts_init(&vopts);
+    size_t *span_start = fh_xcalloc(n ? n : 1, sizeof *span_start);
+    size_t *span_len = fh_xcalloc(n ? n : 1, sizeof *span_len);
+    bool raw = envelope_spans(q->in->body, q->in->body_len, n, span_start, span_len);
     for (size_t i = 0; i < n; i++) {
         json_t *o = json_array_get(objects, i);
         items[i].id = fh_json_str(o, "id");
@@ -468,6 +588,10 @@ static void add_objects(struct req *q)
             messages[i] = fh_xstrdup("modified/created is not a valid timestamp");
         } else {
             items[i].object = o;
+            if (raw) {
+                items[i].raw = q->in->body + span_start[i];
+                items[i].raw_len = span_len[i];
+            }
         }
         items[i].message = messages[i];
     }
@@ -483,6 +607,8 @@ static void add_objects(struct req *q)
         free(messages[i]);
     free(messages);
     free(items);
+    free(span_start);
+    free(span_len);
 done:
     json_decref(objects);
     fh_stix_diags_cleanup(&diags);

@@ -196,6 +196,27 @@ class HubTest(unittest.TestCase):
         got = self.get(API + "collections/%s/objects/" % cid).json()["objects"]
         self.assertEqual(got, [o])
 
+    def test_objects_stored_as_posted_from_any_envelope_layout(self):
+        cid = self.new_collection()
+        a, b = indicator(1), indicator(2)
+        b["x_esc"] = "quote \" brace } bracket ] \\ \u00e9"
+        b["x_nested"] = {"list": [1, 2.5, {"k": [True, False, None]}], "s": "[{"}
+        # "more" before "objects", pretty-printed, an escaped key inside an object.
+        body = ('{\n  "more" : false ,\n  "objects" : [\n    ' + json.dumps(a, indent=2) +
+                ' ,\n' + json.dumps(b).replace('"x_esc"', '"x_\\u0065sc"') + '\n ]\n}\n')
+        r = request(self.hub.base, API + "collections/%s/objects/" % cid, method="POST",
+                    token=self.alice, body=body.encode())
+        self.assertEqual(r.status, 202, r.body)
+        got = self.get(API + "collections/%s/objects/" % cid).json()["objects"]
+        self.assertEqual(got, [a, b])
+        # The key "objects" itself written with an escape: still stored right.
+        cid2 = self.new_collection()
+        body2 = '{"obj\\u0065cts": [' + json.dumps(a) + ']}'
+        r = request(self.hub.base, API + "collections/%s/objects/" % cid2, method="POST",
+                    token=self.alice, body=body2.encode())
+        self.assertEqual(r.status, 202, r.body)
+        self.assertEqual(self.get(API + "collections/%s/objects/" % cid2).json()["objects"], [a])
+
     # ---- get objects, filters, pagination (5.4, 3.4, 3.5) --------------------
 
     def test_empty_collection_gives_empty_envelope(self):
