@@ -106,7 +106,10 @@ static fh_err prepare_item(const fh_store_put_item *it, struct prepared *p)
         rc = fh_json_canonical(o, &p->body);
     if (rc)
         return rc;
-    fh__store_sha256(p->body.data, p->body.len, p->digest);
+    /* The digest identifies the content of objects without a version; a
+     * versioned object is identified by (id, version) and keeps zeros. */
+    if (p->version == NULL)
+        fh__store_sha256(p->body.data, p->body.len, p->digest);
     return FH_OK;
 }
 

@@ -315,7 +315,7 @@ static fh_err conn_open(const char *path, bool writer, struct fh__store_conn *c,
     /* synchronous=FULL: in WAL mode each COMMIT is fsynced, so "complete"
      * survives power loss, not only a crash of the process. */
     const char *setup = writer ? "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
-                                 "PRAGMA foreign_keys=ON; PRAGMA cache_size=-16000;"
+                                 "PRAGMA foreign_keys=ON; PRAGMA cache_size=-65536;"
                                : "PRAGMA query_only=ON; PRAGMA cache_size=-8000;";
     char *msg = NULL;
     if (sqlite3_exec(c->db, setup, NULL, NULL, &msg) != SQLITE_OK) {
@@ -327,9 +327,19 @@ static fh_err conn_open(const char *path, bool writer, struct fh__store_conn *c,
     return FH_OK;
 }
 
+static pthread_once_t sqlite_once = PTHREAD_ONCE_INIT;
+
+/* Process-wide SQLite settings, before its first use: memory statistics
+ * take a global mutex on every allocation, and the store never reads them. */
+static void sqlite_configure(void)
+{
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 fh_err fh_store_open(const char *dir, unsigned readers, fh_store **out, fh_buf *err)
 {
     *out = NULL;
+    pthread_once(&sqlite_once, sqlite_configure);
     if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
         if (err)
             fh_buf_appendf(err, "cannot create data folder %s: %s", dir, strerror(errno));

@@ -163,6 +163,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         int64_t declared = 0;
         if (cl && fh_parse_i64(cl, 0, INT64_MAX, &declared) == FH_OK && (uint64_t)declared > max)
             return too_large(conn, max);
+        if (declared > 0) {
+            /* One allocation of the announced size instead of growing the
+             * buffer by doubling (and copying) while the body arrives. */
+            st->body.data = fh_xmalloc((size_t)declared + 1);
+            st->body.data[0] = '\0';
+            st->body.cap = (size_t)declared + 1;
+        }
         return MHD_YES;
     }
     if (*upload_data_size) {
