@@ -352,6 +352,12 @@ static void query(struct req *q, enum endpoint ep)
     fh_buf *b = &q->out->body;
     q->out->status = 200;
     fh_buf_reset(b);
+    /* Nothing to return: the empty envelope / manifest / versions resource
+     * is an empty object (sections 3.7, 5.3.1, 5.8.1). */
+    if (res.count == 0) {
+        fh_buf_append_str(b, "{}");
+        goto done;
+    }
     fh_buf_appendf(b, "{\"more\":%s", res.more ? "true" : "false");
     if (res.more) {
         char next[FH_TAXII_CURSOR_STRLEN];

@@ -223,7 +223,8 @@ class HubTest(unittest.TestCase):
         cid = self.new_collection()
         r = self.get(API + "collections/%s/objects/" % cid)
         self.assertEqual(r.status, 200)
-        self.assertEqual(r.json(), {"more": False})
+        self.assertEqual(r.json(), {})
+        self.assertEqual(self.get(API + "collections/%s/manifest/" % cid).json(), {})
 
     def test_bob_reads_carol_cannot(self):
         cid = self.new_collection()
