@@ -37,6 +37,14 @@ struct fh_store {
     pthread_cond_t read_cond;
     uint8_t cursor_key[32];
     int schema_version;
+    /* The checkpointer: its own connection copies the WAL back into the
+     * database in the background, so no COMMIT pays for a checkpoint. */
+    struct fh__store_conn checkpointer;
+    pthread_t checkpoint_thread;
+    bool checkpoint_running;
+    bool checkpoint_stop;
+    pthread_mutex_t checkpoint_lock;
+    pthread_cond_t checkpoint_cond;
 };
 
 /* A prepared statement for sql on c, reset and with bindings cleared; from

@@ -336,6 +336,38 @@ static void sqlite_configure(void)
     sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 }
 
+/* Interval of the background checkpoints. */
+#define CHECKPOINT_INTERVAL_MS 250
+
+static void *checkpoint_main(void *arg)
+{
+    fh_store *s = arg;
+    pthread_mutex_lock(&s->checkpoint_lock);
+    while (!s->checkpoint_stop) {
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_nsec += CHECKPOINT_INTERVAL_MS * 1000000L;
+        if (until.tv_nsec >= 1000000000L) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&s->checkpoint_cond, &s->checkpoint_lock, &until);
+        if (s->checkpoint_stop)
+            break;
+        pthread_mutex_unlock(&s->checkpoint_lock);
+        /* PASSIVE: copies what it can without waiting for readers or the
+         * writer; never blocks a COMMIT. */
+        int log = 0, done = 0;
+        int r = sqlite3_wal_checkpoint_v2(s->checkpointer.db, NULL, SQLITE_CHECKPOINT_PASSIVE, &log,
+                                          &done);
+        if (r != SQLITE_OK && r != SQLITE_BUSY)
+            fh_warn("store", "background checkpoint: %s", sqlite3_errmsg(s->checkpointer.db));
+        pthread_mutex_lock(&s->checkpoint_lock);
+    }
+    pthread_mutex_unlock(&s->checkpoint_lock);
+    return NULL;
+}
+
 fh_err fh_store_open(const char *dir, unsigned readers, fh_store **out, fh_buf *err)
 {
     *out = NULL;
@@ -367,6 +399,19 @@ fh_err fh_store_open(const char *dir, unsigned readers, fh_store **out, fh_buf *
         rc = load_cursor_key(s);
     for (unsigned i = 0; rc == FH_OK && i < s->n_readers; i++)
         rc = conn_open(s->db_path, false, &s->readers[i], err);
+    pthread_mutex_init(&s->checkpoint_lock, NULL);
+    pthread_cond_init(&s->checkpoint_cond, NULL);
+    if (rc == FH_OK)
+        rc = conn_open(s->db_path, true, &s->checkpointer, err);
+    if (rc == FH_OK) {
+        sqlite3_wal_autocheckpoint(s->writer.db, 0);
+        if (pthread_create(&s->checkpoint_thread, NULL, checkpoint_main, s) == 0) {
+            s->checkpoint_running = true;
+        } else {
+            /* Without the thread, commits checkpoint as SQLite does by default. */
+            sqlite3_wal_autocheckpoint(s->writer.db, 1000);
+        }
+    }
     if (rc) {
         if (err && err->len == 0)
             fh_buf_appendf(err, "cannot open the store in %s", dir);
@@ -381,9 +426,19 @@ void fh_store_close(fh_store *s)
 {
     if (s == NULL)
         return;
+    if (s->checkpoint_running) {
+        pthread_mutex_lock(&s->checkpoint_lock);
+        s->checkpoint_stop = true;
+        pthread_cond_signal(&s->checkpoint_cond);
+        pthread_mutex_unlock(&s->checkpoint_lock);
+        pthread_join(s->checkpoint_thread, NULL);
+    }
+    conn_close(&s->checkpointer);
     for (unsigned i = 0; i < s->n_readers; i++)
         conn_close(&s->readers[i]);
     conn_close(&s->writer);
+    pthread_mutex_destroy(&s->checkpoint_lock);
+    pthread_cond_destroy(&s->checkpoint_cond);
     pthread_mutex_destroy(&s->write_lock);
     pthread_mutex_destroy(&s->read_lock);
     pthread_cond_destroy(&s->read_cond);
