@@ -26,6 +26,8 @@ struct fh__store_conn {
     bool busy;      /* readers only: taken by a thread */
 };
 
+struct fh__store_post_job;
+
 struct fh_store {
     char *dir;
     char *db_path;
@@ -45,6 +47,11 @@ struct fh_store {
     bool checkpoint_stop;
     pthread_mutex_t checkpoint_lock;
     pthread_cond_t checkpoint_cond;
+    /* Group commit of POSTs (store-objects.c). */
+    pthread_mutex_t group_lock;
+    pthread_cond_t group_cond;
+    struct fh__store_post_job *group_head, *group_tail;
+    bool group_leader;
 };
 
 /* A prepared statement for sql on c, reset and with bindings cleared; from

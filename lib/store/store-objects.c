@@ -253,41 +253,38 @@ static void status_detail(fh_buf *list, const char *id, const char *version, con
     fh_buf_append_char(list, '}');
 }
 
-fh_err fh_store_post(fh_store *s, const char *collection, const char *org_id,
-                     const fh_store_put_item *items, size_t n, fh_buf *status)
+/* One POST waiting for, or being written by, a group commit. */
+struct fh__store_post_job {
+    const char *collection;
+    const char *org_id;
+    const fh_store_put_item *items;
+    struct prepared *prep;
+    size_t n;
+    char status_id[FH_UUID_STRLEN];
+    char request_ts[32];
+    int64_t request_us;
+    fh_buf text; /* the status resource, once written */
+    fh_err rc;
+    bool done;
+    struct fh__store_post_job *next;
+};
+
+/* Writes one job inside the open transaction: its objects and its status
+ * resource. On failure the caller rolls the job's savepoint back. */
+static fh_err post_in_transaction(struct fh__store_conn *w, struct fh__store_post_job *j)
 {
-    fh_uuid u;
-    fh_err rc = fh_uuid_v4(&u);
-    if (rc)
-        return rc;
-    char status_id[FH_UUID_STRLEN], request_ts[32];
-    fh_uuid_format(&u, status_id);
-    int64_t request_us = fh__store_now_us();
-    fh_store_format_us(request_us, request_ts);
-
-    /* Serialize and hash outside the write lock: the lock is the bottleneck. */
-    struct prepared *prep = fh_xcalloc(n ? n : 1, sizeof *prep);
-    for (size_t i = 0; i < n; i++) {
-        if (items[i].message == NULL && prepare_item(&items[i], &prep[i]) != FH_OK)
-            prep[i].id = NULL; /* reported as a failure below */
-    }
-
-    fh_buf successes, failures, text;
+    fh_buf successes, failures;
     fh_buf_init(&successes, FH_BUF_DEFAULT_MAX);
     fh_buf_init(&failures, FH_BUF_DEFAULT_MAX);
-    fh_buf_init(&text, FH_BUF_DEFAULT_MAX);
     size_t n_ok = 0, n_failed = 0;
-    rc = fh__store_begin(s);
-    if (rc)
-        goto done;
-    struct fh__store_conn *w = &s->writer;
+    fh_err rc = FH_OK;
     int64_t coll = 0, last_added = 0;
     sqlite3_stmt *st = fh__store_stmt(w, "SELECT n, last_added FROM collections WHERE id = ?1");
     if (st == NULL) {
-        rc = fh__store_end(s, FH_ERR_DB);
+        rc = FH_ERR_DB;
         goto done;
     }
-    fh__store_bind_text(st, 1, collection);
+    fh__store_bind_text(st, 1, j->collection);
     int r = sqlite3_step(st);
     if (r == SQLITE_ROW) {
         coll = sqlite3_column_int64(st, 0);
@@ -295,91 +292,184 @@ fh_err fh_store_post(fh_store *s, const char *collection, const char *org_id,
     }
     sqlite3_reset(st);
     if (r != SQLITE_ROW) {
-        rc = fh__store_end(s, r == SQLITE_DONE ? FH_ERR_NOTFOUND : FH_ERR_DB);
+        rc = r == SQLITE_DONE ? FH_ERR_NOTFOUND : fh__store_dberr(w, "collection lookup");
         goto done;
     }
-    for (size_t i = 0; rc == FH_OK && i < n; i++) {
-        if (items[i].message || prep[i].id == NULL) {
-            status_detail(&failures, items[i].id, items[i].version,
-                          items[i].message ? items[i].message
-                                           : "the object has no usable id, type or version");
+    for (size_t i = 0; rc == FH_OK && i < j->n; i++) {
+        const fh_store_put_item *it = &j->items[i];
+        if (it->message || j->prep[i].id == NULL) {
+            status_detail(&failures, it->id, it->version,
+                          it->message ? it->message
+                                      : "the object has no usable id, type or version");
             n_failed++;
             continue;
         }
         char vbuf[32];
         const char *version = NULL;
-        rc = insert_one(w, coll, &last_added, &prep[i], vbuf, &version);
+        rc = insert_one(w, coll, &last_added, &j->prep[i], vbuf, &version);
         if (rc == FH_OK) {
-            status_detail(&successes, prep[i].id, version, NULL);
+            status_detail(&successes, j->prep[i].id, version, NULL);
             n_ok++;
         }
     }
-    if (rc == FH_OK) {
-        st = fh__store_stmt(w, "UPDATE collections SET last_added = ?2 WHERE n = ?1");
-        if (st == NULL) {
-            rc = FH_ERR_DB;
-        } else {
-            sqlite3_bind_int64(st, 1, coll);
-            sqlite3_bind_int64(st, 2, last_added);
-            if (sqlite3_step(st) != SQLITE_DONE)
-                rc = fh__store_dberr(w, "collection position");
-            sqlite3_reset(st);
-        }
+    if (rc)
+        goto done;
+    st = fh__store_stmt(w, "UPDATE collections SET last_added = ?2 WHERE n = ?1");
+    if (st == NULL) {
+        rc = FH_ERR_DB;
+        goto done;
     }
-    if (rc == FH_OK) {
-        /* The status resource (TAXII 2.1 section 4.3.1); processing is
-         * synchronous, so it is complete once this transaction commits. */
-        fh_buf_appendf(&text,
-                       "{\"id\":\"%s\",\"status\":\"complete\",\"request_timestamp\":\"%s\","
-                       "\"total_count\":%zu,\"success_count\":%zu",
-                       status_id, request_ts, n, n_ok);
-        if (n_ok) {
-            fh_buf_append_str(&text, ",\"successes\":[");
-            fh_buf_append(&text, successes.data, successes.len);
-            fh_buf_append_char(&text, ']');
-        }
-        fh_buf_appendf(&text, ",\"failure_count\":%zu", n_failed);
-        if (n_failed) {
-            fh_buf_append_str(&text, ",\"failures\":[");
-            fh_buf_append(&text, failures.data, failures.len);
-            fh_buf_append_char(&text, ']');
-        }
-        if (fh_buf_append_str(&text, ",\"pending_count\":0}") != FH_OK)
-            rc = FH_ERR_LIMIT;
+    sqlite3_bind_int64(st, 1, coll);
+    sqlite3_bind_int64(st, 2, last_added);
+    if (sqlite3_step(st) != SQLITE_DONE)
+        rc = fh__store_dberr(w, "collection position");
+    sqlite3_reset(st);
+    if (rc)
+        goto done;
+
+    /* The status resource (TAXII 2.1 section 4.3.1); processing is
+     * synchronous, so it is complete once this transaction commits. */
+    fh_buf *t = &j->text;
+    fh_buf_reset(t);
+    fh_buf_appendf(t,
+                   "{\"id\":\"%s\",\"status\":\"complete\",\"request_timestamp\":\"%s\","
+                   "\"total_count\":%zu,\"success_count\":%zu",
+                   j->status_id, j->request_ts, j->n, n_ok);
+    if (n_ok) {
+        fh_buf_append_str(t, ",\"successes\":[");
+        fh_buf_append(t, successes.data, successes.len);
+        fh_buf_append_char(t, ']');
     }
-    if (rc == FH_OK) {
-        st = fh__store_stmt(
-            w, "INSERT INTO statuses(id, org_id, created, body) VALUES (?1, ?2, ?3, ?4)");
-        if (st == NULL) {
-            rc = FH_ERR_DB;
-        } else {
-            fh__store_bind_text(st, 1, status_id);
-            fh__store_bind_text(st, 2, org_id);
-            sqlite3_bind_int64(st, 3, request_us);
-            sqlite3_bind_text(st, 4, text.data, (int)text.len, SQLITE_STATIC);
-            if (sqlite3_step(st) != SQLITE_DONE)
-                rc = fh__store_dberr(w, "storing a status");
-            sqlite3_reset(st);
-        }
+    fh_buf_appendf(t, ",\"failure_count\":%zu", n_failed);
+    if (n_failed) {
+        fh_buf_append_str(t, ",\"failures\":[");
+        fh_buf_append(t, failures.data, failures.len);
+        fh_buf_append_char(t, ']');
     }
-    if (rc == FH_OK) {
-        st = fh__store_stmt(w, "DELETE FROM statuses WHERE created < ?1");
-        if (st) {
-            sqlite3_bind_int64(st, 1, request_us - STATUS_RETENTION_US);
-            sqlite3_step(st);
-            sqlite3_reset(st);
-        }
+    if (fh_buf_append_str(t, ",\"pending_count\":0}") != FH_OK) {
+        rc = FH_ERR_LIMIT;
+        goto done;
     }
-    rc = fh__store_end(s, rc);
-    if (rc == FH_OK)
-        rc = fh_buf_append(status, text.data, text.len);
+    st = fh__store_stmt(w,
+                        "INSERT INTO statuses(id, org_id, created, body) VALUES (?1, ?2, ?3, ?4)");
+    if (st == NULL) {
+        rc = FH_ERR_DB;
+        goto done;
+    }
+    fh__store_bind_text(st, 1, j->status_id);
+    fh__store_bind_text(st, 2, j->org_id);
+    sqlite3_bind_int64(st, 3, j->request_us);
+    sqlite3_bind_text(st, 4, t->data, (int)t->len, SQLITE_STATIC);
+    if (sqlite3_step(st) != SQLITE_DONE)
+        rc = fh__store_dberr(w, "storing a status");
+    sqlite3_reset(st);
 done:
-    for (size_t i = 0; i < n; i++)
-        fh_buf_cleanup(&prep[i].body);
-    free(prep);
     fh_buf_cleanup(&successes);
     fh_buf_cleanup(&failures);
-    fh_buf_cleanup(&text);
+    return rc;
+}
+
+/*
+ * Writes a batch of jobs in one transaction with one COMMIT (one fsync):
+ * each job in its own savepoint, so a job that fails (its collection is
+ * gone, a store error) leaves the others alone. When the COMMIT fails, every
+ * job of the batch fails: none of them was acknowledged.
+ */
+static void write_batch(fh_store *s, struct fh__store_post_job *batch)
+{
+    fh_err rc = fh__store_begin(s);
+    if (rc) {
+        for (struct fh__store_post_job *j = batch; j; j = j->next)
+            j->rc = rc;
+        return;
+    }
+    struct fh__store_conn *w = &s->writer;
+    int64_t oldest_us = INT64_MAX;
+    for (struct fh__store_post_job *j = batch; j; j = j->next) {
+        if (fh__store_exec(w, "SAVEPOINT post") != FH_OK) {
+            j->rc = FH_ERR_DB;
+            continue;
+        }
+        j->rc = post_in_transaction(w, j);
+        if (j->rc)
+            fh__store_exec(w, "ROLLBACK TO post");
+        fh__store_exec(w, "RELEASE post");
+        if (j->request_us < oldest_us)
+            oldest_us = j->request_us;
+    }
+    sqlite3_stmt *st = fh__store_stmt(w, "DELETE FROM statuses WHERE created < ?1");
+    if (st) {
+        sqlite3_bind_int64(st, 1, oldest_us - STATUS_RETENTION_US);
+        sqlite3_step(st);
+        sqlite3_reset(st);
+    }
+    rc = fh__store_end(s, FH_OK);
+    if (rc) {
+        for (struct fh__store_post_job *j = batch; j; j = j->next)
+            if (j->rc == FH_OK)
+                j->rc = rc;
+    }
+}
+
+fh_err fh_store_post(fh_store *s, const char *collection, const char *org_id,
+                     const fh_store_put_item *items, size_t n, fh_buf *status)
+{
+    struct fh__store_post_job job = {
+        .collection = collection, .org_id = org_id, .items = items, .n = n};
+    fh_uuid u;
+    fh_err rc = fh_uuid_v4(&u);
+    if (rc)
+        return rc;
+    fh_uuid_format(&u, job.status_id);
+    job.request_us = fh__store_now_us();
+    fh_store_format_us(job.request_us, job.request_ts);
+    fh_buf_init(&job.text, FH_BUF_DEFAULT_MAX);
+
+    /* Serialize and hash outside the write lock: the lock is the bottleneck. */
+    job.prep = fh_xcalloc(n ? n : 1, sizeof *job.prep);
+    for (size_t i = 0; i < n; i++) {
+        if (items[i].message == NULL && prepare_item(&items[i], &job.prep[i]) != FH_OK)
+            job.prep[i].id = NULL; /* reported as a failure */
+    }
+
+    /* Group commit: the first poster to find no writer at work becomes the
+     * leader and writes every queued job in one transaction; the others
+     * wait for their job to be marked done. One fsync then acknowledges
+     * several POSTs. */
+    pthread_mutex_lock(&s->group_lock);
+    if (s->group_tail)
+        s->group_tail->next = &job;
+    else
+        s->group_head = &job;
+    s->group_tail = &job;
+    while (!job.done) {
+        if (s->group_leader) {
+            pthread_cond_wait(&s->group_cond, &s->group_lock);
+            continue;
+        }
+        s->group_leader = true;
+        struct fh__store_post_job *batch = s->group_head;
+        s->group_head = s->group_tail = NULL;
+        pthread_mutex_unlock(&s->group_lock);
+        write_batch(s, batch);
+        pthread_mutex_lock(&s->group_lock);
+        for (struct fh__store_post_job *j = batch; j;) {
+            struct fh__store_post_job *next = j->next;
+            j->done = true; /* after this, j may be gone: its poster returns */
+            j = next;
+        }
+        s->group_leader = false;
+        pthread_cond_broadcast(&s->group_cond);
+    }
+    pthread_mutex_unlock(&s->group_lock);
+
+    rc = job.rc;
+    if (rc == FH_OK)
+        rc = fh_buf_append(status, job.text.data, job.text.len);
+    for (size_t i = 0; i < n; i++)
+        fh_buf_cleanup(&job.prep[i].body);
+    free(job.prep);
+    fh_buf_cleanup(&job.text);
     return rc;
 }
 

@@ -387,6 +387,8 @@ fh_err fh_store_open(const char *dir, unsigned readers, fh_store **out, fh_buf *
     s->dir = fh_xstrdup(dir);
     s->db_path = fh_xasprintf("%s/fenghuo.db", dir);
     pthread_mutex_init(&s->write_lock, NULL);
+    pthread_mutex_init(&s->group_lock, NULL);
+    pthread_cond_init(&s->group_cond, NULL);
     pthread_mutex_init(&s->read_lock, NULL);
     pthread_cond_init(&s->read_cond, NULL);
     s->n_readers = readers ? readers : 4;
@@ -440,6 +442,8 @@ void fh_store_close(fh_store *s)
     pthread_mutex_destroy(&s->checkpoint_lock);
     pthread_cond_destroy(&s->checkpoint_cond);
     pthread_mutex_destroy(&s->write_lock);
+    pthread_mutex_destroy(&s->group_lock);
+    pthread_cond_destroy(&s->group_cond);
     pthread_mutex_destroy(&s->read_lock);
     pthread_cond_destroy(&s->read_cond);
     free(s->readers);
