@@ -492,6 +492,22 @@ class HubLifecycleTest(unittest.TestCase):
             r = request(hub.base, API, token=self.token, cafile=cert)
             self.assertEqual(r.status, 200)
             self.assertEqual(r.json()["versions"], [TAXII])
+            # The CLI client (libcurl, GnuTLS) against it: trusted, insecure, untrusted.
+            path = os.path.join(self.setup.tmp, "one.json")
+            with open(path, "w") as f:
+                json.dump(indicator(1), f)
+            base = [hubtest.FENGHUO, "submit", "--hub", hub.base, "--token", self.token,
+                    "--collection", self.cid, "--quiet"]
+            p = subprocess.run(base + ["--cacert", cert, path], capture_output=True, text=True,
+                               timeout=60)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            get = [hubtest.FENGHUO, "get", "--hub", hub.base, "--token", self.token,
+                   "--collection", self.cid]
+            p = subprocess.run(get + ["--insecure"], capture_output=True, text=True, timeout=60)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            self.assertEqual(json.loads(p.stdout)["id"], indicator(1)["id"])
+            p = subprocess.run(get, capture_output=True, text=True, timeout=60)
+            self.assertEqual(p.returncode, 2)
         finally:
             self.assertEqual(hub.stop(), 0)
         p = self.run_hub("--data", self.setup.data, "--listen", "127.0.0.1:0",
