@@ -15,6 +15,7 @@
 
 struct fh__store_cached {
     char *sql;
+    const char *key; /* the caller's pointer (string literals are found by it) */
     sqlite3_stmt *stmt;
 };
 
@@ -57,6 +58,8 @@ struct fh_store {
 /* A prepared statement for sql on c, reset and with bindings cleared; from
  * the cache when sql was prepared before. NULL (logged) on a prepare error. */
 sqlite3_stmt *fh__store_stmt(struct fh__store_conn *c, const char *sql);
+/* The same for sql that is a string literal: found by its address. */
+sqlite3_stmt *fh__store_stmt_lit(struct fh__store_conn *c, const char *sql);
 
 /* Takes a read-only connection (waiting when all are busy) / gives it back. */
 struct fh__store_conn *fh__store_reader(fh_store *s);

@@ -47,6 +47,24 @@ static void us_to_time(int64_t us, fh_time *t)
     t->frac_digits = 6;
 }
 
+/* Appends s (len bytes) as a JSON string. Ids and timestamps need no
+ * escaping, so they are copied in one piece; anything else goes through the
+ * general escaper. */
+static fh_err append_json_str(fh_buf *b, const char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c < 0x20 || c == '"' || c == '\\' || c == 0x7f)
+            return fh_buf_append_json_string(b, s, len);
+    }
+    fh_err rc = fh_buf_append_char(b, '"');
+    if (rc == FH_OK)
+        rc = fh_buf_append(b, s, len);
+    if (rc == FH_OK)
+        rc = fh_buf_append_char(b, '"');
+    return rc;
+}
+
 /* ---- posting ------------------------------------------------------------ */
 
 struct prepared {
@@ -122,11 +140,12 @@ static fh_err insert_one(struct fh__store_conn *w, int64_t coll, int64_t *last_a
     sqlite3_stmt *st;
     int r;
     bool first = true, last = true;
+    bool others = false; /* other versions of this object are stored */
     if (p->version) {
         /* One index range read answers both "is this version stored?" and
          * "is it the first or last version?". */
-        st = fh__store_stmt(w, "SELECT min(vkey), max(vkey), max(vkey = ?3) FROM objects "
-                               "WHERE coll = ?1 AND id = ?2");
+        st = fh__store_stmt_lit(w, "SELECT min(vkey), max(vkey), max(vkey = ?3) FROM objects "
+                                   "WHERE coll = ?1 AND id = ?2");
         if (st == NULL)
             return FH_ERR_DB;
         sqlite3_bind_int64(st, 1, coll);
@@ -136,6 +155,7 @@ static fh_err insert_one(struct fh__store_conn *w, int64_t coll, int64_t *last_a
         *version_out = p->version;
         bool exists = false;
         if (r == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
+            others = true;
             exists = sqlite3_column_int(st, 2) != 0;
             first = strcmp(p->vkey, (const char *)sqlite3_column_text(st, 0)) < 0;
             last = strcmp(p->vkey, (const char *)sqlite3_column_text(st, 1)) > 0;
@@ -149,8 +169,8 @@ static fh_err insert_one(struct fh__store_conn *w, int64_t coll, int64_t *last_a
         /* No created or modified (SCOs): the same content is the same
          * version; new content becomes a version dated when it was added,
          * so it is the last one. */
-        st = fh__store_stmt(w, "SELECT version FROM objects WHERE coll = ?1 AND id = ?2 AND "
-                               "digest = ?3");
+        st = fh__store_stmt_lit(w, "SELECT version FROM objects WHERE coll = ?1 AND id = ?2 AND "
+                                   "digest = ?3");
         if (st == NULL)
             return FH_ERR_DB;
         sqlite3_bind_int64(st, 1, coll);
@@ -177,7 +197,7 @@ static fh_err insert_one(struct fh__store_conn *w, int64_t coll, int64_t *last_a
         fh_time_format_digits(&t, 6, vbuf, 32);
         version_key(&t, p->vkey);
         *version_out = vbuf;
-        st = fh__store_stmt(w, "SELECT 1 FROM objects WHERE coll = ?1 AND id = ?2 LIMIT 1");
+        st = fh__store_stmt_lit(w, "SELECT 1 FROM objects WHERE coll = ?1 AND id = ?2 LIMIT 1");
         if (st == NULL)
             return FH_ERR_DB;
         sqlite3_bind_int64(st, 1, coll);
@@ -187,10 +207,12 @@ static fh_err insert_one(struct fh__store_conn *w, int64_t coll, int64_t *last_a
         if (r != SQLITE_ROW && r != SQLITE_DONE)
             return fh__store_dberr(w, "object lookup");
         first = r == SQLITE_DONE;
+        others = !first;
     }
-    if (first) {
-        st = fh__store_stmt(w, "UPDATE objects SET is_first = 0 WHERE coll = ?1 AND id = ?2 "
-                               "AND is_first = 1");
+    /* A new object (the common case) has no flags to clear. */
+    if (first && others) {
+        st = fh__store_stmt_lit(w, "UPDATE objects SET is_first = 0 WHERE coll = ?1 AND id = ?2 "
+                                   "AND is_first = 1");
         if (st == NULL)
             return FH_ERR_DB;
         sqlite3_bind_int64(st, 1, coll);
@@ -200,9 +222,9 @@ static fh_err insert_one(struct fh__store_conn *w, int64_t coll, int64_t *last_a
         if (r != SQLITE_DONE)
             return fh__store_dberr(w, "first flag");
     }
-    if (last) {
-        st = fh__store_stmt(w, "UPDATE objects SET is_last = 0 WHERE coll = ?1 AND id = ?2 "
-                               "AND is_last = 1");
+    if (last && others) {
+        st = fh__store_stmt_lit(w, "UPDATE objects SET is_last = 0 WHERE coll = ?1 AND id = ?2 "
+                                   "AND is_last = 1");
         if (st == NULL)
             return FH_ERR_DB;
         sqlite3_bind_int64(st, 1, coll);
@@ -212,9 +234,9 @@ static fh_err insert_one(struct fh__store_conn *w, int64_t coll, int64_t *last_a
         if (r != SQLITE_DONE)
             return fh__store_dberr(w, "last flag");
     }
-    st = fh__store_stmt(w, "INSERT INTO objects(coll, id, type, spec_version, version, vkey, "
-                           "date_added, is_first, is_last, digest, body) "
-                           "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
+    st = fh__store_stmt_lit(w, "INSERT INTO objects(coll, id, type, spec_version, version, vkey, "
+                               "date_added, is_first, is_last, digest, body) "
+                               "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
     if (st == NULL)
         return FH_ERR_DB;
     sqlite3_bind_int64(st, 1, coll);
@@ -243,12 +265,12 @@ static void status_detail(fh_buf *list, const char *id, const char *version, con
     fh_buf_append_str(list, "{\"id\":");
     id = id ? id : "";
     version = version ? version : "";
-    fh_buf_append_json_string(list, id, strlen(id));
+    append_json_str(list, id, strlen(id));
     fh_buf_append_str(list, ",\"version\":");
-    fh_buf_append_json_string(list, version, strlen(version));
+    append_json_str(list, version, strlen(version));
     if (message) {
         fh_buf_append_str(list, ",\"message\":");
-        fh_buf_append_json_string(list, message, strlen(message));
+        append_json_str(list, message, strlen(message));
     }
     fh_buf_append_char(list, '}');
 }
@@ -279,7 +301,7 @@ static fh_err post_in_transaction(struct fh__store_conn *w, struct fh__store_pos
     size_t n_ok = 0, n_failed = 0;
     fh_err rc = FH_OK;
     int64_t coll = 0, last_added = 0;
-    sqlite3_stmt *st = fh__store_stmt(w, "SELECT n, last_added FROM collections WHERE id = ?1");
+    sqlite3_stmt *st = fh__store_stmt_lit(w, "SELECT n, last_added FROM collections WHERE id = ?1");
     if (st == NULL) {
         rc = FH_ERR_DB;
         goto done;
@@ -314,7 +336,7 @@ static fh_err post_in_transaction(struct fh__store_conn *w, struct fh__store_pos
     }
     if (rc)
         goto done;
-    st = fh__store_stmt(w, "UPDATE collections SET last_added = ?2 WHERE n = ?1");
+    st = fh__store_stmt_lit(w, "UPDATE collections SET last_added = ?2 WHERE n = ?1");
     if (st == NULL) {
         rc = FH_ERR_DB;
         goto done;
@@ -350,8 +372,8 @@ static fh_err post_in_transaction(struct fh__store_conn *w, struct fh__store_pos
         rc = FH_ERR_LIMIT;
         goto done;
     }
-    st = fh__store_stmt(w,
-                        "INSERT INTO statuses(id, org_id, created, body) VALUES (?1, ?2, ?3, ?4)");
+    st = fh__store_stmt_lit(
+        w, "INSERT INTO statuses(id, org_id, created, body) VALUES (?1, ?2, ?3, ?4)");
     if (st == NULL) {
         rc = FH_ERR_DB;
         goto done;
@@ -397,7 +419,7 @@ static void write_batch(fh_store *s, struct fh__store_post_job *batch)
         if (j->request_us < oldest_us)
             oldest_us = j->request_us;
     }
-    sqlite3_stmt *st = fh__store_stmt(w, "DELETE FROM statuses WHERE created < ?1");
+    sqlite3_stmt *st = fh__store_stmt_lit(w, "DELETE FROM statuses WHERE created < ?1");
     if (st) {
         sqlite3_bind_int64(st, 1, oldest_us - STATUS_RETENTION_US);
         sqlite3_step(st);
@@ -477,7 +499,7 @@ fh_err fh_store_status_get(fh_store *s, const char *id, const char *org_id, json
 {
     *out = NULL;
     struct fh__store_conn *c = fh__store_reader(s);
-    sqlite3_stmt *st = fh__store_stmt(
+    sqlite3_stmt *st = fh__store_stmt_lit(
         c, "SELECT body FROM statuses WHERE id = ?1 AND org_id = ?2 AND created >= ?3");
     fh_err rc = FH_ERR_NOTFOUND;
     if (st == NULL) {
@@ -666,15 +688,15 @@ fh_err fh_store_query_run(fh_store *s, const fh_store_query *q, fh_store_view vi
         } else if (view == FH_STORE_VIEW_MANIFEST) {
             fh_store_format_us(added, ts);
             fh_buf_append_str(&r->items, "{\"id\":");
-            fh_buf_append_json_string(&r->items, (const char *)sqlite3_column_text(st, 1),
-                                      (size_t)sqlite3_column_bytes(st, 1));
+            append_json_str(&r->items, (const char *)sqlite3_column_text(st, 1),
+                            (size_t)sqlite3_column_bytes(st, 1));
             fh_buf_appendf(&r->items, ",\"date_added\":\"%s\",\"version\":", ts);
-            fh_buf_append_json_string(&r->items, (const char *)sqlite3_column_text(st, 2),
-                                      (size_t)sqlite3_column_bytes(st, 2));
+            append_json_str(&r->items, (const char *)sqlite3_column_text(st, 2),
+                            (size_t)sqlite3_column_bytes(st, 2));
             rc = fh_buf_append_str(&r->items, ",\"media_type\":\"" MANIFEST_MEDIA_TYPE "\"}");
         } else {
-            rc = fh_buf_append_json_string(&r->items, (const char *)sqlite3_column_text(st, 1),
-                                           (size_t)sqlite3_column_bytes(st, 1));
+            rc = append_json_str(&r->items, (const char *)sqlite3_column_text(st, 1),
+                                 (size_t)sqlite3_column_bytes(st, 1));
         }
         if (rc)
             break;
@@ -696,7 +718,7 @@ fh_err fh_store_object_exists(fh_store *s, const char *collection, const char *o
 {
     *exists = false;
     struct fh__store_conn *c = fh__store_reader(s);
-    sqlite3_stmt *st = fh__store_stmt(
+    sqlite3_stmt *st = fh__store_stmt_lit(
         c, "SELECT 1 FROM objects WHERE coll = (SELECT n FROM collections WHERE id = ?1) "
            "AND id = ?2 LIMIT 1");
     fh_err rc = FH_OK;
@@ -750,11 +772,11 @@ fh_err fh_store_delete(fh_store *s, const fh_store_query *q, size_t *deleted)
         *deleted = (size_t)sqlite3_changes(w->db);
     sqlite3_reset(st);
     if (rc == FH_OK && *deleted) {
-        st = fh__store_stmt(w, "UPDATE objects SET "
-                               "is_first = (vkey = (SELECT min(o.vkey) FROM objects o WHERE "
-                               "o.coll = ?1 AND o.id = ?2)), "
-                               "is_last = (vkey = (SELECT max(o.vkey) FROM objects o WHERE "
-                               "o.coll = ?1 AND o.id = ?2)) WHERE coll = ?1 AND id = ?2");
+        st = fh__store_stmt_lit(w, "UPDATE objects SET "
+                                   "is_first = (vkey = (SELECT min(o.vkey) FROM objects o WHERE "
+                                   "o.coll = ?1 AND o.id = ?2)), "
+                                   "is_last = (vkey = (SELECT max(o.vkey) FROM objects o WHERE "
+                                   "o.coll = ?1 AND o.id = ?2)) WHERE coll = ?1 AND id = ?2");
         if (st == NULL) {
             rc = FH_ERR_DB;
         } else {

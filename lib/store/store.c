@@ -66,6 +66,21 @@ int fh__store_bind_text(sqlite3_stmt *st, int i, const char *v)
     return sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
 }
 
+sqlite3_stmt *fh__store_stmt_lit(struct fh__store_conn *c, const char *sql)
+{
+    /* A string literal lives at one address for the life of the process and
+     * no heap buffer can share it, so the address alone identifies it. */
+    for (unsigned i = 0; i < FH__STORE_STMT_CACHE; i++) {
+        struct fh__store_cached *e = &c->cache[i];
+        if (e->key == sql && e->sql) {
+            sqlite3_reset(e->stmt);
+            sqlite3_clear_bindings(e->stmt);
+            return e->stmt;
+        }
+    }
+    return fh__store_stmt(c, sql);
+}
+
 sqlite3_stmt *fh__store_stmt(struct fh__store_conn *c, const char *sql)
 {
     for (unsigned i = 0; i < FH__STORE_STMT_CACHE; i++) {
@@ -95,6 +110,7 @@ sqlite3_stmt *fh__store_stmt(struct fh__store_conn *c, const char *sql)
         free(c->cache[slot].sql);
     }
     c->cache[slot].sql = fh_xstrdup(sql);
+    c->cache[slot].key = sql;
     c->cache[slot].stmt = st;
     return st;
 }
@@ -171,7 +187,7 @@ fh_err fh__store_end(fh_store *s, fh_err rc)
 
 fh_err fh__store_collection_n(struct fh__store_conn *c, const char *id, int64_t *n)
 {
-    sqlite3_stmt *st = fh__store_stmt(c, "SELECT n FROM collections WHERE id = ?1");
+    sqlite3_stmt *st = fh__store_stmt_lit(c, "SELECT n FROM collections WHERE id = ?1");
     if (st == NULL)
         return FH_ERR_DB;
     fh__store_bind_text(st, 1, id);
@@ -277,7 +293,7 @@ static fh_err load_cursor_key(fh_store *s)
     if (rc)
         return rc;
     sqlite3_stmt *st =
-        fh__store_stmt(&s->writer, "SELECT value FROM meta WHERE key = 'cursor_key'");
+        fh__store_stmt_lit(&s->writer, "SELECT value FROM meta WHERE key = 'cursor_key'");
     if (st == NULL)
         return fh__store_end(s, FH_ERR_DB);
     if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_bytes(st, 0) == 32) {
@@ -289,8 +305,8 @@ static fh_err load_cursor_key(fh_store *s)
     rc = fh_random_bytes(s->cursor_key, 32);
     if (rc)
         return fh__store_end(s, rc);
-    st = fh__store_stmt(&s->writer,
-                        "INSERT OR REPLACE INTO meta(key, value) VALUES ('cursor_key', ?1)");
+    st = fh__store_stmt_lit(&s->writer,
+                            "INSERT OR REPLACE INTO meta(key, value) VALUES ('cursor_key', ?1)");
     if (st == NULL)
         return fh__store_end(s, FH_ERR_DB);
     sqlite3_bind_blob(st, 1, s->cursor_key, 32, SQLITE_TRANSIENT);
@@ -515,7 +531,7 @@ fh_err fh_store_org_add(fh_store *s, const char *name, char id_out[FH_STORE_ID_S
         fh_buf_cleanup(&body);
         return rc;
     }
-    sqlite3_stmt *st = fh__store_stmt(
+    sqlite3_stmt *st = fh__store_stmt_lit(
         &s->writer, "INSERT INTO orgs(id, name, identity, created) VALUES (?1, ?2, ?3, ?4)");
     if (st == NULL) {
         rc = FH_ERR_DB;
@@ -541,7 +557,7 @@ fh_err fh_store_org_add(fh_store *s, const char *name, char id_out[FH_STORE_ID_S
 static fh_err org_find_on(struct fh__store_conn *c, const char *id_or_name,
                           char id_out[FH_STORE_ID_STRLEN])
 {
-    sqlite3_stmt *st = fh__store_stmt(c, "SELECT id FROM orgs WHERE id = ?1 OR name = ?1");
+    sqlite3_stmt *st = fh__store_stmt_lit(c, "SELECT id FROM orgs WHERE id = ?1 OR name = ?1");
     if (st == NULL)
         return FH_ERR_DB;
     fh__store_bind_text(st, 1, id_or_name);
@@ -603,7 +619,7 @@ fh_err fh_store_org_list(fh_store *s, json_t **out)
 {
     static const char *const keys[] = {"id", "name", "identity", "created"};
     struct fh__store_conn *c = fh__store_reader(s);
-    sqlite3_stmt *st = fh__store_stmt(
+    sqlite3_stmt *st = fh__store_stmt_lit(
         c, "SELECT id, name, json_extract(identity, '$.id'), created FROM orgs ORDER BY created");
     fh_err rc = st ? rows_to_json(c, st, keys, 4, 0, out) : FH_ERR_DB;
     fh__store_reader_done(s, c);
@@ -636,8 +652,8 @@ fh_err fh_store_token_new(fh_store *s, const char *org, const char *label, bool 
     rc = org_find_on(&s->writer, org, org_id);
     if (rc == FH_OK) {
         sqlite3_stmt *st =
-            fh__store_stmt(&s->writer, "INSERT INTO tokens(id, org_id, label, admin, hash, "
-                                       "created) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+            fh__store_stmt_lit(&s->writer, "INSERT INTO tokens(id, org_id, label, admin, hash, "
+                                           "created) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
         if (st == NULL) {
             rc = FH_ERR_DB;
         } else {
@@ -667,9 +683,9 @@ fh_err fh_store_token_list(fh_store *s, json_t **out)
     static const char *const keys[] = {"id",    "org",     "org_name", "label",
                                        "admin", "created", "revoked"};
     struct fh__store_conn *c = fh__store_reader(s);
-    sqlite3_stmt *st =
-        fh__store_stmt(c, "SELECT t.id, t.org_id, o.name, t.label, t.admin, t.created, t.revoked "
-                          "FROM tokens t JOIN orgs o ON o.id = t.org_id ORDER BY t.created");
+    sqlite3_stmt *st = fh__store_stmt_lit(
+        c, "SELECT t.id, t.org_id, o.name, t.label, t.admin, t.created, t.revoked "
+           "FROM tokens t JOIN orgs o ON o.id = t.org_id ORDER BY t.created");
     fh_err rc = st ? rows_to_json(c, st, keys, 7, 1u << 4, out) : FH_ERR_DB;
     fh__store_reader_done(s, c);
     return rc;
@@ -682,7 +698,7 @@ fh_err fh_store_token_revoke(fh_store *s, const char *id)
     fh_err rc = fh__store_begin(s);
     if (rc)
         return rc;
-    sqlite3_stmt *st = fh__store_stmt(
+    sqlite3_stmt *st = fh__store_stmt_lit(
         &s->writer, "UPDATE tokens SET revoked = ?2 WHERE id = ?1 AND revoked IS NULL");
     if (st == NULL) {
         rc = FH_ERR_DB;
@@ -704,7 +720,7 @@ fh_err fh_store_token_auth(fh_store *s, const char *token, size_t len, fh_store_
     uint8_t hash[32];
     fh__store_sha256(token, len, hash);
     struct fh__store_conn *c = fh__store_reader(s);
-    sqlite3_stmt *st = fh__store_stmt(
+    sqlite3_stmt *st = fh__store_stmt_lit(
         c, "SELECT id, org_id, admin, hash FROM tokens WHERE hash = ?1 AND revoked IS NULL");
     fh_err rc = FH_ERR_AUTH;
     if (st == NULL) {
@@ -754,8 +770,8 @@ fh_err fh_store_collection_add(fh_store *s, const char *title, const char *descr
     if (rc)
         return rc;
     sqlite3_stmt *st =
-        fh__store_stmt(&s->writer, "INSERT INTO collections(id, title, description, created) "
-                                   "VALUES (?1, ?2, ?3, ?4)");
+        fh__store_stmt_lit(&s->writer, "INSERT INTO collections(id, title, description, created) "
+                                       "VALUES (?1, ?2, ?3, ?4)");
     if (st == NULL) {
         rc = FH_ERR_DB;
     } else {
@@ -780,9 +796,9 @@ fh_err fh_store_collection_list(fh_store *s, json_t **out)
 {
     static const char *const keys[] = {"id", "title", "description", "created", "objects"};
     struct fh__store_conn *c = fh__store_reader(s);
-    sqlite3_stmt *st = fh__store_stmt(c, "SELECT id, title, description, created, "
-                                         "(SELECT count(*) FROM objects o WHERE o.coll = c.n) "
-                                         "FROM collections c ORDER BY n");
+    sqlite3_stmt *st = fh__store_stmt_lit(c, "SELECT id, title, description, created, "
+                                             "(SELECT count(*) FROM objects o WHERE o.coll = c.n) "
+                                             "FROM collections c ORDER BY n");
     fh_err rc = st ? rows_to_json(c, st, keys, 5, 0, out) : FH_ERR_DB;
     fh__store_reader_done(s, c);
     return rc;
@@ -801,8 +817,8 @@ fh_err fh_store_grant(fh_store *s, const char *collection, const char *org, bool
         rc = org_find_on(&s->writer, org, org_id);
     if (rc == FH_OK) {
         sqlite3_stmt *st =
-            fh__store_stmt(&s->writer, "INSERT OR REPLACE INTO grants(coll, org_id, can_read, "
-                                       "can_write) VALUES (?1, ?2, ?3, ?4)");
+            fh__store_stmt_lit(&s->writer, "INSERT OR REPLACE INTO grants(coll, org_id, can_read, "
+                                           "can_write) VALUES (?1, ?2, ?3, ?4)");
         if (st == NULL) {
             rc = FH_ERR_DB;
         } else {
@@ -830,7 +846,7 @@ fh_err fh_store_revoke(fh_store *s, const char *collection, const char *org)
         rc = org_find_on(&s->writer, org, org_id);
     if (rc == FH_OK) {
         sqlite3_stmt *st =
-            fh__store_stmt(&s->writer, "DELETE FROM grants WHERE coll = ?1 AND org_id = ?2");
+            fh__store_stmt_lit(&s->writer, "DELETE FROM grants WHERE coll = ?1 AND org_id = ?2");
         if (st == NULL) {
             rc = FH_ERR_DB;
         } else {
@@ -851,9 +867,9 @@ fh_err fh_store_access(fh_store *s, const char *collection, const char *org_id, 
 {
     *exists = *can_read = *can_write = false;
     struct fh__store_conn *c = fh__store_reader(s);
-    sqlite3_stmt *st =
-        fh__store_stmt(c, "SELECT g.can_read, g.can_write FROM collections c LEFT JOIN grants g "
-                          "ON g.coll = c.n AND g.org_id = ?2 WHERE c.id = ?1");
+    sqlite3_stmt *st = fh__store_stmt_lit(
+        c, "SELECT g.can_read, g.can_write FROM collections c LEFT JOIN grants g "
+           "ON g.coll = c.n AND g.org_id = ?2 WHERE c.id = ?1");
     fh_err rc = FH_OK;
     if (st == NULL) {
         rc = FH_ERR_DB;
@@ -877,7 +893,7 @@ fh_err fh_store_access(fh_store *s, const char *collection, const char *org_id, 
 fh_err fh_store_collections_for(fh_store *s, const char *org_id, const char *only, json_t **out)
 {
     struct fh__store_conn *c = fh__store_reader(s);
-    sqlite3_stmt *st = fh__store_stmt(
+    sqlite3_stmt *st = fh__store_stmt_lit(
         c, "SELECT c.id, c.title, c.description, g.can_read, g.can_write FROM collections c "
            "JOIN grants g ON g.coll = c.n AND g.org_id = ?1 "
            "WHERE (?2 IS NULL OR c.id = ?2) AND (g.can_read OR g.can_write) ORDER BY c.n");
