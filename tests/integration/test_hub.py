@@ -283,8 +283,15 @@ class HubTest(unittest.TestCase):
     def test_manifest_dates_are_strictly_increasing(self):
         cid = self.new_collection()
         self.post(cid, [indicator(i) for i in range(20)])
-        recs = self.get(API + "collections/%s/manifest/" % cid).json()["objects"]
+        r = self.get(API + "collections/%s/manifest/" % cid)
+        recs = r.json()["objects"]
         dates = [m["date_added"] for m in recs]
+        self.assertEqual(r.headers["X-TAXII-Date-Added-First"], dates[0])
+        self.assertEqual(r.headers["X-TAXII-Date-Added-Last"], dates[-1])
+        head = self.get(API + "collections/%s/manifest/" % cid, method="HEAD")
+        self.assertEqual(head.status, 200)
+        self.assertEqual(head.body, b"")
+        self.assertEqual(head.headers["X-TAXII-Date-Added-Last"], dates[-1])
         self.assertEqual(dates, sorted(set(dates)))
         self.assertRegex(dates[0], r"\.\d{6}Z$")
         for m in recs:
