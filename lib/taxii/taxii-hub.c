@@ -583,6 +583,12 @@ static void add_objects(struct req *q)
         if (items[i].version == NULL)
             items[i].version = fh_json_str(o, "created");
         const char *sv = fh_json_str(o, "spec_version");
+        if (diags.count > 1000) {
+            /* Keep the list short: each object's messages are taken from
+             * it right away, and a full list would drop later ones. */
+            fh_stix_diags_cleanup(&diags);
+            fh_stix_diags_init(&diags);
+        }
         size_t before = diags.count;
         if (fh_stix_validate_object(o, i, &vopts, &diags) != FH_OK) {
             messages[i] = object_message(&diags, before);
