@@ -331,6 +331,7 @@ fh_err fh_taxii_server_start(fh_taxii_hub *h, const fh_taxii_server_config *cfg,
             flags, 0, NULL, NULL, on_request, h, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
             MHD_OPTION_LISTEN_SOCKET, srv->fd, MHD_OPTION_THREAD_POOL_SIZE, threads,
             MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_CONNECTION_TIMEOUT, 60u,
+            MHD_OPTION_CONNECTION_LIMIT, 4096u, MHD_OPTION_PER_IP_CONNECTION_LIMIT, 256u,
             MHD_OPTION_HTTPS_MEM_CERT, srv->cert, MHD_OPTION_HTTPS_MEM_KEY, srv->key,
             MHD_OPTION_END);
     else
@@ -338,6 +339,7 @@ fh_err fh_taxii_server_start(fh_taxii_hub *h, const fh_taxii_server_config *cfg,
             flags, 0, NULL, NULL, on_request, h, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
             MHD_OPTION_LISTEN_SOCKET, srv->fd, MHD_OPTION_THREAD_POOL_SIZE, threads,
             MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_CONNECTION_TIMEOUT, 60u,
+            MHD_OPTION_CONNECTION_LIMIT, 4096u, MHD_OPTION_PER_IP_CONNECTION_LIMIT, 256u,
             MHD_OPTION_END);
     if (srv->daemon == NULL) {
         fh_buf_appendf(err, "cannot start the HTTP server on %s%s", cfg->listen,
