@@ -152,6 +152,9 @@ int fh_cmd_hub(int argc, char **argv)
         return FH_EXIT_USAGE;
     }
     fh_buf_cleanup(&err);
+    if (geteuid() == 0)
+        fh_warn("hub", "running as root: the hub needs no privileges; run it as an "
+                       "unprivileged user that owns the data folder");
     bool tls = scfg.tls_cert != NULL;
     if (!tls)
         fh_warn("hub", "serving plain HTTP: tokens travel in clear text%s",

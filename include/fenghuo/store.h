@@ -2,10 +2,13 @@
  * The hub's store: organizations, tokens, collections, grants, STIX objects
  * and TAXII status resources, on SQLite in WAL mode in one data folder.
  *
- * One writer connection (serialized by a mutex) and a pool of read-only
- * connections: readers never wait for the writer. Every write is one
+ * One writer connection (serialized by a mutex), a pool of read-only
+ * connections (readers never wait for the writer), and a background
+ * connection that checkpoints the WAL so commits do not. Every write is one
  * transaction; a POST's objects and its status resource commit together, so a
- * status that says "complete" names only objects that are on disk.
+ * status that says "complete" names only objects that are on disk. POSTs
+ * that wait for the writer are committed together (group commit), each in
+ * its own savepoint.
  *
  * Objects are keyed by (collection, id, version) where the version is the
  * object's modified timestamp (created when it has none; for objects with
@@ -137,6 +140,11 @@ typedef struct fh_store_put_item {
     const char *id;       /* for the status; may be NULL for failures */
     const char *version;  /* for the status; may be NULL for failures */
     const char *message;  /* non-NULL: this item failed with this message */
+    /* Optional: the object's JSON text exactly as it was posted (raw_len
+     * bytes, a single JSON object equal to object). When given, it is
+     * stored as is instead of serializing object again. */
+    const char *raw;
+    size_t raw_len;
 } fh_store_put_item;
 
 /*

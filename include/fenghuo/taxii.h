@@ -52,6 +52,7 @@ typedef struct fh_taxii_request {
 
 typedef struct fh_taxii_response {
     int status;
+    const char *content_type; /* static; NULL means FH_TAXII_MEDIA_TYPE */
     fh_buf body;
     size_t n_headers;
     struct {

@@ -15,6 +15,7 @@
 
 struct fh__store_cached {
     char *sql;
+    const char *key; /* the caller's pointer (string literals are found by it) */
     sqlite3_stmt *stmt;
 };
 
@@ -25,6 +26,8 @@ struct fh__store_conn {
     unsigned evict; /* next slot to reuse when the cache is full */
     bool busy;      /* readers only: taken by a thread */
 };
+
+struct fh__store_post_job;
 
 struct fh_store {
     char *dir;
@@ -37,11 +40,26 @@ struct fh_store {
     pthread_cond_t read_cond;
     uint8_t cursor_key[32];
     int schema_version;
+    /* The checkpointer: its own connection copies the WAL back into the
+     * database in the background, so no COMMIT pays for a checkpoint. */
+    struct fh__store_conn checkpointer;
+    pthread_t checkpoint_thread;
+    bool checkpoint_running;
+    bool checkpoint_stop;
+    pthread_mutex_t checkpoint_lock;
+    pthread_cond_t checkpoint_cond;
+    /* Group commit of POSTs (store-objects.c). */
+    pthread_mutex_t group_lock;
+    pthread_cond_t group_cond;
+    struct fh__store_post_job *group_head, *group_tail;
+    bool group_leader;
 };
 
 /* A prepared statement for sql on c, reset and with bindings cleared; from
  * the cache when sql was prepared before. NULL (logged) on a prepare error. */
 sqlite3_stmt *fh__store_stmt(struct fh__store_conn *c, const char *sql);
+/* The same for sql that is a string literal: found by its address. */
+sqlite3_stmt *fh__store_stmt_lit(struct fh__store_conn *c, const char *sql);
 
 /* Takes a read-only connection (waiting when all are busy) / gives it back. */
 struct fh__store_conn *fh__store_reader(fh_store *s);

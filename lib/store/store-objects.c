@@ -47,6 +47,24 @@ static void us_to_time(int64_t us, fh_time *t)
     t->frac_digits = 6;
 }
 
+/* Appends s (len bytes) as a JSON string. Ids and timestamps need no
+ * escaping, so they are copied in one piece; anything else goes through the
+ * general escaper. */
+static fh_err append_json_str(fh_buf *b, const char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c < 0x20 || c == '"' || c == '\\' || c == 0x7f)
+            return fh_buf_append_json_string(b, s, len);
+    }
+    fh_err rc = fh_buf_append_char(b, '"');
+    if (rc == FH_OK)
+        rc = fh_buf_append(b, s, len);
+    if (rc == FH_OK)
+        rc = fh_buf_append_char(b, '"');
+    return rc;
+}
+
 /* ---- posting ------------------------------------------------------------ */
 
 struct prepared {
@@ -97,10 +115,19 @@ static fh_err prepare_item(const fh_store_put_item *it, struct prepared *p)
     /* Objects keep the key order they were posted in. Only objects without
      * a version are serialized canonically (sorted keys): their digest is
      * what identifies a repeated post of the same content. */
-    fh_err rc = p->version ? fh_json_compact(o, &p->body) : fh_json_canonical(o, &p->body);
+    fh_err rc;
+    if (p->version && it->raw)
+        rc = fh_buf_append(&p->body, it->raw, it->raw_len);
+    else if (p->version)
+        rc = fh_json_compact(o, &p->body);
+    else
+        rc = fh_json_canonical(o, &p->body);
     if (rc)
         return rc;
-    fh__store_sha256(p->body.data, p->body.len, p->digest);
+    /* The digest identifies the content of objects without a version; a
+     * versioned object is identified by (id, version) and keeps zeros. */
+    if (p->version == NULL)
+        fh__store_sha256(p->body.data, p->body.len, p->digest);
     return FH_OK;
 }
 
@@ -113,11 +140,12 @@ static fh_err insert_one(struct fh__store_conn *w, int64_t coll, int64_t *last_a
     sqlite3_stmt *st;
     int r;
     bool first = true, last = true;
+    bool others = false; /* other versions of this object are stored */
     if (p->version) {
         /* One index range read answers both "is this version stored?" and
          * "is it the first or last version?". */
-        st = fh__store_stmt(w, "SELECT min(vkey), max(vkey), max(vkey = ?3) FROM objects "
-                               "WHERE coll = ?1 AND id = ?2");
+        st = fh__store_stmt_lit(w, "SELECT min(vkey), max(vkey), max(vkey = ?3) FROM objects "
+                                   "WHERE coll = ?1 AND id = ?2");
         if (st == NULL)
             return FH_ERR_DB;
         sqlite3_bind_int64(st, 1, coll);
@@ -127,6 +155,7 @@ static fh_err insert_one(struct fh__store_conn *w, int64_t coll, int64_t *last_a
         *version_out = p->version;
         bool exists = false;
         if (r == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
+            others = true;
             exists = sqlite3_column_int(st, 2) != 0;
             first = strcmp(p->vkey, (const char *)sqlite3_column_text(st, 0)) < 0;
             last = strcmp(p->vkey, (const char *)sqlite3_column_text(st, 1)) > 0;
@@ -140,8 +169,8 @@ static fh_err insert_one(struct fh__store_conn *w, int64_t coll, int64_t *last_a
         /* No created or modified (SCOs): the same content is the same
          * version; new content becomes a version dated when it was added,
          * so it is the last one. */
-        st = fh__store_stmt(w, "SELECT version FROM objects WHERE coll = ?1 AND id = ?2 AND "
-                               "digest = ?3");
+        st = fh__store_stmt_lit(w, "SELECT version FROM objects WHERE coll = ?1 AND id = ?2 AND "
+                                   "digest = ?3");
         if (st == NULL)
             return FH_ERR_DB;
         sqlite3_bind_int64(st, 1, coll);
@@ -168,7 +197,7 @@ static fh_err insert_one(struct fh__store_conn *w, int64_t coll, int64_t *last_a
         fh_time_format_digits(&t, 6, vbuf, 32);
         version_key(&t, p->vkey);
         *version_out = vbuf;
-        st = fh__store_stmt(w, "SELECT 1 FROM objects WHERE coll = ?1 AND id = ?2 LIMIT 1");
+        st = fh__store_stmt_lit(w, "SELECT 1 FROM objects WHERE coll = ?1 AND id = ?2 LIMIT 1");
         if (st == NULL)
             return FH_ERR_DB;
         sqlite3_bind_int64(st, 1, coll);
@@ -178,10 +207,12 @@ static fh_err insert_one(struct fh__store_conn *w, int64_t coll, int64_t *last_a
         if (r != SQLITE_ROW && r != SQLITE_DONE)
             return fh__store_dberr(w, "object lookup");
         first = r == SQLITE_DONE;
+        others = !first;
     }
-    if (first) {
-        st = fh__store_stmt(w, "UPDATE objects SET is_first = 0 WHERE coll = ?1 AND id = ?2 "
-                               "AND is_first = 1");
+    /* A new object (the common case) has no flags to clear. */
+    if (first && others) {
+        st = fh__store_stmt_lit(w, "UPDATE objects SET is_first = 0 WHERE coll = ?1 AND id = ?2 "
+                                   "AND is_first = 1");
         if (st == NULL)
             return FH_ERR_DB;
         sqlite3_bind_int64(st, 1, coll);
@@ -191,9 +222,9 @@ static fh_err insert_one(struct fh__store_conn *w, int64_t coll, int64_t *last_a
         if (r != SQLITE_DONE)
             return fh__store_dberr(w, "first flag");
     }
-    if (last) {
-        st = fh__store_stmt(w, "UPDATE objects SET is_last = 0 WHERE coll = ?1 AND id = ?2 "
-                               "AND is_last = 1");
+    if (last && others) {
+        st = fh__store_stmt_lit(w, "UPDATE objects SET is_last = 0 WHERE coll = ?1 AND id = ?2 "
+                                   "AND is_last = 1");
         if (st == NULL)
             return FH_ERR_DB;
         sqlite3_bind_int64(st, 1, coll);
@@ -203,9 +234,9 @@ static fh_err insert_one(struct fh__store_conn *w, int64_t coll, int64_t *last_a
         if (r != SQLITE_DONE)
             return fh__store_dberr(w, "last flag");
     }
-    st = fh__store_stmt(w, "INSERT INTO objects(coll, id, type, spec_version, version, vkey, "
-                           "date_added, is_first, is_last, digest, body) "
-                           "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
+    st = fh__store_stmt_lit(w, "INSERT INTO objects(coll, id, type, spec_version, version, vkey, "
+                               "date_added, is_first, is_last, digest, body) "
+                               "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
     if (st == NULL)
         return FH_ERR_DB;
     sqlite3_bind_int64(st, 1, coll);
@@ -234,51 +265,48 @@ static void status_detail(fh_buf *list, const char *id, const char *version, con
     fh_buf_append_str(list, "{\"id\":");
     id = id ? id : "";
     version = version ? version : "";
-    fh_buf_append_json_string(list, id, strlen(id));
+    append_json_str(list, id, strlen(id));
     fh_buf_append_str(list, ",\"version\":");
-    fh_buf_append_json_string(list, version, strlen(version));
+    append_json_str(list, version, strlen(version));
     if (message) {
         fh_buf_append_str(list, ",\"message\":");
-        fh_buf_append_json_string(list, message, strlen(message));
+        append_json_str(list, message, strlen(message));
     }
     fh_buf_append_char(list, '}');
 }
 
-fh_err fh_store_post(fh_store *s, const char *collection, const char *org_id,
-                     const fh_store_put_item *items, size_t n, fh_buf *status)
+/* One POST waiting for, or being written by, a group commit. */
+struct fh__store_post_job {
+    const char *collection;
+    const char *org_id;
+    const fh_store_put_item *items;
+    struct prepared *prep;
+    size_t n;
+    char status_id[FH_UUID_STRLEN];
+    char request_ts[32];
+    int64_t request_us;
+    fh_buf text; /* the status resource, once written */
+    fh_err rc;
+    bool done;
+    struct fh__store_post_job *next;
+};
+
+/* Writes one job inside the open transaction: its objects and its status
+ * resource. On failure the caller rolls the job's savepoint back. */
+static fh_err post_in_transaction(struct fh__store_conn *w, struct fh__store_post_job *j)
 {
-    fh_uuid u;
-    fh_err rc = fh_uuid_v4(&u);
-    if (rc)
-        return rc;
-    char status_id[FH_UUID_STRLEN], request_ts[32];
-    fh_uuid_format(&u, status_id);
-    int64_t request_us = fh__store_now_us();
-    fh_store_format_us(request_us, request_ts);
-
-    /* Serialize and hash outside the write lock: the lock is the bottleneck. */
-    struct prepared *prep = fh_xcalloc(n ? n : 1, sizeof *prep);
-    for (size_t i = 0; i < n; i++) {
-        if (items[i].message == NULL && prepare_item(&items[i], &prep[i]) != FH_OK)
-            prep[i].id = NULL; /* reported as a failure below */
-    }
-
-    fh_buf successes, failures, text;
+    fh_buf successes, failures;
     fh_buf_init(&successes, FH_BUF_DEFAULT_MAX);
     fh_buf_init(&failures, FH_BUF_DEFAULT_MAX);
-    fh_buf_init(&text, FH_BUF_DEFAULT_MAX);
     size_t n_ok = 0, n_failed = 0;
-    rc = fh__store_begin(s);
-    if (rc)
-        goto done;
-    struct fh__store_conn *w = &s->writer;
+    fh_err rc = FH_OK;
     int64_t coll = 0, last_added = 0;
-    sqlite3_stmt *st = fh__store_stmt(w, "SELECT n, last_added FROM collections WHERE id = ?1");
+    sqlite3_stmt *st = fh__store_stmt_lit(w, "SELECT n, last_added FROM collections WHERE id = ?1");
     if (st == NULL) {
-        rc = fh__store_end(s, FH_ERR_DB);
+        rc = FH_ERR_DB;
         goto done;
     }
-    fh__store_bind_text(st, 1, collection);
+    fh__store_bind_text(st, 1, j->collection);
     int r = sqlite3_step(st);
     if (r == SQLITE_ROW) {
         coll = sqlite3_column_int64(st, 0);
@@ -286,91 +314,184 @@ fh_err fh_store_post(fh_store *s, const char *collection, const char *org_id,
     }
     sqlite3_reset(st);
     if (r != SQLITE_ROW) {
-        rc = fh__store_end(s, r == SQLITE_DONE ? FH_ERR_NOTFOUND : FH_ERR_DB);
+        rc = r == SQLITE_DONE ? FH_ERR_NOTFOUND : fh__store_dberr(w, "collection lookup");
         goto done;
     }
-    for (size_t i = 0; rc == FH_OK && i < n; i++) {
-        if (items[i].message || prep[i].id == NULL) {
-            status_detail(&failures, items[i].id, items[i].version,
-                          items[i].message ? items[i].message
-                                           : "the object has no usable id, type or version");
+    for (size_t i = 0; rc == FH_OK && i < j->n; i++) {
+        const fh_store_put_item *it = &j->items[i];
+        if (it->message || j->prep[i].id == NULL) {
+            status_detail(&failures, it->id, it->version,
+                          it->message ? it->message
+                                      : "the object has no usable id, type or version");
             n_failed++;
             continue;
         }
         char vbuf[32];
         const char *version = NULL;
-        rc = insert_one(w, coll, &last_added, &prep[i], vbuf, &version);
+        rc = insert_one(w, coll, &last_added, &j->prep[i], vbuf, &version);
         if (rc == FH_OK) {
-            status_detail(&successes, prep[i].id, version, NULL);
+            status_detail(&successes, j->prep[i].id, version, NULL);
             n_ok++;
         }
     }
-    if (rc == FH_OK) {
-        st = fh__store_stmt(w, "UPDATE collections SET last_added = ?2 WHERE n = ?1");
-        if (st == NULL) {
-            rc = FH_ERR_DB;
-        } else {
-            sqlite3_bind_int64(st, 1, coll);
-            sqlite3_bind_int64(st, 2, last_added);
-            if (sqlite3_step(st) != SQLITE_DONE)
-                rc = fh__store_dberr(w, "collection position");
-            sqlite3_reset(st);
-        }
+    if (rc)
+        goto done;
+    st = fh__store_stmt_lit(w, "UPDATE collections SET last_added = ?2 WHERE n = ?1");
+    if (st == NULL) {
+        rc = FH_ERR_DB;
+        goto done;
     }
-    if (rc == FH_OK) {
-        /* The status resource (TAXII 2.1 section 4.3.1); processing is
-         * synchronous, so it is complete once this transaction commits. */
-        fh_buf_appendf(&text,
-                       "{\"id\":\"%s\",\"status\":\"complete\",\"request_timestamp\":\"%s\","
-                       "\"total_count\":%zu,\"success_count\":%zu",
-                       status_id, request_ts, n, n_ok);
-        if (n_ok) {
-            fh_buf_append_str(&text, ",\"successes\":[");
-            fh_buf_append(&text, successes.data, successes.len);
-            fh_buf_append_char(&text, ']');
-        }
-        fh_buf_appendf(&text, ",\"failure_count\":%zu", n_failed);
-        if (n_failed) {
-            fh_buf_append_str(&text, ",\"failures\":[");
-            fh_buf_append(&text, failures.data, failures.len);
-            fh_buf_append_char(&text, ']');
-        }
-        if (fh_buf_append_str(&text, ",\"pending_count\":0}") != FH_OK)
-            rc = FH_ERR_LIMIT;
+    sqlite3_bind_int64(st, 1, coll);
+    sqlite3_bind_int64(st, 2, last_added);
+    if (sqlite3_step(st) != SQLITE_DONE)
+        rc = fh__store_dberr(w, "collection position");
+    sqlite3_reset(st);
+    if (rc)
+        goto done;
+
+    /* The status resource (TAXII 2.1 section 4.3.1); processing is
+     * synchronous, so it is complete once this transaction commits. */
+    fh_buf *t = &j->text;
+    fh_buf_reset(t);
+    fh_buf_appendf(t,
+                   "{\"id\":\"%s\",\"status\":\"complete\",\"request_timestamp\":\"%s\","
+                   "\"total_count\":%zu,\"success_count\":%zu",
+                   j->status_id, j->request_ts, j->n, n_ok);
+    if (n_ok) {
+        fh_buf_append_str(t, ",\"successes\":[");
+        fh_buf_append(t, successes.data, successes.len);
+        fh_buf_append_char(t, ']');
     }
-    if (rc == FH_OK) {
-        st = fh__store_stmt(
-            w, "INSERT INTO statuses(id, org_id, created, body) VALUES (?1, ?2, ?3, ?4)");
-        if (st == NULL) {
-            rc = FH_ERR_DB;
-        } else {
-            fh__store_bind_text(st, 1, status_id);
-            fh__store_bind_text(st, 2, org_id);
-            sqlite3_bind_int64(st, 3, request_us);
-            sqlite3_bind_text(st, 4, text.data, (int)text.len, SQLITE_STATIC);
-            if (sqlite3_step(st) != SQLITE_DONE)
-                rc = fh__store_dberr(w, "storing a status");
-            sqlite3_reset(st);
-        }
+    fh_buf_appendf(t, ",\"failure_count\":%zu", n_failed);
+    if (n_failed) {
+        fh_buf_append_str(t, ",\"failures\":[");
+        fh_buf_append(t, failures.data, failures.len);
+        fh_buf_append_char(t, ']');
     }
-    if (rc == FH_OK) {
-        st = fh__store_stmt(w, "DELETE FROM statuses WHERE created < ?1");
-        if (st) {
-            sqlite3_bind_int64(st, 1, request_us - STATUS_RETENTION_US);
-            sqlite3_step(st);
-            sqlite3_reset(st);
-        }
+    if (fh_buf_append_str(t, ",\"pending_count\":0}") != FH_OK) {
+        rc = FH_ERR_LIMIT;
+        goto done;
     }
-    rc = fh__store_end(s, rc);
-    if (rc == FH_OK)
-        rc = fh_buf_append(status, text.data, text.len);
+    st = fh__store_stmt_lit(
+        w, "INSERT INTO statuses(id, org_id, created, body) VALUES (?1, ?2, ?3, ?4)");
+    if (st == NULL) {
+        rc = FH_ERR_DB;
+        goto done;
+    }
+    fh__store_bind_text(st, 1, j->status_id);
+    fh__store_bind_text(st, 2, j->org_id);
+    sqlite3_bind_int64(st, 3, j->request_us);
+    sqlite3_bind_text(st, 4, t->data, (int)t->len, SQLITE_STATIC);
+    if (sqlite3_step(st) != SQLITE_DONE)
+        rc = fh__store_dberr(w, "storing a status");
+    sqlite3_reset(st);
 done:
-    for (size_t i = 0; i < n; i++)
-        fh_buf_cleanup(&prep[i].body);
-    free(prep);
     fh_buf_cleanup(&successes);
     fh_buf_cleanup(&failures);
-    fh_buf_cleanup(&text);
+    return rc;
+}
+
+/*
+ * Writes a batch of jobs in one transaction with one COMMIT (one fsync):
+ * each job in its own savepoint, so a job that fails (its collection is
+ * gone, a store error) leaves the others alone. When the COMMIT fails, every
+ * job of the batch fails: none of them was acknowledged.
+ */
+static void write_batch(fh_store *s, struct fh__store_post_job *batch)
+{
+    fh_err rc = fh__store_begin(s);
+    if (rc) {
+        for (struct fh__store_post_job *j = batch; j; j = j->next)
+            j->rc = rc;
+        return;
+    }
+    struct fh__store_conn *w = &s->writer;
+    int64_t oldest_us = INT64_MAX;
+    for (struct fh__store_post_job *j = batch; j; j = j->next) {
+        if (fh__store_exec(w, "SAVEPOINT post") != FH_OK) {
+            j->rc = FH_ERR_DB;
+            continue;
+        }
+        j->rc = post_in_transaction(w, j);
+        if (j->rc)
+            fh__store_exec(w, "ROLLBACK TO post");
+        fh__store_exec(w, "RELEASE post");
+        if (j->request_us < oldest_us)
+            oldest_us = j->request_us;
+    }
+    sqlite3_stmt *st = fh__store_stmt_lit(w, "DELETE FROM statuses WHERE created < ?1");
+    if (st) {
+        sqlite3_bind_int64(st, 1, oldest_us - STATUS_RETENTION_US);
+        sqlite3_step(st);
+        sqlite3_reset(st);
+    }
+    rc = fh__store_end(s, FH_OK);
+    if (rc) {
+        for (struct fh__store_post_job *j = batch; j; j = j->next)
+            if (j->rc == FH_OK)
+                j->rc = rc;
+    }
+}
+
+fh_err fh_store_post(fh_store *s, const char *collection, const char *org_id,
+                     const fh_store_put_item *items, size_t n, fh_buf *status)
+{
+    struct fh__store_post_job job = {
+        .collection = collection, .org_id = org_id, .items = items, .n = n};
+    fh_uuid u;
+    fh_err rc = fh_uuid_v4(&u);
+    if (rc)
+        return rc;
+    fh_uuid_format(&u, job.status_id);
+    job.request_us = fh__store_now_us();
+    fh_store_format_us(job.request_us, job.request_ts);
+    fh_buf_init(&job.text, FH_BUF_DEFAULT_MAX);
+
+    /* Serialize and hash outside the write lock: the lock is the bottleneck. */
+    job.prep = fh_xcalloc(n ? n : 1, sizeof *job.prep);
+    for (size_t i = 0; i < n; i++) {
+        if (items[i].message == NULL && prepare_item(&items[i], &job.prep[i]) != FH_OK)
+            job.prep[i].id = NULL; /* reported as a failure */
+    }
+
+    /* Group commit: the first poster to find no writer at work becomes the
+     * leader and writes every queued job in one transaction; the others
+     * wait for their job to be marked done. One fsync then acknowledges
+     * several POSTs. */
+    pthread_mutex_lock(&s->group_lock);
+    if (s->group_tail)
+        s->group_tail->next = &job;
+    else
+        s->group_head = &job;
+    s->group_tail = &job;
+    while (!job.done) {
+        if (s->group_leader) {
+            pthread_cond_wait(&s->group_cond, &s->group_lock);
+            continue;
+        }
+        s->group_leader = true;
+        struct fh__store_post_job *batch = s->group_head;
+        s->group_head = s->group_tail = NULL;
+        pthread_mutex_unlock(&s->group_lock);
+        write_batch(s, batch);
+        pthread_mutex_lock(&s->group_lock);
+        for (struct fh__store_post_job *j = batch; j;) {
+            struct fh__store_post_job *next = j->next;
+            j->done = true; /* after this, j may be gone: its poster returns */
+            j = next;
+        }
+        s->group_leader = false;
+        pthread_cond_broadcast(&s->group_cond);
+    }
+    pthread_mutex_unlock(&s->group_lock);
+
+    rc = job.rc;
+    if (rc == FH_OK)
+        rc = fh_buf_append(status, job.text.data, job.text.len);
+    for (size_t i = 0; i < n; i++)
+        fh_buf_cleanup(&job.prep[i].body);
+    free(job.prep);
+    fh_buf_cleanup(&job.text);
     return rc;
 }
 
@@ -378,7 +499,7 @@ fh_err fh_store_status_get(fh_store *s, const char *id, const char *org_id, json
 {
     *out = NULL;
     struct fh__store_conn *c = fh__store_reader(s);
-    sqlite3_stmt *st = fh__store_stmt(
+    sqlite3_stmt *st = fh__store_stmt_lit(
         c, "SELECT body FROM statuses WHERE id = ?1 AND org_id = ?2 AND created >= ?3");
     fh_err rc = FH_ERR_NOTFOUND;
     if (st == NULL) {
@@ -567,15 +688,15 @@ fh_err fh_store_query_run(fh_store *s, const fh_store_query *q, fh_store_view vi
         } else if (view == FH_STORE_VIEW_MANIFEST) {
             fh_store_format_us(added, ts);
             fh_buf_append_str(&r->items, "{\"id\":");
-            fh_buf_append_json_string(&r->items, (const char *)sqlite3_column_text(st, 1),
-                                      (size_t)sqlite3_column_bytes(st, 1));
+            append_json_str(&r->items, (const char *)sqlite3_column_text(st, 1),
+                            (size_t)sqlite3_column_bytes(st, 1));
             fh_buf_appendf(&r->items, ",\"date_added\":\"%s\",\"version\":", ts);
-            fh_buf_append_json_string(&r->items, (const char *)sqlite3_column_text(st, 2),
-                                      (size_t)sqlite3_column_bytes(st, 2));
+            append_json_str(&r->items, (const char *)sqlite3_column_text(st, 2),
+                            (size_t)sqlite3_column_bytes(st, 2));
             rc = fh_buf_append_str(&r->items, ",\"media_type\":\"" MANIFEST_MEDIA_TYPE "\"}");
         } else {
-            rc = fh_buf_append_json_string(&r->items, (const char *)sqlite3_column_text(st, 1),
-                                           (size_t)sqlite3_column_bytes(st, 1));
+            rc = append_json_str(&r->items, (const char *)sqlite3_column_text(st, 1),
+                                 (size_t)sqlite3_column_bytes(st, 1));
         }
         if (rc)
             break;
@@ -597,7 +718,7 @@ fh_err fh_store_object_exists(fh_store *s, const char *collection, const char *o
 {
     *exists = false;
     struct fh__store_conn *c = fh__store_reader(s);
-    sqlite3_stmt *st = fh__store_stmt(
+    sqlite3_stmt *st = fh__store_stmt_lit(
         c, "SELECT 1 FROM objects WHERE coll = (SELECT n FROM collections WHERE id = ?1) "
            "AND id = ?2 LIMIT 1");
     fh_err rc = FH_OK;
@@ -651,11 +772,11 @@ fh_err fh_store_delete(fh_store *s, const fh_store_query *q, size_t *deleted)
         *deleted = (size_t)sqlite3_changes(w->db);
     sqlite3_reset(st);
     if (rc == FH_OK && *deleted) {
-        st = fh__store_stmt(w, "UPDATE objects SET "
-                               "is_first = (vkey = (SELECT min(o.vkey) FROM objects o WHERE "
-                               "o.coll = ?1 AND o.id = ?2)), "
-                               "is_last = (vkey = (SELECT max(o.vkey) FROM objects o WHERE "
-                               "o.coll = ?1 AND o.id = ?2)) WHERE coll = ?1 AND id = ?2");
+        st = fh__store_stmt_lit(w, "UPDATE objects SET "
+                                   "is_first = (vkey = (SELECT min(o.vkey) FROM objects o WHERE "
+                                   "o.coll = ?1 AND o.id = ?2)), "
+                                   "is_last = (vkey = (SELECT max(o.vkey) FROM objects o WHERE "
+                                   "o.coll = ?1 AND o.id = ?2)) WHERE coll = ?1 AND id = ?2");
         if (st == NULL) {
             rc = FH_ERR_DB;
         } else {

@@ -66,6 +66,21 @@ int fh__store_bind_text(sqlite3_stmt *st, int i, const char *v)
     return sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
 }
 
+sqlite3_stmt *fh__store_stmt_lit(struct fh__store_conn *c, const char *sql)
+{
+    /* A string literal lives at one address for the life of the process and
+     * no heap buffer can share it, so the address alone identifies it. */
+    for (unsigned i = 0; i < FH__STORE_STMT_CACHE; i++) {
+        struct fh__store_cached *e = &c->cache[i];
+        if (e->key == sql && e->sql) {
+            sqlite3_reset(e->stmt);
+            sqlite3_clear_bindings(e->stmt);
+            return e->stmt;
+        }
+    }
+    return fh__store_stmt(c, sql);
+}
+
 sqlite3_stmt *fh__store_stmt(struct fh__store_conn *c, const char *sql)
 {
     for (unsigned i = 0; i < FH__STORE_STMT_CACHE; i++) {
@@ -95,6 +110,7 @@ sqlite3_stmt *fh__store_stmt(struct fh__store_conn *c, const char *sql)
         free(c->cache[slot].sql);
     }
     c->cache[slot].sql = fh_xstrdup(sql);
+    c->cache[slot].key = sql;
     c->cache[slot].stmt = st;
     return st;
 }
@@ -171,7 +187,7 @@ fh_err fh__store_end(fh_store *s, fh_err rc)
 
 fh_err fh__store_collection_n(struct fh__store_conn *c, const char *id, int64_t *n)
 {
-    sqlite3_stmt *st = fh__store_stmt(c, "SELECT n FROM collections WHERE id = ?1");
+    sqlite3_stmt *st = fh__store_stmt_lit(c, "SELECT n FROM collections WHERE id = ?1");
     if (st == NULL)
         return FH_ERR_DB;
     fh__store_bind_text(st, 1, id);
@@ -277,7 +293,7 @@ static fh_err load_cursor_key(fh_store *s)
     if (rc)
         return rc;
     sqlite3_stmt *st =
-        fh__store_stmt(&s->writer, "SELECT value FROM meta WHERE key = 'cursor_key'");
+        fh__store_stmt_lit(&s->writer, "SELECT value FROM meta WHERE key = 'cursor_key'");
     if (st == NULL)
         return fh__store_end(s, FH_ERR_DB);
     if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_bytes(st, 0) == 32) {
@@ -289,8 +305,8 @@ static fh_err load_cursor_key(fh_store *s)
     rc = fh_random_bytes(s->cursor_key, 32);
     if (rc)
         return fh__store_end(s, rc);
-    st = fh__store_stmt(&s->writer,
-                        "INSERT OR REPLACE INTO meta(key, value) VALUES ('cursor_key', ?1)");
+    st = fh__store_stmt_lit(&s->writer,
+                            "INSERT OR REPLACE INTO meta(key, value) VALUES ('cursor_key', ?1)");
     if (st == NULL)
         return fh__store_end(s, FH_ERR_DB);
     sqlite3_bind_blob(st, 1, s->cursor_key, 32, SQLITE_TRANSIENT);
@@ -315,7 +331,7 @@ static fh_err conn_open(const char *path, bool writer, struct fh__store_conn *c,
     /* synchronous=FULL: in WAL mode each COMMIT is fsynced, so "complete"
      * survives power loss, not only a crash of the process. */
     const char *setup = writer ? "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
-                                 "PRAGMA foreign_keys=ON; PRAGMA cache_size=-16000;"
+                                 "PRAGMA foreign_keys=ON; PRAGMA cache_size=-65536;"
                                : "PRAGMA query_only=ON; PRAGMA cache_size=-8000;";
     char *msg = NULL;
     if (sqlite3_exec(c->db, setup, NULL, NULL, &msg) != SQLITE_OK) {
@@ -327,9 +343,51 @@ static fh_err conn_open(const char *path, bool writer, struct fh__store_conn *c,
     return FH_OK;
 }
 
+static pthread_once_t sqlite_once = PTHREAD_ONCE_INIT;
+
+/* Process-wide SQLite settings, before its first use: memory statistics
+ * take a global mutex on every allocation, and the store never reads them. */
+static void sqlite_configure(void)
+{
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
+/* Interval of the background checkpoints. */
+#define CHECKPOINT_INTERVAL_MS 250
+
+static void *checkpoint_main(void *arg)
+{
+    fh_store *s = arg;
+    pthread_mutex_lock(&s->checkpoint_lock);
+    while (!s->checkpoint_stop) {
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_nsec += CHECKPOINT_INTERVAL_MS * 1000000L;
+        if (until.tv_nsec >= 1000000000L) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&s->checkpoint_cond, &s->checkpoint_lock, &until);
+        if (s->checkpoint_stop)
+            break;
+        pthread_mutex_unlock(&s->checkpoint_lock);
+        /* PASSIVE: copies what it can without waiting for readers or the
+         * writer; never blocks a COMMIT. */
+        int log = 0, done = 0;
+        int r = sqlite3_wal_checkpoint_v2(s->checkpointer.db, NULL, SQLITE_CHECKPOINT_PASSIVE, &log,
+                                          &done);
+        if (r != SQLITE_OK && r != SQLITE_BUSY)
+            fh_warn("store", "background checkpoint: %s", sqlite3_errmsg(s->checkpointer.db));
+        pthread_mutex_lock(&s->checkpoint_lock);
+    }
+    pthread_mutex_unlock(&s->checkpoint_lock);
+    return NULL;
+}
+
 fh_err fh_store_open(const char *dir, unsigned readers, fh_store **out, fh_buf *err)
 {
     *out = NULL;
+    pthread_once(&sqlite_once, sqlite_configure);
     if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
         if (err)
             fh_buf_appendf(err, "cannot create data folder %s: %s", dir, strerror(errno));
@@ -345,6 +403,8 @@ fh_err fh_store_open(const char *dir, unsigned readers, fh_store **out, fh_buf *
     s->dir = fh_xstrdup(dir);
     s->db_path = fh_xasprintf("%s/fenghuo.db", dir);
     pthread_mutex_init(&s->write_lock, NULL);
+    pthread_mutex_init(&s->group_lock, NULL);
+    pthread_cond_init(&s->group_cond, NULL);
     pthread_mutex_init(&s->read_lock, NULL);
     pthread_cond_init(&s->read_cond, NULL);
     s->n_readers = readers ? readers : 4;
@@ -357,6 +417,19 @@ fh_err fh_store_open(const char *dir, unsigned readers, fh_store **out, fh_buf *
         rc = load_cursor_key(s);
     for (unsigned i = 0; rc == FH_OK && i < s->n_readers; i++)
         rc = conn_open(s->db_path, false, &s->readers[i], err);
+    pthread_mutex_init(&s->checkpoint_lock, NULL);
+    pthread_cond_init(&s->checkpoint_cond, NULL);
+    if (rc == FH_OK)
+        rc = conn_open(s->db_path, true, &s->checkpointer, err);
+    if (rc == FH_OK) {
+        sqlite3_wal_autocheckpoint(s->writer.db, 0);
+        if (pthread_create(&s->checkpoint_thread, NULL, checkpoint_main, s) == 0) {
+            s->checkpoint_running = true;
+        } else {
+            /* Without the thread, commits checkpoint as SQLite does by default. */
+            sqlite3_wal_autocheckpoint(s->writer.db, 1000);
+        }
+    }
     if (rc) {
         if (err && err->len == 0)
             fh_buf_appendf(err, "cannot open the store in %s", dir);
@@ -371,10 +444,22 @@ void fh_store_close(fh_store *s)
 {
     if (s == NULL)
         return;
+    if (s->checkpoint_running) {
+        pthread_mutex_lock(&s->checkpoint_lock);
+        s->checkpoint_stop = true;
+        pthread_cond_signal(&s->checkpoint_cond);
+        pthread_mutex_unlock(&s->checkpoint_lock);
+        pthread_join(s->checkpoint_thread, NULL);
+    }
+    conn_close(&s->checkpointer);
     for (unsigned i = 0; i < s->n_readers; i++)
         conn_close(&s->readers[i]);
     conn_close(&s->writer);
+    pthread_mutex_destroy(&s->checkpoint_lock);
+    pthread_cond_destroy(&s->checkpoint_cond);
     pthread_mutex_destroy(&s->write_lock);
+    pthread_mutex_destroy(&s->group_lock);
+    pthread_cond_destroy(&s->group_cond);
     pthread_mutex_destroy(&s->read_lock);
     pthread_cond_destroy(&s->read_cond);
     free(s->readers);
@@ -446,7 +531,7 @@ fh_err fh_store_org_add(fh_store *s, const char *name, char id_out[FH_STORE_ID_S
         fh_buf_cleanup(&body);
         return rc;
     }
-    sqlite3_stmt *st = fh__store_stmt(
+    sqlite3_stmt *st = fh__store_stmt_lit(
         &s->writer, "INSERT INTO orgs(id, name, identity, created) VALUES (?1, ?2, ?3, ?4)");
     if (st == NULL) {
         rc = FH_ERR_DB;
@@ -472,7 +557,7 @@ fh_err fh_store_org_add(fh_store *s, const char *name, char id_out[FH_STORE_ID_S
 static fh_err org_find_on(struct fh__store_conn *c, const char *id_or_name,
                           char id_out[FH_STORE_ID_STRLEN])
 {
-    sqlite3_stmt *st = fh__store_stmt(c, "SELECT id FROM orgs WHERE id = ?1 OR name = ?1");
+    sqlite3_stmt *st = fh__store_stmt_lit(c, "SELECT id FROM orgs WHERE id = ?1 OR name = ?1");
     if (st == NULL)
         return FH_ERR_DB;
     fh__store_bind_text(st, 1, id_or_name);
@@ -534,7 +619,7 @@ fh_err fh_store_org_list(fh_store *s, json_t **out)
 {
     static const char *const keys[] = {"id", "name", "identity", "created"};
     struct fh__store_conn *c = fh__store_reader(s);
-    sqlite3_stmt *st = fh__store_stmt(
+    sqlite3_stmt *st = fh__store_stmt_lit(
         c, "SELECT id, name, json_extract(identity, '$.id'), created FROM orgs ORDER BY created");
     fh_err rc = st ? rows_to_json(c, st, keys, 4, 0, out) : FH_ERR_DB;
     fh__store_reader_done(s, c);
@@ -567,8 +652,8 @@ fh_err fh_store_token_new(fh_store *s, const char *org, const char *label, bool 
     rc = org_find_on(&s->writer, org, org_id);
     if (rc == FH_OK) {
         sqlite3_stmt *st =
-            fh__store_stmt(&s->writer, "INSERT INTO tokens(id, org_id, label, admin, hash, "
-                                       "created) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+            fh__store_stmt_lit(&s->writer, "INSERT INTO tokens(id, org_id, label, admin, hash, "
+                                           "created) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
         if (st == NULL) {
             rc = FH_ERR_DB;
         } else {
@@ -598,9 +683,9 @@ fh_err fh_store_token_list(fh_store *s, json_t **out)
     static const char *const keys[] = {"id",    "org",     "org_name", "label",
                                        "admin", "created", "revoked"};
     struct fh__store_conn *c = fh__store_reader(s);
-    sqlite3_stmt *st =
-        fh__store_stmt(c, "SELECT t.id, t.org_id, o.name, t.label, t.admin, t.created, t.revoked "
-                          "FROM tokens t JOIN orgs o ON o.id = t.org_id ORDER BY t.created");
+    sqlite3_stmt *st = fh__store_stmt_lit(
+        c, "SELECT t.id, t.org_id, o.name, t.label, t.admin, t.created, t.revoked "
+           "FROM tokens t JOIN orgs o ON o.id = t.org_id ORDER BY t.created");
     fh_err rc = st ? rows_to_json(c, st, keys, 7, 1u << 4, out) : FH_ERR_DB;
     fh__store_reader_done(s, c);
     return rc;
@@ -613,7 +698,7 @@ fh_err fh_store_token_revoke(fh_store *s, const char *id)
     fh_err rc = fh__store_begin(s);
     if (rc)
         return rc;
-    sqlite3_stmt *st = fh__store_stmt(
+    sqlite3_stmt *st = fh__store_stmt_lit(
         &s->writer, "UPDATE tokens SET revoked = ?2 WHERE id = ?1 AND revoked IS NULL");
     if (st == NULL) {
         rc = FH_ERR_DB;
@@ -635,7 +720,7 @@ fh_err fh_store_token_auth(fh_store *s, const char *token, size_t len, fh_store_
     uint8_t hash[32];
     fh__store_sha256(token, len, hash);
     struct fh__store_conn *c = fh__store_reader(s);
-    sqlite3_stmt *st = fh__store_stmt(
+    sqlite3_stmt *st = fh__store_stmt_lit(
         c, "SELECT id, org_id, admin, hash FROM tokens WHERE hash = ?1 AND revoked IS NULL");
     fh_err rc = FH_ERR_AUTH;
     if (st == NULL) {
@@ -685,8 +770,8 @@ fh_err fh_store_collection_add(fh_store *s, const char *title, const char *descr
     if (rc)
         return rc;
     sqlite3_stmt *st =
-        fh__store_stmt(&s->writer, "INSERT INTO collections(id, title, description, created) "
-                                   "VALUES (?1, ?2, ?3, ?4)");
+        fh__store_stmt_lit(&s->writer, "INSERT INTO collections(id, title, description, created) "
+                                       "VALUES (?1, ?2, ?3, ?4)");
     if (st == NULL) {
         rc = FH_ERR_DB;
     } else {
@@ -711,9 +796,9 @@ fh_err fh_store_collection_list(fh_store *s, json_t **out)
 {
     static const char *const keys[] = {"id", "title", "description", "created", "objects"};
     struct fh__store_conn *c = fh__store_reader(s);
-    sqlite3_stmt *st = fh__store_stmt(c, "SELECT id, title, description, created, "
-                                         "(SELECT count(*) FROM objects o WHERE o.coll = c.n) "
-                                         "FROM collections c ORDER BY n");
+    sqlite3_stmt *st = fh__store_stmt_lit(c, "SELECT id, title, description, created, "
+                                             "(SELECT count(*) FROM objects o WHERE o.coll = c.n) "
+                                             "FROM collections c ORDER BY n");
     fh_err rc = st ? rows_to_json(c, st, keys, 5, 0, out) : FH_ERR_DB;
     fh__store_reader_done(s, c);
     return rc;
@@ -732,8 +817,8 @@ fh_err fh_store_grant(fh_store *s, const char *collection, const char *org, bool
         rc = org_find_on(&s->writer, org, org_id);
     if (rc == FH_OK) {
         sqlite3_stmt *st =
-            fh__store_stmt(&s->writer, "INSERT OR REPLACE INTO grants(coll, org_id, can_read, "
-                                       "can_write) VALUES (?1, ?2, ?3, ?4)");
+            fh__store_stmt_lit(&s->writer, "INSERT OR REPLACE INTO grants(coll, org_id, can_read, "
+                                           "can_write) VALUES (?1, ?2, ?3, ?4)");
         if (st == NULL) {
             rc = FH_ERR_DB;
         } else {
@@ -761,7 +846,7 @@ fh_err fh_store_revoke(fh_store *s, const char *collection, const char *org)
         rc = org_find_on(&s->writer, org, org_id);
     if (rc == FH_OK) {
         sqlite3_stmt *st =
-            fh__store_stmt(&s->writer, "DELETE FROM grants WHERE coll = ?1 AND org_id = ?2");
+            fh__store_stmt_lit(&s->writer, "DELETE FROM grants WHERE coll = ?1 AND org_id = ?2");
         if (st == NULL) {
             rc = FH_ERR_DB;
         } else {
@@ -782,9 +867,9 @@ fh_err fh_store_access(fh_store *s, const char *collection, const char *org_id, 
 {
     *exists = *can_read = *can_write = false;
     struct fh__store_conn *c = fh__store_reader(s);
-    sqlite3_stmt *st =
-        fh__store_stmt(c, "SELECT g.can_read, g.can_write FROM collections c LEFT JOIN grants g "
-                          "ON g.coll = c.n AND g.org_id = ?2 WHERE c.id = ?1");
+    sqlite3_stmt *st = fh__store_stmt_lit(
+        c, "SELECT g.can_read, g.can_write FROM collections c LEFT JOIN grants g "
+           "ON g.coll = c.n AND g.org_id = ?2 WHERE c.id = ?1");
     fh_err rc = FH_OK;
     if (st == NULL) {
         rc = FH_ERR_DB;
@@ -808,7 +893,7 @@ fh_err fh_store_access(fh_store *s, const char *collection, const char *org_id, 
 fh_err fh_store_collections_for(fh_store *s, const char *org_id, const char *only, json_t **out)
 {
     struct fh__store_conn *c = fh__store_reader(s);
-    sqlite3_stmt *st = fh__store_stmt(
+    sqlite3_stmt *st = fh__store_stmt_lit(
         c, "SELECT c.id, c.title, c.description, g.can_read, g.can_write FROM collections c "
            "JOIN grants g ON g.coll = c.n AND g.org_id = ?1 "
            "WHERE (?2 IS NULL OR c.id = ?2) AND (g.can_read OR g.can_write) ORDER BY c.n");

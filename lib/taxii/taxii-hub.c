@@ -17,6 +17,7 @@
 #include "fenghuo/taxii.h"
 #include "fenghuo/time.h"
 #include "fenghuo/uuid.h"
+#include "taxii/taxii-int.h"
 
 struct fh_taxii_hub {
     fh_store *store;
@@ -60,7 +61,7 @@ void fh_taxii_response_cleanup(fh_taxii_response *r)
     fh_buf_cleanup(&r->body);
 }
 
-static void add_header(fh_taxii_response *r, const char *name, const char *value)
+void fh__taxii_header(fh_taxii_response *r, const char *name, const char *value)
 {
     if (r->n_headers == FH_TAXII_MAX_HEADERS)
         return;
@@ -88,6 +89,8 @@ static const char *status_title(int status)
         return "Request Entity Too Large";
     case 415:
         return "Unsupported Media Type";
+    case 409:
+        return "Conflict";
     case 422:
         return "Unprocessable Entity";
     default:
@@ -96,7 +99,7 @@ static const char *status_title(int status)
 }
 
 /* A TAXII error message (section 3.6.1) as the response. */
-static void error_response(fh_taxii_response *r, int status, const char *description)
+void fh__taxii_error(fh_taxii_response *r, int status, const char *description)
 {
     r->status = status;
     fh_buf_reset(&r->body);
@@ -111,7 +114,7 @@ static void error_response(fh_taxii_response *r, int status, const char *descrip
     json_decref(e);
 }
 
-static void json_response(fh_taxii_response *r, int status, json_t *v)
+void fh__taxii_json(fh_taxii_response *r, int status, json_t *v)
 {
     r->status = status;
     fh_buf_reset(&r->body);
@@ -121,7 +124,7 @@ static void json_response(fh_taxii_response *r, int status, json_t *v)
 static void store_error(fh_taxii_response *r, fh_err rc)
 {
     fh_error("taxii", "store failure: %s", fh_strerror(rc));
-    error_response(r, 500, "the hub's store failed; the request was not carried out");
+    fh__taxii_error(r, 500, "the hub's store failed; the request was not carried out");
 }
 
 /* ---- per-request context ------------------------------------------------- */
@@ -139,17 +142,17 @@ static bool authenticate(struct req *q)
 {
     char token[512];
     if (fh_taxii_auth_token(q->in->authorization, token, sizeof token) != FH_OK) {
-        error_response(q->out, 401,
-                       q->in->authorization
-                           ? "the Authorization header is neither Bearer nor Basic"
-                           : "credentials are required: Authorization: Bearer TOKEN, or Basic "
-                             "with the token as password");
+        fh__taxii_error(q->out, 401,
+                        q->in->authorization
+                            ? "the Authorization header is neither Bearer nor Basic"
+                            : "credentials are required: Authorization: Bearer TOKEN, or Basic "
+                              "with the token as password");
         return false;
     }
     fh_err rc = fh_store_token_auth(q->h->store, token, strlen(token), &q->who);
     memset(token, 0, sizeof token);
     if (rc == FH_ERR_AUTH) {
-        error_response(q->out, 401, "the token is unknown or revoked");
+        fh__taxii_error(q->out, 401, "the token is unknown or revoked");
         return false;
     }
     if (rc) {
@@ -171,7 +174,7 @@ static bool authorize(struct req *q, bool need_read, bool need_write)
         return false;
     }
     if (!exists || (!r && !w)) {
-        error_response(q->out, 404, "no such collection");
+        fh__taxii_error(q->out, 404, "no such collection");
         return false;
     }
     if ((need_read && !r) || (need_write && !w)) {
@@ -180,7 +183,7 @@ static bool authorize(struct req *q, bool need_read, bool need_write)
                  need_read && need_write ? "read and write"
                  : need_read             ? "read"
                                          : "write");
-        error_response(q->out, 403, msg);
+        fh__taxii_error(q->out, 403, msg);
         return false;
     }
     return true;
@@ -193,7 +196,7 @@ static void discovery(struct req *q)
     json_t *d = json_pack("{s:s,s:s,s:s,s:[s]}", "title", q->h->title, "description",
                           "fenghuo threat-intelligence hub (TAXII 2.1)", "default",
                           FH_TAXII_API_ROOT, "api_roots", FH_TAXII_API_ROOT);
-    json_response(q->out, 200, d);
+    fh__taxii_json(q->out, 200, d);
     json_decref(d);
 }
 
@@ -203,7 +206,7 @@ static void api_root(struct req *q)
         json_pack("{s:s,s:s,s:[s],s:I}", "title", q->h->title, "description",
                   "STIX 2.1 collections shared by the members of this hub", "versions",
                   FH_TAXII_MEDIA_TYPE, "max_content_length", (json_int_t)q->h->max_content_length);
-    json_response(q->out, 200, d);
+    fh__taxii_json(q->out, 200, d);
     json_decref(d);
 }
 
@@ -212,14 +215,14 @@ static void status_get(struct req *q, const char *id)
     json_t *st = NULL;
     fh_err rc = fh_store_status_get(q->h->store, id, q->who.org_id, &st);
     if (rc == FH_ERR_NOTFOUND) {
-        error_response(q->out, 404, "no such status resource for this token's organization");
+        fh__taxii_error(q->out, 404, "no such status resource for this token's organization");
         return;
     }
     if (rc) {
         store_error(q->out, rc);
         return;
     }
-    json_response(q->out, 200, st);
+    fh__taxii_json(q->out, 200, st);
     json_decref(st);
 }
 
@@ -233,14 +236,14 @@ static void collections(struct req *q, const char *only)
     }
     if (only) {
         if (json_array_size(list) == 0)
-            error_response(q->out, 404, "no such collection");
+            fh__taxii_error(q->out, 404, "no such collection");
         else
-            json_response(q->out, 200, json_array_get(list, 0));
+            fh__taxii_json(q->out, 200, json_array_get(list, 0));
     } else {
         json_t *d = json_object();
         if (json_array_size(list))
             json_object_set(d, "collections", list);
-        json_response(q->out, 200, d);
+        fh__taxii_json(q->out, 200, d);
         json_decref(d);
     }
     json_decref(list);
@@ -281,7 +284,7 @@ static void query(struct req *q, enum endpoint ep)
     fh_store_result_init(&res);
     fh_err rc = fh_taxii_filter_parse(q->in->params, q->in->n_params, allowed[ep], &f, &err);
     if (rc) {
-        error_response(q->out, 400, err.data);
+        fh__taxii_error(q->out, 400, err.data);
         goto done;
     }
     uint8_t digest[16];
@@ -303,13 +306,13 @@ static void query(struct req *q, enum endpoint ep)
         int64_t pos = 0;
         rc = fh_taxii_cursor_decode(q->h->cursor_key, f.next, digest, &pos);
         if (rc == FH_ERR_CONFLICT) {
-            error_response(q->out, 400,
-                           "next was issued for other filters; repeat the original query "
-                           "parameters with it");
+            fh__taxii_error(q->out, 400,
+                            "next was issued for other filters; repeat the original query "
+                            "parameters with it");
             goto done;
         }
         if (rc) {
-            error_response(q->out, 400, "next is not a pagination token of this hub");
+            fh__taxii_error(q->out, 400, "next is not a pagination token of this hub");
             goto done;
         }
         if (!sq.has_added_after || pos > sq.added_after_us) {
@@ -325,7 +328,7 @@ static void query(struct req *q, enum endpoint ep)
             goto done;
         }
         if (!exists) {
-            error_response(q->out, 404, "no such object in this collection");
+            fh__taxii_error(q->out, 404, "no such object in this collection");
             goto done;
         }
     }
@@ -335,7 +338,7 @@ static void query(struct req *q, enum endpoint ep)
                                                 : FH_STORE_VIEW_OBJECTS,
                             &res);
     if (rc == FH_ERR_INVALID) {
-        error_response(q->out, 400, "a filter value is not valid");
+        fh__taxii_error(q->out, 400, "a filter value is not valid");
         goto done;
     }
     if (rc) {
@@ -343,12 +346,18 @@ static void query(struct req *q, enum endpoint ep)
         goto done;
     }
     if (ep == EP_OBJECT && res.count == 0 && f.next == NULL && !f.has_added_after) {
-        error_response(q->out, 404, "no version of this object matches the filters");
+        fh__taxii_error(q->out, 404, "no version of this object matches the filters");
         goto done;
     }
     fh_buf *b = &q->out->body;
     q->out->status = 200;
     fh_buf_reset(b);
+    /* Nothing to return: the empty envelope / manifest / versions resource
+     * is an empty object (sections 3.7, 5.3.1, 5.8.1). */
+    if (res.count == 0) {
+        fh_buf_append_str(b, "{}");
+        goto done;
+    }
     fh_buf_appendf(b, "{\"more\":%s", res.more ? "true" : "false");
     if (res.more) {
         char next[FH_TAXII_CURSOR_STRLEN];
@@ -361,13 +370,13 @@ static void query(struct req *q, enum endpoint ep)
         fh_buf_append_char(b, ']');
         char ts[32];
         fh_store_format_us(res.first_added_us, ts);
-        add_header(q->out, "X-TAXII-Date-Added-First", ts);
+        fh__taxii_header(q->out, "X-TAXII-Date-Added-First", ts);
         fh_store_format_us(res.last_added_us, ts);
-        add_header(q->out, "X-TAXII-Date-Added-Last", ts);
+        fh__taxii_header(q->out, "X-TAXII-Date-Added-Last", ts);
     }
     rc = fh_buf_append_char(b, '}');
     if (rc)
-        error_response(q->out, 500, "the response is too large; use a smaller limit");
+        fh__taxii_error(q->out, 500, "the response is too large; use a smaller limit");
 done:
     fh_store_result_cleanup(&res);
     fh_buf_cleanup(&err);
@@ -375,6 +384,123 @@ done:
 }
 
 /* ---- add objects -------------------------------------------------------- */
+
+/* ---- envelope byte spans ------------------------------------------------ */
+
+/* Skips JSON white space. */
+static size_t skip_ws(const char *s, size_t i, size_t n)
+{
+    while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r'))
+        i++;
+    return i;
+}
+
+/* Skips the string starting at s[i] == '"'; returns the index after it, or
+ * n when it does not end. *plain is false when it holds escapes. */
+static size_t skip_string(const char *s, size_t i, size_t n, bool *plain)
+{
+    *plain = true;
+    for (i++; i < n; i++) {
+        if (s[i] == '\\') {
+            *plain = false;
+            i++;
+        } else if (s[i] == '"') {
+            return i + 1;
+        }
+    }
+    return n;
+}
+
+static bool is_ws(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/* Skips one JSON value starting at s[i] (no leading space); returns the
+ * index after it, or n on malformed input. Iterative: nesting is only
+ * counted, so depth costs nothing. */
+static size_t skip_value(const char *s, size_t i, size_t n)
+{
+    bool plain;
+    if (i >= n)
+        return n;
+    if (s[i] == '"')
+        return skip_string(s, i, n, &plain);
+    if (s[i] == '{' || s[i] == '[') {
+        size_t depth = 0;
+        while (i < n) {
+            char c = s[i];
+            if (c == '"') {
+                i = skip_string(s, i, n, &plain);
+                continue;
+            }
+            if (c == '{' || c == '[') {
+                depth++;
+            } else if (c == '}' || c == ']') {
+                if (--depth == 0)
+                    return i + 1;
+            }
+            i++;
+        }
+        return n;
+    }
+    while (i < n && s[i] != ',' && s[i] != '}' && s[i] != ']' && !is_ws(s[i]))
+        i++;
+    return i;
+}
+
+/*
+ * Finds the byte span of each element of the top-level "objects" array of an
+ * envelope that fh_stix_parse accepted, so objects can be stored exactly as
+ * posted. Returns false (the caller then serializes the parsed objects) when
+ * the layout is not the simple one: the key written with escapes, or a count
+ * that differs from the parser's.
+ */
+static bool envelope_spans(const char *s, size_t n, size_t count, size_t *start, size_t *len)
+{
+    bool found = false;
+    size_t i = skip_ws(s, 0, n);
+    if (i >= n || s[i] != '{')
+        return false;
+    i = skip_ws(s, i + 1, n);
+    while (i < n && s[i] == '"') {
+        bool plain;
+        size_t key_end = skip_string(s, i, n, &plain);
+        bool is_objects = plain && key_end - i == 9 && memcmp(s + i, "\"objects\"", 9) == 0;
+        i = skip_ws(s, key_end, n);
+        if (i >= n || s[i] != ':')
+            return false;
+        i = skip_ws(s, i + 1, n);
+        if (!is_objects) {
+            i = skip_ws(s, skip_value(s, i, n), n);
+        } else {
+            if (i >= n || s[i] != '[')
+                return false;
+            i = skip_ws(s, i + 1, n);
+            size_t k = 0;
+            while (i < n && s[i] != ']') {
+                if (k == count || s[i] != '{')
+                    return false;
+                size_t end = skip_value(s, i, n);
+                if (end >= n)
+                    return false;
+                start[k] = i;
+                len[k] = end - i;
+                k++;
+                i = skip_ws(s, end, n);
+                if (i < n && s[i] == ',')
+                    i = skip_ws(s, i + 1, n);
+            }
+            if (k != count)
+                return false;
+            found = true;
+            i = skip_ws(s, i + 1, n);
+        }
+        if (i < n && s[i] == ',')
+            i = skip_ws(s, i + 1, n);
+    }
+    return found;
+}
 
 /* The validation message of one object: its error diagnostics, joined. */
 static char *object_message(const fh_stix_diags *d, size_t from)
@@ -401,14 +527,14 @@ static char *object_message(const fh_stix_diags *d, size_t from)
 static void add_objects(struct req *q)
 {
     if (!fh_taxii_content_type_ok(q->in->content_type)) {
-        error_response(q->out, 415,
-                       "POST bodies must be Content-Type: " FH_TAXII_MEDIA_TYPE " (an envelope)");
+        fh__taxii_error(q->out, 415,
+                        "POST bodies must be Content-Type: " FH_TAXII_MEDIA_TYPE " (an envelope)");
         return;
     }
     if (!authorize(q, false, true))
         return;
     if (q->in->body_len > q->h->max_content_length) {
-        error_response(q->out, 413, "the body is larger than max_content_length");
+        fh__taxii_error(q->out, 413, "the body is larger than max_content_length");
         return;
     }
     fh_stix_limits lim;
@@ -426,7 +552,7 @@ static void add_objects(struct req *q)
                  "the body is a %s; TAXII 2.1 POSTs carry an envelope "
                  "({\"objects\": [...]})",
                  fh_stix_container_name(kind));
-        error_response(q->out, 422, msg);
+        fh__taxii_error(q->out, 422, msg);
         goto done;
     }
     if (rc) {
@@ -435,7 +561,7 @@ static void add_objects(struct req *q)
         fh_buf_append_str(&msg, "the body is not a valid envelope");
         for (size_t i = 0; i < diags.count && i < 3; i++)
             fh_buf_appendf(&msg, "; %s", diags.items[i].message);
-        error_response(q->out, 422, msg.data);
+        fh__taxii_error(q->out, 422, msg.data);
         fh_buf_cleanup(&msg);
         goto done;
     }
@@ -447,6 +573,9 @@ static void add_objects(struct req *q)
     char **messages = fh_xcalloc(n ? n : 1, sizeof *messages);
     fh_stix_validate_opts vopts;
     fh_stix_validate_opts_init(&vopts);
+    size_t *span_start = fh_xcalloc(n ? n : 1, sizeof *span_start);
+    size_t *span_len = fh_xcalloc(n ? n : 1, sizeof *span_len);
+    bool raw = envelope_spans(q->in->body, q->in->body_len, n, span_start, span_len);
     for (size_t i = 0; i < n; i++) {
         json_t *o = json_array_get(objects, i);
         items[i].id = fh_json_str(o, "id");
@@ -454,6 +583,12 @@ static void add_objects(struct req *q)
         if (items[i].version == NULL)
             items[i].version = fh_json_str(o, "created");
         const char *sv = fh_json_str(o, "spec_version");
+        if (diags.count > 1000) {
+            /* Keep the list short: each object's messages are taken from
+             * it right away, and a full list would drop later ones. */
+            fh_stix_diags_cleanup(&diags);
+            fh_stix_diags_init(&diags);
+        }
         size_t before = diags.count;
         if (fh_stix_validate_object(o, i, &vopts, &diags) != FH_OK) {
             messages[i] = object_message(&diags, before);
@@ -465,13 +600,17 @@ static void add_objects(struct req *q)
             messages[i] = fh_xstrdup("modified/created is not a valid timestamp");
         } else {
             items[i].object = o;
+            if (raw) {
+                items[i].raw = q->in->body + span_start[i];
+                items[i].raw_len = span_len[i];
+            }
         }
         items[i].message = messages[i];
     }
     fh_buf_reset(&q->out->body);
     rc = fh_store_post(q->h->store, q->collection, q->who.org_id, items, n, &q->out->body);
     if (rc == FH_ERR_NOTFOUND)
-        error_response(q->out, 404, "no such collection");
+        fh__taxii_error(q->out, 404, "no such collection");
     else if (rc)
         store_error(q->out, rc);
     else
@@ -480,6 +619,8 @@ static void add_objects(struct req *q)
         free(messages[i]);
     free(messages);
     free(items);
+    free(span_start);
+    free(span_len);
 done:
     json_decref(objects);
     fh_stix_diags_cleanup(&diags);
@@ -498,7 +639,7 @@ static void delete_object(struct req *q)
     fh_err rc = fh_taxii_filter_parse(q->in->params, q->in->n_params,
                                       FH_TAXII_F_VERSION | FH_TAXII_F_SPEC_VERSION, &f, &err);
     if (rc) {
-        error_response(q->out, 400, err.data);
+        fh__taxii_error(q->out, 400, err.data);
         goto done;
     }
     fh_store_query sq = {.collection = q->collection, .object_id = q->object_id, .limit = 1};
@@ -512,7 +653,7 @@ static void delete_object(struct req *q)
     if (rc) {
         store_error(q->out, rc);
     } else if (deleted == 0) {
-        error_response(q->out, 404, "no such object (or version) in this collection");
+        fh__taxii_error(q->out, 404, "no such object (or version) in this collection");
     } else {
         q->out->status = 200;
         fh_buf_reset(&q->out->body);
@@ -598,21 +739,32 @@ void fh_taxii_handle(fh_taxii_hub *h, const fh_taxii_request *req, fh_taxii_resp
                 route = R_VERSIONS;
         }
     }
+    if (route == R_NONE && strncmp(path, "/admin/", 7) == 0) {
+        /* The admin API: JSON, admin tokens only. */
+        if (!authenticate(&q)) {
+            fh__taxii_header(resp, "WWW-Authenticate",
+                             "Basic realm=\"fenghuo\", Bearer realm=\"fenghuo\"");
+            resp->content_type = "application/json";
+            return;
+        }
+        fh__taxii_admin(h->store, &q.who, req, resp);
+        return;
+    }
     if (route == R_NONE) {
-        error_response(resp, 404, "no such TAXII endpoint (paths end with '/')");
+        fh__taxii_error(resp, 404, "no such TAXII endpoint (paths end with '/')");
         return;
     }
     bool method_ok = route == R_OBJECTS ? get || post : route == R_OBJECT ? get || del : get;
     if (!method_ok) {
-        error_response(resp, 405, "this endpoint does not support that method");
-        add_header(resp, "Allow",
-                   route == R_OBJECTS  ? "GET, HEAD, POST"
-                   : route == R_OBJECT ? "GET, HEAD, DELETE"
-                                       : "GET, HEAD");
+        fh__taxii_error(resp, 405, "this endpoint does not support that method");
+        fh__taxii_header(resp, "Allow",
+                         route == R_OBJECTS  ? "GET, HEAD, POST"
+                         : route == R_OBJECT ? "GET, HEAD, DELETE"
+                                             : "GET, HEAD");
         return;
     }
     if (!fh_taxii_accept_ok(req->accept)) {
-        error_response(resp, 406, "this endpoint answers in " FH_TAXII_MEDIA_TYPE);
+        fh__taxii_error(resp, 406, "this endpoint answers in " FH_TAXII_MEDIA_TYPE);
         return;
     }
     if (route == R_DISCOVERY) {
@@ -620,7 +772,8 @@ void fh_taxii_handle(fh_taxii_hub *h, const fh_taxii_request *req, fh_taxii_resp
         return;
     }
     if (!authenticate(&q)) {
-        add_header(resp, "WWW-Authenticate", "Basic realm=\"fenghuo\", Bearer realm=\"fenghuo\"");
+        fh__taxii_header(resp, "WWW-Authenticate",
+                         "Basic realm=\"fenghuo\", Bearer realm=\"fenghuo\"");
         return;
     }
     if (n >= 2)
@@ -659,7 +812,7 @@ void fh_taxii_handle(fh_taxii_hub *h, const fh_taxii_request *req, fh_taxii_resp
         query(&q, EP_VERSIONS);
         break;
     default:
-        error_response(resp, 404, "no such endpoint");
+        fh__taxii_error(resp, 404, "no such endpoint");
         break;
     }
 }

@@ -95,14 +95,17 @@ fh_err fh_taxii_listen_parse(const char *listen, bool *loopback)
 struct params {
     fh_taxii_param *v;
     size_t n, cap;
+    bool overflow;
 };
 
 static enum MHD_Result collect_param(void *cls, enum MHD_ValueKind kind, const char *key,
                                      const char *value)
 {
     struct params *p = cls;
-    if (p->n == 256)
-        return MHD_NO; /* more parameters than any TAXII query needs */
+    if (p->n == 256) {
+        p->overflow = true; /* more parameters than any TAXII query needs */
+        return MHD_NO;
+    }
     if (p->n == p->cap) {
         p->cap = p->cap ? 2 * p->cap : 8;
         p->v = fh_xrealloc(p->v, p->cap * sizeof *p->v);
@@ -122,7 +125,8 @@ static enum MHD_Result send_response(struct MHD_Connection *conn, fh_taxii_respo
         free(data);
         return MHD_NO;
     }
-    MHD_add_response_header(resp, "Content-Type", FH_TAXII_MEDIA_TYPE);
+    MHD_add_response_header(resp, "Content-Type",
+                            r->content_type ? r->content_type : FH_TAXII_MEDIA_TYPE);
     for (size_t i = 0; i < r->n_headers; i++)
         MHD_add_response_header(resp, r->headers[i].name, r->headers[i].value);
     enum MHD_Result ret = MHD_queue_response(conn, (unsigned)r->status, resp);
@@ -159,6 +163,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         int64_t declared = 0;
         if (cl && fh_parse_i64(cl, 0, INT64_MAX, &declared) == FH_OK && (uint64_t)declared > max)
             return too_large(conn, max);
+        if (declared > 0) {
+            /* One allocation of the announced size instead of growing the
+             * buffer by doubling (and copying) while the body arrives. */
+            st->body.data = fh_xmalloc((size_t)declared + 1);
+            st->body.data[0] = '\0';
+            st->body.cap = (size_t)declared + 1;
+        }
         return MHD_YES;
     }
     if (*upload_data_size) {
@@ -185,7 +196,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     };
     fh_taxii_response r;
     fh_taxii_response_init(&r);
-    fh_taxii_handle(hub, &req, &r);
+    if (p.overflow) {
+        r.status = 400;
+        fh_buf_append_str(&r.body, "{\"description\":\"more than 256 query parameters\","
+                                   "\"http_status\":\"400\",\"title\":\"Bad Request\"}");
+    } else {
+        fh_taxii_handle(hub, &req, &r);
+    }
     fh_debug("hub", "%s %s -> %d", method, url, r.status);
     enum MHD_Result ret = send_response(conn, &r);
     fh_taxii_response_cleanup(&r);
@@ -317,6 +334,7 @@ fh_err fh_taxii_server_start(fh_taxii_hub *h, const fh_taxii_server_config *cfg,
             flags, 0, NULL, NULL, on_request, h, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
             MHD_OPTION_LISTEN_SOCKET, srv->fd, MHD_OPTION_THREAD_POOL_SIZE, threads,
             MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_CONNECTION_TIMEOUT, 60u,
+            MHD_OPTION_CONNECTION_LIMIT, 4096u, MHD_OPTION_PER_IP_CONNECTION_LIMIT, 256u,
             MHD_OPTION_HTTPS_MEM_CERT, srv->cert, MHD_OPTION_HTTPS_MEM_KEY, srv->key,
             MHD_OPTION_END);
     else
@@ -324,6 +342,7 @@ fh_err fh_taxii_server_start(fh_taxii_hub *h, const fh_taxii_server_config *cfg,
             flags, 0, NULL, NULL, on_request, h, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
             MHD_OPTION_LISTEN_SOCKET, srv->fd, MHD_OPTION_THREAD_POOL_SIZE, threads,
             MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_CONNECTION_TIMEOUT, 60u,
+            MHD_OPTION_CONNECTION_LIMIT, 4096u, MHD_OPTION_PER_IP_CONNECTION_LIMIT, 256u,
             MHD_OPTION_END);
     if (srv->daemon == NULL) {
         fh_buf_appendf(err, "cannot start the HTTP server on %s%s", cfg->listen,

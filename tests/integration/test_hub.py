@@ -196,13 +196,35 @@ class HubTest(unittest.TestCase):
         got = self.get(API + "collections/%s/objects/" % cid).json()["objects"]
         self.assertEqual(got, [o])
 
+    def test_objects_stored_as_posted_from_any_envelope_layout(self):
+        cid = self.new_collection()
+        a, b = indicator(1), indicator(2)
+        b["x_esc"] = "quote \" brace } bracket ] \\ \u00e9"
+        b["x_nested"] = {"list": [1, 2.5, {"k": [True, False, None]}], "s": "[{"}
+        # "more" before "objects", pretty-printed, an escaped key inside an object.
+        body = ('{\n  "more" : false ,\n  "objects" : [\n    ' + json.dumps(a, indent=2) +
+                ' ,\n' + json.dumps(b).replace('"x_esc"', '"x_\\u0065sc"') + '\n ]\n}\n')
+        r = request(self.hub.base, API + "collections/%s/objects/" % cid, method="POST",
+                    token=self.alice, body=body.encode())
+        self.assertEqual(r.status, 202, r.body)
+        got = self.get(API + "collections/%s/objects/" % cid).json()["objects"]
+        self.assertEqual(got, [a, b])
+        # The key "objects" itself written with an escape: still stored right.
+        cid2 = self.new_collection()
+        body2 = '{"obj\\u0065cts": [' + json.dumps(a) + ']}'
+        r = request(self.hub.base, API + "collections/%s/objects/" % cid2, method="POST",
+                    token=self.alice, body=body2.encode())
+        self.assertEqual(r.status, 202, r.body)
+        self.assertEqual(self.get(API + "collections/%s/objects/" % cid2).json()["objects"], [a])
+
     # ---- get objects, filters, pagination (5.4, 3.4, 3.5) --------------------
 
     def test_empty_collection_gives_empty_envelope(self):
         cid = self.new_collection()
         r = self.get(API + "collections/%s/objects/" % cid)
         self.assertEqual(r.status, 200)
-        self.assertEqual(r.json(), {"more": False})
+        self.assertEqual(r.json(), {})
+        self.assertEqual(self.get(API + "collections/%s/manifest/" % cid).json(), {})
 
     def test_bob_reads_carol_cannot(self):
         cid = self.new_collection()
@@ -261,8 +283,15 @@ class HubTest(unittest.TestCase):
     def test_manifest_dates_are_strictly_increasing(self):
         cid = self.new_collection()
         self.post(cid, [indicator(i) for i in range(20)])
-        recs = self.get(API + "collections/%s/manifest/" % cid).json()["objects"]
+        r = self.get(API + "collections/%s/manifest/" % cid)
+        recs = r.json()["objects"]
         dates = [m["date_added"] for m in recs]
+        self.assertEqual(r.headers["X-TAXII-Date-Added-First"], dates[0])
+        self.assertEqual(r.headers["X-TAXII-Date-Added-Last"], dates[-1])
+        head = self.get(API + "collections/%s/manifest/" % cid, method="HEAD")
+        self.assertEqual(head.status, 200)
+        self.assertEqual(head.body, b"")
+        self.assertEqual(head.headers["X-TAXII-Date-Added-Last"], dates[-1])
         self.assertEqual(dates, sorted(set(dates)))
         self.assertRegex(dates[0], r"\.\d{6}Z$")
         for m in recs:
@@ -470,6 +499,22 @@ class HubLifecycleTest(unittest.TestCase):
             r = request(hub.base, API, token=self.token, cafile=cert)
             self.assertEqual(r.status, 200)
             self.assertEqual(r.json()["versions"], [TAXII])
+            # The CLI client (libcurl, GnuTLS) against it: trusted, insecure, untrusted.
+            path = os.path.join(self.setup.tmp, "one.json")
+            with open(path, "w") as f:
+                json.dump(indicator(1), f)
+            base = [hubtest.FENGHUO, "submit", "--hub", hub.base, "--token", self.token,
+                    "--collection", self.cid, "--quiet"]
+            p = subprocess.run(base + ["--cacert", cert, path], capture_output=True, text=True,
+                               timeout=60)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            get = [hubtest.FENGHUO, "get", "--hub", hub.base, "--token", self.token,
+                   "--collection", self.cid]
+            p = subprocess.run(get + ["--insecure"], capture_output=True, text=True, timeout=60)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            self.assertEqual(json.loads(p.stdout)["id"], indicator(1)["id"])
+            p = subprocess.run(get, capture_output=True, text=True, timeout=60)
+            self.assertEqual(p.returncode, 2)
         finally:
             self.assertEqual(hub.stop(), 0)
         p = self.run_hub("--data", self.setup.data, "--listen", "127.0.0.1:0",

@@ -182,12 +182,12 @@ class RunHubTest(unittest.TestCase):
                                 env=env, text=True)
         try:
             out = []
-            for _ in range(20):
+            for _ in range(40):
                 line = proc.stdout.readline()
                 if not line:
                     break
                 out.append(line)
-                if "listening on" in line:
+                if "stop with Ctrl-C" in line:
                     break
             text = "".join(out)
             self.assertIn("created", text)
@@ -196,9 +196,11 @@ class RunHubTest(unittest.TestCase):
             m = re.search(r"try: +(\S+) get --hub \S+ --token (\S+) --collection (\S+)", text)
             self.assertIsNotNone(m, text)
             port = re.search(r"127\.0\.0\.1:(\d+)/api/", text).group(1)
+            self.assertIn("--hub http://127.0.0.1:%s " % port, text)
             g = run("get", "--hub", "http://127.0.0.1:%s" % port, "--token", m.group(2),
                     "--collection", m.group(3))
             self.assertEqual(g.returncode, 0, g.stderr)
+            self.assertEqual(len(g.stdout.splitlines()), 3)  # the demo indicators
         finally:
             proc.send_signal(signal.SIGTERM)
             proc.wait(timeout=30)

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <pthread.h>
 
 #include "fenghuo/json.h"
 #include "fenghuo/store.h"
@@ -400,6 +401,86 @@ static void objects_come_back_semantically_identical(void **state)
     json_decref(o);
 }
 
+struct poster {
+    struct fixture *f;
+    int thread;
+    int ok;
+};
+
+/* Posts 20 envelopes of 25 distinct objects. */
+static void *poster_main(void *arg)
+{
+    struct poster *p = arg;
+    for (int e = 0; e < 20; e++) {
+        fh_store_put_item items[25];
+        json_t *objs[25];
+        for (int i = 0; i < 25; i++) {
+            char uuid[37];
+            snprintf(uuid, sizeof uuid, "8e2e2d2b-17d4-4cbf-938f-%04d%04d%04d", p->thread, e, i);
+            objs[i] = indicator(uuid, "2026-01-02T00:00:00Z");
+            items[i] = (fh_store_put_item){.object = objs[i]};
+        }
+        fh_buf text;
+        fh_buf_init(&text, 0);
+        if (fh_store_post(p->f->s, p->f->coll, p->f->org, items, 25, &text) == FH_OK &&
+            strstr(text.data, "\"success_count\":25"))
+            p->ok++;
+        fh_buf_cleanup(&text);
+        for (int i = 0; i < 25; i++)
+            json_decref(objs[i]);
+    }
+    return NULL;
+}
+
+static void concurrent_posts_commit_in_groups_and_keep_order(void **state)
+{
+    struct fixture *f = *state;
+    pthread_t t[4];
+    struct poster p[4];
+    for (int i = 0; i < 4; i++) {
+        p[i] = (struct poster){.f = f, .thread = i};
+        assert_int_equal(pthread_create(&t[i], NULL, poster_main, &p[i]), 0);
+    }
+    for (int i = 0; i < 4; i++) {
+        pthread_join(t[i], NULL);
+        assert_int_equal(p[i].ok, 20);
+    }
+    /* 2,000 objects, each once, date_added strictly increasing. */
+    fh_store_query q = {.collection = f->coll, .limit = 1000};
+    size_t seen = 0;
+    int64_t prev = -1;
+    for (int pages = 0; pages < 5; pages++) {
+        fh_store_result r;
+        run(f, &q, FH_STORE_VIEW_MANIFEST, &r);
+        assert_true(r.count == 0 || r.first_added_us > prev);
+        seen += r.count;
+        prev = r.last_added_us;
+        q.has_added_after = true;
+        q.added_after_us = r.last_added_us;
+        bool more = r.more;
+        fh_store_result_cleanup(&r);
+        if (!more)
+            break;
+    }
+    assert_int_equal(seen, 2000);
+}
+
+static void post_to_missing_collection_fails_alone(void **state)
+{
+    struct fixture *f = *state;
+    json_t *o = indicator("8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f", "2026-01-02T00:00:00Z");
+    fh_store_put_item it = {.object = o};
+    fh_buf text;
+    fh_buf_init(&text, 0);
+    assert_int_equal(
+        fh_store_post(f->s, "00000000-0000-4000-8000-000000000000", f->org, &it, 1, &text),
+        FH_ERR_NOTFOUND);
+    assert_int_equal(text.len, 0);
+    fh_buf_cleanup(&text);
+    json_decref(post1(f, o)); /* the store goes on working */
+    json_decref(o);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -420,6 +501,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(failures_are_recorded_in_status, setup, teardown),
         cmocka_unit_test_setup_teardown(delete_one_version_then_all, setup, teardown),
         cmocka_unit_test_setup_teardown(objects_come_back_semantically_identical, setup, teardown),
+        cmocka_unit_test_setup_teardown(concurrent_posts_commit_in_groups_and_keep_order, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(post_to_missing_collection_fails_alone, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,170 @@
+/*
+ * The hub's admin API: the operations of `fenghuo admin` over HTTP, as JSON,
+ * for tokens created with --admin. Not part of TAXII; answers in
+ * application/json with the same error body shape as TAXII errors.
+ *
+ *   GET    /admin/orgs/                          list organizations
+ *   POST   /admin/orgs/         {"name"}         add one -> {"id"}
+ *   GET    /admin/tokens/                        list tokens (never secrets)
+ *   POST   /admin/tokens/       {"org","label","admin"} -> {"id","token"}
+ *   DELETE /admin/tokens/{id}/                   revoke
+ *   GET    /admin/collections/                   list collections
+ *   POST   /admin/collections/  {"title","description","id"} -> {"id"}
+ *   PUT    /admin/collections/{id}/grants/{org}/ {"read","write"}
+ *   DELETE /admin/collections/{id}/grants/{org}/ revoke the grant
+ */
+#include <string.h>
+
+#include "fenghuo/json.h"
+#include "taxii/taxii-int.h"
+
+#define ADMIN_JSON "application/json"
+
+static void admin_error(fh_taxii_response *r, int status, const char *description)
+{
+    fh__taxii_error(r, status, description);
+    r->content_type = ADMIN_JSON;
+}
+
+static void admin_json(fh_taxii_response *r, int status, json_t *v)
+{
+    fh__taxii_json(r, status, v);
+    r->content_type = ADMIN_JSON;
+}
+
+static void store_result(fh_taxii_response *r, fh_err rc, json_t *ok_body)
+{
+    switch (rc) {
+    case FH_OK:
+        if (ok_body) {
+            admin_json(r, 200, ok_body);
+        } else {
+            r->status = 204;
+            r->content_type = ADMIN_JSON;
+            fh_buf_reset(&r->body);
+        }
+        break;
+    case FH_ERR_EXISTS:
+        admin_error(r, 409, "it exists already");
+        break;
+    case FH_ERR_NOTFOUND:
+        admin_error(r, 404, "not found");
+        break;
+    case FH_ERR_INVALID:
+        admin_error(r, 400,
+                    "a value is not valid (names and titles must not be empty; ids "
+                    "are UUIDs)");
+        break;
+    default:
+        admin_error(r, 500, "the hub's store failed");
+        break;
+    }
+}
+
+/* The request body as a JSON object, or NULL after answering 400. */
+static json_t *body_object(const fh_taxii_request *req, fh_taxii_response *r)
+{
+    fh_json_limits lim;
+    fh_json_limits_init(&lim);
+    lim.max_bytes = 64 * 1024;
+    lim.max_depth = 4;
+    json_t *v = NULL;
+    fh_buf err;
+    fh_buf_init(&err, 1024);
+    if (fh_json_load(req->body ? req->body : "", req->body_len, &lim, &v, &err) != FH_OK ||
+        !json_is_object(v)) {
+        admin_error(r, 400, err.len ? err.data : "the body must be a JSON object");
+        json_decref(v);
+        v = NULL;
+    }
+    fh_buf_cleanup(&err);
+    return v;
+}
+
+void fh__taxii_admin(fh_store *s, const fh_store_principal *who, const fh_taxii_request *req,
+                     fh_taxii_response *resp)
+{
+    if (!who->admin) {
+        admin_error(resp, 403, "the admin API needs a token created with --admin");
+        return;
+    }
+    const char *m = req->method ? req->method : "";
+    bool get = strcmp(m, "GET") == 0 || strcmp(m, "HEAD") == 0;
+    bool post = strcmp(m, "POST") == 0, put = strcmp(m, "PUT") == 0, del = strcmp(m, "DELETE") == 0;
+    const char *path = req->path + strlen("/admin/");
+    char a[64] = "", b[64] = "", c[64] = "", d[256] = "";
+    int n = 0;
+    /* Up to four segments, each followed by '/'. */
+    {
+        char *segs[4] = {a, b, c, d};
+        size_t caps[4] = {sizeof a, sizeof b, sizeof c, sizeof d};
+        const char *p = path;
+        while (*p) {
+            const char *slash = strchr(p, '/');
+            if (slash == NULL || slash == p || n == 4 || (size_t)(slash - p) >= caps[n]) {
+                admin_error(resp, 404, "no such admin endpoint (paths end with '/')");
+                return;
+            }
+            memcpy(segs[n], p, (size_t)(slash - p));
+            segs[n][slash - p] = '\0';
+            n++;
+            p = slash + 1;
+        }
+    }
+    json_t *list = NULL, *body = NULL, *out = NULL;
+    fh_err rc;
+    char id[FH_STORE_ID_STRLEN];
+    if (n == 1 && strcmp(a, "orgs") == 0 && get) {
+        rc = fh_store_org_list(s, &list);
+        store_result(resp, rc, list);
+    } else if (n == 1 && strcmp(a, "orgs") == 0 && post) {
+        if ((body = body_object(req, resp)) == NULL)
+            return;
+        const char *name = fh_json_str(body, "name");
+        rc = name ? fh_store_org_add(s, name, id) : FH_ERR_INVALID;
+        out = rc ? NULL : json_pack("{s:s}", "id", id);
+        store_result(resp, rc, out);
+    } else if (n == 1 && strcmp(a, "tokens") == 0 && get) {
+        rc = fh_store_token_list(s, &list);
+        store_result(resp, rc, list);
+    } else if (n == 1 && strcmp(a, "tokens") == 0 && post) {
+        if ((body = body_object(req, resp)) == NULL)
+            return;
+        const char *org = fh_json_str(body, "org");
+        char token[FH_STORE_TOKEN_STRLEN];
+        rc = org ? fh_store_token_new(s, org, fh_json_str(body, "label"),
+                                      json_is_true(json_object_get(body, "admin")), token, id)
+                 : FH_ERR_INVALID;
+        out = rc ? NULL : json_pack("{s:s,s:s}", "id", id, "token", token);
+        memset(token, 0, sizeof token);
+        store_result(resp, rc, out);
+    } else if (n == 2 && strcmp(a, "tokens") == 0 && del) {
+        store_result(resp, fh_store_token_revoke(s, b), NULL);
+    } else if (n == 1 && strcmp(a, "collections") == 0 && get) {
+        rc = fh_store_collection_list(s, &list);
+        store_result(resp, rc, list);
+    } else if (n == 1 && strcmp(a, "collections") == 0 && post) {
+        if ((body = body_object(req, resp)) == NULL)
+            return;
+        const char *title = fh_json_str(body, "title");
+        rc = title ? fh_store_collection_add(s, title, fh_json_str(body, "description"),
+                                             fh_json_str(body, "id"), id)
+                   : FH_ERR_INVALID;
+        out = rc ? NULL : json_pack("{s:s}", "id", id);
+        store_result(resp, rc, out);
+    } else if (n == 4 && strcmp(a, "collections") == 0 && strcmp(c, "grants") == 0 && put) {
+        if ((body = body_object(req, resp)) == NULL)
+            return;
+        bool r = json_is_true(json_object_get(body, "read"));
+        bool w = json_is_true(json_object_get(body, "write"));
+        rc = r || w ? fh_store_grant(s, b, d, r, w) : FH_ERR_INVALID;
+        store_result(resp, rc, NULL);
+    } else if (n == 4 && strcmp(a, "collections") == 0 && strcmp(c, "grants") == 0 && del) {
+        store_result(resp, fh_store_revoke(s, b, d), NULL);
+    } else {
+        admin_error(resp, 404, "no such admin endpoint or method");
+    }
+    json_decref(list);
+    json_decref(body);
+    json_decref(out);
+}
