@@ -14,6 +14,7 @@
 #ifndef FENGHUO_TAXII_H
 #define FENGHUO_TAXII_H
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -216,6 +217,26 @@ fh_err fh_taxii_client_call(fh_taxii_client *c, const char *method, const char *
 /* Appends "key=value" (both URL-encoded) to a query string in q, with '?'
  * or '&' as needed. */
 void fh_taxii_query_add(fh_buf *q, const char *key, const char *value);
+
+/* ---- following collections ---------------------------------------------- */
+
+typedef struct fh_taxii_follow fh_taxii_follow;
+
+/* Follows collections of the server at hub (opts as for a client; copied).
+ * type: only objects of this STIX type (match[type]), or NULL. max_objects:
+ * most objects held (0: 10,000,000); more are left out with a warning. The
+ * client connects at the first poll. */
+fh_err fh_taxii_follow_new(const char *hub, const fh_taxii_client_opts *opts,
+                           const char *const *collections, size_t n, const char *type,
+                           size_t max_objects, fh_taxii_follow **out /* OUT */);
+void fh_taxii_follow_free(fh_taxii_follow *f);
+/* Polls every collection once (network I/O; one thread at a time). True when
+ * the held set changed. Failures are logged and counted, never fatal. */
+bool fh_taxii_follow_poll(fh_taxii_follow *f);
+/* A copy of the held objects as a JSON array (caller decrefs); thread-safe. */
+json_t *fh_taxii_follow_objects(fh_taxii_follow *f);
+size_t fh_taxii_follow_count(fh_taxii_follow *f);
+void fh_taxii_follow_counts(const fh_taxii_follow *f, uint64_t *polls, uint64_t *errors);
 
 /* "title: description" of a TAXII error body, or the status alone. */
 void fh_taxii_describe_error(const fh_taxii_reply *r, fh_buf *out);
