@@ -1,0 +1,70 @@
+/*
+ * Blocking: nftables sets that drop traffic from and to blocked addresses,
+ * kept in step with a list of (prefix, expiry) entries through libnftables,
+ * in batched transactions.
+ *
+ * The ruleset is a table of its own (default "inet fenghuo") with two
+ * interval sets with timeouts (block4, block6) and filter chains on the
+ * input, forward and output hooks that drop packets whose source (input,
+ * forward) or destination (forward, output) is in a set. Nothing else in the
+ * host's ruleset is touched.
+ */
+#ifndef FENGHUO_MITIGATE_H
+#define FENGHUO_MITIGATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "fenghuo/err.h"
+#include "fenghuo/util.h"
+
+typedef struct fh_block {
+    uint8_t family; /* 4 or 6 */
+    uint8_t addr[16];
+    uint8_t plen;
+    int64_t expires; /* seconds since the epoch; 0: never */
+} fh_block;
+
+typedef struct fh_nft fh_nft;
+
+#define FH_NFT_BATCH 5000 /* elements per transaction */
+
+/* table: the nftables table name (in family inet). dry_run: nothing is sent
+ * to the kernel; every transaction is printed to dry_out instead. */
+fh_err fh_nft_new(const char *table, bool dry_run, FILE *dry_out, fh_nft **out /* OUT */,
+                  fh_buf *err);
+void fh_nft_free(fh_nft *n);
+
+/* Creates (or re-creates) the table, sets and chains, and empties the sets:
+ * after a restart the sets are filled again from the entries. */
+fh_err fh_nft_setup(fh_nft *n, fh_buf *err);
+/* Deletes the table and everything in it. */
+fh_err fh_nft_teardown(fh_nft *n, fh_buf *err);
+
+typedef struct fh_nft_stats {
+    size_t added, removed, unchanged, covered; /* covered: inside a broader entry */
+    size_t transactions;
+} fh_nft_stats;
+
+/*
+ * Makes the sets hold exactly `want` (entries already expired at `now` are
+ * left out): adds what is new or lives longer, deletes what is gone, in
+ * transactions of at most FH_NFT_BATCH elements. Entries inside a broader
+ * entry are merged into it (interval sets refuse overlaps).
+ */
+fh_err fh_nft_sync(fh_nft *n, const fh_block *want, size_t count, int64_t now,
+                   fh_nft_stats *st /* OUT */, fh_buf *err);
+
+/* True when a and b overlap (one contains the other). */
+bool fh_block_overlaps(const fh_block *a, const fh_block *b);
+/* "198.51.100.0/24" (a /32 or /128 without the length). */
+void fh_block_format(const fh_block *b, char out[50]);
+
+/* Well-known public resolvers that are never blocked by default: blocking
+ * them cuts users off DNS, and spoofed floods make them look like attackers.
+ * docs/enforce.md lists them. */
+extern const char *const fh_block_default_allow[];
+
+#endif
