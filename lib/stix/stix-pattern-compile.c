@@ -284,11 +284,74 @@ static char *normalize_domain(const char *s, size_t n, const char **why)
         d[i] = (char)tolower((unsigned char)c);
         label++;
     }
+    /* No top-level domain is all digits: "198.51.100" is a broken address. */
+    const char *last = strrchr(d, '.');
+    last = last ? last + 1 : d;
+    if (strspn(last, "0123456789") == strlen(last)) {
+        *why = "ends in an all-numeric label (a malformed IP address?)";
+        free(d);
+        return NULL;
+    }
     return d;
 }
 
+/* The authority's host and port, u[host..end): a domain name, an IPv4
+ * address or a bracketed IPv6 address, and an optional :port. */
+static bool url_host_valid(const char *u, size_t host, size_t end)
+{
+    size_t hend = end;
+    char buf[INET6_ADDRSTRLEN + 1];
+    uint8_t addr[16];
+    if (host < end && u[host] == '[') {
+        const char *close = memchr(u + host, ']', end - host);
+        if (close == NULL)
+            return false;
+        size_t alen = (size_t)(close - (u + host)) - 1;
+        if (alen == 0 || alen >= sizeof buf)
+            return false;
+        memcpy(buf, u + host + 1, alen);
+        buf[alen] = '\0';
+        if (inet_pton(AF_INET6, buf, addr) != 1)
+            return false;
+        hend = (size_t)(close - u) + 1;
+        if (hend < end && u[hend] != ':')
+            return false;
+    } else {
+        const char *colon = memchr(u + host, ':', end - host);
+        if (colon)
+            hend = (size_t)(colon - u);
+        size_t hlen = hend - host;
+        if (hlen == 0)
+            return false;
+        bool is_v4 = false;
+        if (hlen < sizeof buf) {
+            memcpy(buf, u + host, hlen);
+            buf[hlen] = '\0';
+            is_v4 = inet_pton(AF_INET, buf, addr) == 1;
+        }
+        const char *why;
+        char *d = is_v4 ? NULL : normalize_domain(u + host, hlen, &why);
+        if (!is_v4 && d == NULL)
+            return false;
+        free(d);
+    }
+    if (hend < end) {
+        /* ":" then 1 to 5 digits up to 65535 (an empty port is allowed by RFC 3986). */
+        unsigned long port = 0;
+        for (size_t k = hend + 1; k < end; k++) {
+            if (u[k] < '0' || u[k] > '9')
+                return false;
+            port = port * 10 + (unsigned long)(u[k] - '0');
+            if (port > 65535)
+                return false;
+        }
+    }
+    return true;
+}
+
 /* scheme://[userinfo@]host[:port][/path...]: scheme and host lower-cased,
- * the rest kept. Spaces and control characters are refused. */
+ * the rest kept. URLs on the wire are ASCII: spaces, control characters and
+ * non-ASCII (not percent-encoded) are refused. */
 static char *normalize_url(const char *s, size_t n, const char **why)
 {
     size_t i = 0;
@@ -303,8 +366,10 @@ static char *normalize_url(const char *s, size_t n, const char **why)
         return NULL;
     }
     for (size_t k = 0; k < n; k++) {
-        if ((unsigned char)s[k] <= 0x20 || s[k] == 0x7f) {
-            *why = "contains a space or control character";
+        unsigned char c = (unsigned char)s[k];
+        if (c <= 0x20 || c >= 0x7f) {
+            *why = c >= 0x80 ? "is not ASCII (percent-encode it as a client would send it)"
+                             : "contains a space or control character";
             return NULL;
         }
     }
@@ -314,11 +379,20 @@ static char *normalize_url(const char *s, size_t n, const char **why)
     size_t host = i + 3, end = host;
     while (end < n && u[end] != '/' && u[end] != '?' && u[end] != '#')
         end++;
-    const char *at = memchr(u + host, '@', end - host);
-    if (at)
-        host = (size_t)(at - u) + 1;
+    /* userinfo cannot hold an unescaped '@': the last one ends it. */
+    for (size_t k = end; k > host; k--) {
+        if (u[k - 1] == '@') {
+            host = k;
+            break;
+        }
+    }
     if (host == end) {
         *why = "has no host";
+        free(u);
+        return NULL;
+    }
+    if (!url_host_valid(u, host, end)) {
+        *why = "has a host that is not a domain name or IP address (or a bad port)";
         free(u);
         return NULL;
     }

@@ -5,7 +5,9 @@
  *
  * The rule it keeps: parsing what it prints gives a tree that prints
  * identically (tests/unit/test-pattern.c and the fuzz target check this).
- * It is not a pretty-printer: everything goes on one line.
+ * It is not a pretty-printer: everything goes on one line (a string
+ * constant keeps its characters, line feeds included: the spec has no escape
+ * for them).
  */
 #include <inttypes.h>
 #include <math.h>

@@ -176,6 +176,13 @@ static void domain_names_are_normalized(void **state)
     assert_note(true, "starts or ends with '-'");
     compile("[domain-name:value = 'a..example.com']");
     assert_note(true, "empty label");
+    compile("[domain-name:value = '198.51.100']");
+    assert_note(true, "all-numeric label");
+    compile("[network-traffic:dst_ref.value = '198.51.100.1.2']");
+    assert_int_equal(compiled.count, 0);
+    assert_note(true, "neither an IP address nor a domain name");
+    compile("[domain-name:value = '1password.com']");
+    find(FH_PATTERN_OBS_DOMAIN, "1password.com");
     compile("[domain-name:value = '\xe7\x83\xbd\xe7\x81\xab.cn']");
     assert_note(true, "xn--");
 }
@@ -201,6 +208,29 @@ static void urls_lower_case_scheme_and_host_only(void **state)
     assert_note(true, "not an absolute URL");
     compile("[url:value = 'http:///foo']");
     assert_note(true, "has no host");
+    compile("[url:value = 'http://[2001:DB8::1]:8443/x' OR url:value = 'https://198.51.100.7/' OR "
+            "url:value = 'http://a@b@Host.Example:/']");
+    assert_int_equal(compiled.count, 3);
+    find(FH_PATTERN_OBS_URL, "http://[2001:db8::1]:8443/x");
+    find(FH_PATTERN_OBS_URL, "https://198.51.100.7/");
+    find(FH_PATTERN_OBS_URL, "http://a@b@host.example:/");
+    static const char *const bad[] = {
+        "[url:value = 'http://-@)-----r']",
+        "[url:value = 'http://exa mple.com/']",
+        "[url:value = 'http://example.com:99999/']",
+        "[url:value = 'http://[::1/']",
+        "[url:value = 'http://[zz::1]/']",
+        "[url:value = 'http://example.com:8o/']",
+        "[url:value = 'http://ex\xc3\xa4mple.com/']",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        compile(bad[i]);
+        if (compiled.count != 0)
+            fail_msg("%s compiled to %s", bad[i], compiled.items[0].value);
+        assert_int_equal(compiled.note_count, 1);
+    }
+    compile("[url:value = 'http://ex\xc3\xa4mple.com/']");
+    assert_note(true, "is not ASCII");
 }
 
 static void file_hashes_by_algorithm(void **state)
