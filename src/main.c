@@ -21,6 +21,7 @@ static const struct command commands[] = {
     {"get", fh_cmd_get, "print the objects of a TAXII 2.1 collection as JSON lines"},
     {"admin", fh_cmd_admin, "manage a hub's organizations, tokens, collections and grants"},
     {"sensor", fh_cmd_sensor, "detect attacks and indicator matches in packets"},
+    {"enforce", fh_cmd_enforce, "block indicators' addresses with nftables"},
 };
 
 static void usage(FILE *out)

@@ -17,6 +17,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include <jansson.h>
+
 #include "fenghuo/err.h"
 #include "fenghuo/util.h"
 
@@ -61,6 +63,26 @@ fh_err fh_nft_sync(fh_nft *n, const fh_block *want, size_t count, int64_t now,
 bool fh_block_overlaps(const fh_block *a, const fh_block *b);
 /* "198.51.100.0/24" (a /32 or /128 without the length). */
 void fh_block_format(const fh_block *b, char out[50]);
+
+/* ---- what to block ------------------------------------------------------ */
+
+typedef struct fh_block_list {
+    fh_block *items;
+    size_t count, cap;
+    size_t skipped; /* indicators or lines that give nothing to block */
+} fh_block_list;
+
+void fh_block_list_init(fh_block_list *l);
+void fh_block_list_cleanup(fh_block_list *l);
+/* Parses an address or prefix ("198.51.100.0/24", "2001:db8::1"). */
+bool fh_block_parse(const char *s, size_t len, fh_block *b /* OUT */);
+/* Appends the exact IPv4/IPv6 observables of the STIX indicators in objects
+ * (expiry from valid_until, else default_expires; 0 is never). */
+void fh_block_from_objects(fh_block_list *l, const json_t *objects, int64_t default_expires);
+/* The same from a file: STIX (bundle, envelope, array, object) or a plain
+ * list of addresses and prefixes (names and bad lines are counted in
+ * skipped). */
+fh_err fh_block_from_file(fh_block_list *l, const char *path, int64_t default_expires, fh_buf *err);
 
 /* Well-known public resolvers that are never blocked by default: blocking
  * them cuts users off DNS, and spoofed floods make them look like attackers.

@@ -242,7 +242,7 @@ static fh_err apply(fh_nft *n, const char *verb, fh_block *const *items, size_t 
         for (size_t i = 0; i <= count && rc == FH_OK; i++) {
             bool flush = i == count || in_batch == FH_NFT_BATCH;
             if (flush && in_batch) {
-                fh_buf_append_str(&cmd, " }\n");
+                fh_buf_append_str(&cmd, " }");
                 rc = run(n, cmd.data, err);
                 (*transactions)++;
                 fh_buf_reset(&cmd);
