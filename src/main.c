@@ -22,6 +22,7 @@ static const struct command commands[] = {
     {"admin", fh_cmd_admin, "manage a hub's organizations, tokens, collections and grants"},
     {"sensor", fh_cmd_sensor, "detect attacks and indicator matches in packets"},
     {"enforce", fh_cmd_enforce, "block indicators' addresses with nftables"},
+    {"export", fh_cmd_export, "write indicators as nft, ipset, Suricata, Zeek, RPZ, CSV..."},
 };
 
 static void usage(FILE *out)

@@ -59,6 +59,12 @@ typedef struct fh_nft_stats {
 fh_err fh_nft_sync(fh_nft *n, const fh_block *want, size_t count, int64_t now,
                    fh_nft_stats *st /* OUT */, fh_buf *err);
 
+/* A sorted copy of in[0..n) (the caller frees) without entries expired at
+ * now, with host bits cleared, and without entries inside a broader one
+ * (which takes the later expiry); *covered counts those merged. */
+fh_block *fh_block_normalize(const fh_block *in, size_t n, int64_t now, size_t *out_n /* OUT */,
+                             size_t *covered /* OUT, added to */);
+
 /* True when a and b overlap (one contains the other). */
 bool fh_block_overlaps(const fh_block *a, const fh_block *b);
 /* "198.51.100.0/24" (a /32 or /128 without the length). */
@@ -83,6 +89,49 @@ void fh_block_from_objects(fh_block_list *l, const json_t *objects, int64_t defa
  * list of addresses and prefixes (names and bad lines are counted in
  * skipped). */
 fh_err fh_block_from_file(fh_block_list *l, const char *path, int64_t default_expires, fh_buf *err);
+
+/* ---- feeds and exports -------------------------------------------------- */
+
+typedef enum fh_export_format {
+    FH_EXPORT_PLAIN = 0,        /* one value per line */
+    FH_EXPORT_CSV,              /* type,value,indicator,valid_until,confidence,name */
+    FH_EXPORT_STIX,             /* a STIX 2.1 bundle of the indicators */
+    FH_EXPORT_NFT,              /* an nft script: table inet fenghuo_feed, sets feed4/feed6 */
+    FH_EXPORT_IPSET,            /* an `ipset restore` file: fenghuo-feed4, fenghuo-feed6 */
+    FH_EXPORT_SURICATA_RULES,   /* alert rules: addresses, dns.query, tls.sni, http.host, URLs */
+    FH_EXPORT_SURICATA_DATASET, /* a dataset file of one kind (see fh_export_opts.kind) */
+    FH_EXPORT_ZEEK_INTEL,       /* Zeek Intel framework TSV */
+    FH_EXPORT_RPZ,              /* a DNS response policy zone (names and rpz-ip) */
+    FH_EXPORT__COUNT
+} fh_export_format;
+
+typedef enum fh_export_kind {
+    FH_KIND_ANY = 0,
+    FH_KIND_IP,
+    FH_KIND_DOMAIN,
+    FH_KIND_URL,
+    FH_KIND_HASH
+} fh_export_kind;
+
+typedef struct fh_export_opts {
+    fh_export_kind kind; /* only entries of this kind; datasets default to domains */
+    uint32_t sid_base;   /* first Suricata sid (default 9900000) */
+    int64_t now;         /* indicators past valid_until at now are left out */
+} fh_export_opts;
+
+typedef struct fh_export_stats {
+    size_t indicators; /* indicators read */
+    size_t entries;    /* values written */
+    size_t skipped;    /* indicators with nothing this format can hold */
+} fh_export_stats;
+
+fh_err fh_export_format_parse(const char *name, fh_export_format *out /* OUT */);
+const char *fh_export_format_name(fh_export_format f);
+fh_err fh_export_kind_parse(const char *name, fh_export_kind *out /* OUT */);
+
+/* Writes the indicators among objects in format f to out. */
+fh_err fh_export_write(fh_export_format f, const json_t *objects, const fh_export_opts *o,
+                       fh_buf *out, fh_export_stats *st /* OUT */);
 
 /* Well-known public resolvers that are never blocked by default: blocking
  * them cuts users off DNS, and spoofed floods make them look like attackers.

@@ -236,6 +236,8 @@ bool fh_taxii_follow_poll(fh_taxii_follow *f);
 /* A copy of the held objects as a JSON array (caller decrefs); thread-safe. */
 json_t *fh_taxii_follow_objects(fh_taxii_follow *f);
 size_t fh_taxii_follow_count(fh_taxii_follow *f);
+/* Starts every collection at added_after = ts (before the first poll). */
+void fh_taxii_follow_since(fh_taxii_follow *f, const char *ts);
 void fh_taxii_follow_counts(const fh_taxii_follow *f, uint64_t *polls, uint64_t *errors);
 
 /* "title: description" of a TAXII error body, or the status alone. */

@@ -191,10 +191,8 @@ static int cmp_block(const void *x, const void *y)
     return a->plen < b->plen ? -1 : a->plen > b->plen;
 }
 
-/* Sorted, without expired entries and without entries inside a broader one
- * (which takes the later expiry of the two). */
-static fh_block *normalize(const fh_block *in, size_t n, int64_t now, size_t *out_n,
-                           size_t *covered)
+fh_block *fh_block_normalize(const fh_block *in, size_t n, int64_t now, size_t *out_n,
+                             size_t *covered)
 {
     fh_block *v = fh_xmalloc((n ? n : 1) * sizeof *v);
     size_t k = 0;
@@ -273,7 +271,7 @@ fh_err fh_nft_sync(fh_nft *n, const fh_block *want, size_t count, int64_t now, f
 {
     memset(st, 0, sizeof *st);
     size_t m = 0;
-    fh_block *next = normalize(want, count, now, &m, &st->covered);
+    fh_block *next = fh_block_normalize(want, count, now, &m, &st->covered);
     /* What we put there and has expired is gone from the kernel already. */
     size_t h = 0;
     for (size_t i = 0; i < n->n_have; i++)

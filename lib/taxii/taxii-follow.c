@@ -184,6 +184,14 @@ fh_err fh_taxii_follow_new(const char *hub, const fh_taxii_client_opts *opts,
     return FH_OK;
 }
 
+void fh_taxii_follow_since(fh_taxii_follow *f, const char *ts)
+{
+    for (size_t i = 0; i < f->n_collections; i++) {
+        free(f->added_after[i]);
+        f->added_after[i] = fh_xstrdup(ts);
+    }
+}
+
 size_t fh_taxii_follow_count(fh_taxii_follow *f)
 {
     pthread_mutex_lock(&f->lock);
