@@ -70,7 +70,7 @@ int fh_cmd_export(int argc, char **argv)
     size_t n_files = 0;
     const char *hub = NULL, *collection = NULL, *since = NULL, *output = NULL, *cacert = NULL;
     const char *token = getenv("FENGHUO_TOKEN");
-    bool have_format = false;
+    bool have_format = false, misp = false;
     fh_export_format format = FH_EXPORT_PLAIN;
     fh_export_opts opts = {.kind = FH_KIND_ANY, .now = (int64_t)time(NULL)};
     int status = FH_EXIT_USAGE;
@@ -85,6 +85,11 @@ int fh_cmd_export(int argc, char **argv)
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         switch (c) {
         case 'f':
+            if (strcmp(optarg, "misp-feed") == 0) {
+                misp = true;
+                have_format = true;
+                break;
+            }
             if (fh_export_format_parse(optarg, &format) != FH_OK) {
                 fprintf(stderr, "fenghuo export: unknown format '%s'; see --help\n", optarg);
                 goto done;
@@ -193,6 +198,20 @@ int fh_cmd_export(int argc, char **argv)
         json_t *objs = fh_taxii_follow_objects(follow);
         json_array_extend(objects, objs);
         json_decref(objs);
+    }
+    if (misp) {
+        size_t events = 0;
+        if (output == NULL) {
+            fprintf(stderr, "fenghuo export: misp-feed writes a folder: give --output DIR\n");
+            goto done;
+        }
+        if (fh_export_misp_feed(objects, opts.now, output, &events, &err) != FH_OK) {
+            fprintf(stderr, "fenghuo export: %s\n", err.data);
+            goto done;
+        }
+        fprintf(stderr, "fenghuo export: %zu MISP events written to %s\n", events, output);
+        status = FH_EXIT_OK;
+        goto done;
     }
     fh_export_stats st;
     fh_export_write(format, objects, &opts, &out, &st);

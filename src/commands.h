@@ -22,6 +22,7 @@ int fh_cmd_get(int argc, char **argv);
 int fh_cmd_sensor(int argc, char **argv);
 int fh_cmd_enforce(int argc, char **argv);
 int fh_cmd_export(int argc, char **argv);
+int fh_cmd_import(int argc, char **argv);
 
 /* True when argv[1..] asks for help (-h, --help or "help"). */
 bool fh_cmd_wants_help(int argc, char **argv);

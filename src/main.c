@@ -22,7 +22,8 @@ static const struct command commands[] = {
     {"admin", fh_cmd_admin, "manage a hub's organizations, tokens, collections and grants"},
     {"sensor", fh_cmd_sensor, "detect attacks and indicator matches in packets"},
     {"enforce", fh_cmd_enforce, "block indicators' addresses with nftables"},
-    {"export", fh_cmd_export, "write indicators as nft, ipset, Suricata, Zeek, RPZ, CSV..."},
+    {"export", fh_cmd_export, "write indicators as nft, ipset, Suricata, Zeek, RPZ, MISP..."},
+    {"import", fh_cmd_import, "turn lists, CSV, MISP feeds into STIX indicators"},
 };
 
 static void usage(FILE *out)

@@ -133,6 +133,37 @@ fh_err fh_export_kind_parse(const char *name, fh_export_kind *out /* OUT */);
 fh_err fh_export_write(fh_export_format f, const json_t *objects, const fh_export_opts *o,
                        fh_buf *out, fh_export_stats *st /* OUT */);
 
+/* ---- imports and MISP feeds ----------------------------------------------- */
+
+/* The TLP 2.0 marking-definition id of "clear", "green", "amber",
+ * "amber+strict" or "red"; NULL for anything else. */
+const char *fh_tlp_marking_id(const char *name);
+
+/* Appends the STIX pattern for one value (an IP address or prefix, a URL
+ * with a scheme, a hex digest of 32/40/64/128 digits, or a domain name).
+ * FH_ERR_INVALID with a reason in *why for anything else. */
+fh_err fh_value_to_pattern(const char *value, fh_buf *pattern, const char **why);
+
+/* A new STIX indicator for value (id deterministic from the pattern), marked
+ * with tlp_id (may be NULL); created is an RFC 3339 timestamp with
+ * milliseconds. NULL with *why set when the value is not recognised. */
+json_t *fh_import_indicator(const char *value, const char *name, const char *tlp_id,
+                            const char *created, const char *valid_until, const char **why);
+
+typedef struct fh_import_stats {
+    size_t events, indicators, skipped, rejected;
+} fh_import_stats;
+
+/* Reads a MISP feed folder (manifest.json and EVENT-UUID.json files) and
+ * appends an indicator per to_ids attribute of a matchable type to out. */
+fh_err fh_import_misp_feed(const char *dir, const char *tlp_id, json_t *out,
+                           fh_import_stats *st /* OUT, added to */, fh_buf *err);
+
+/* Writes a MISP feed into dir (created if needed): one event per valid
+ * indicator, named by its UUID, with manifest.json and hashes.csv. */
+fh_err fh_export_misp_feed(const json_t *objects, int64_t now, const char *dir,
+                           size_t *events /* OUT */, fh_buf *err);
+
 /* Well-known public resolvers that are never blocked by default: blocking
  * them cuts users off DNS, and spoofed floods make them look like attackers.
  * docs/enforce.md lists them. */
