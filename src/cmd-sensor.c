@@ -29,61 +29,68 @@ static void on_hup(int sig)
 
 static void usage(FILE *out)
 {
-    fprintf(out,
-            "usage: fenghuo sensor (--pcap FILE... | --interface IF) --networks CIDR[,CIDR...]\n"
-            "                      [--indicators FILE]... [--events FILE|-] [OPTIONS]\n"
-            "\n"
-            "Reads packets, detects floods, amplification, scans and brute force against the\n"
-            "protected networks, matches every packet's addresses, DNS query names, TLS SNI and\n"
-            "HTTP Host against the indicators, and writes events as JSON lines (docs/EVENTS.md).\n"
-            "With --pcap, time is the packets' time and the run ends at the end of the files,\n"
-            "ending every open attack; the last line is a stats event.\n"
-            "\n"
-            "input:\n"
-            "  --pcap FILE          read a capture file (pcap or pcapng); may be repeated\n"
-            "  --interface IF       capture live on IF (needs root or CAP_NET_RAW)\n"
-            "  --bpf FILTER         live capture: a BPF filter, e.g. 'not port 22'\n"
-            "  --buffer MIB         live capture: kernel ring buffer (default 64)\n"
-            "  --networks LIST      protected prefixes, IPv4 and IPv6, comma-separated (required)\n"
-            "  --indicators FILE    STIX bundle/envelope/array of indicators, or a plain list\n"
-            "                       (one IP, CIDR or domain per line, '#' comments); may be\n"
-            "                       repeated; reloaded on SIGHUP\n"
-            "output:\n"
-            "  --events FILE|-      where events go (default '-': standard output)\n"
-            "  --log-format F       text (default) or json, for the log on standard error\n"
-            "detection:\n"
-            "  --threshold-pps N    packets/s of one kind that make a flood (default 10000;\n"
-            "                       fragments: a tenth of it)\n"
-            "  --threshold-bps N    bits/s of one kind that make a flood (default 100000000)\n"
-            "  --baseline-factor F  a flood also needs F x the destination's usual rate (5)\n"
-            "  --end-quiet S        seconds below the threshold that end an attack (10)\n"
-            "  --bruteforce N/S     N connections in S seconds to one service (default 20/60)\n"
-            "  --max-hosts N        protected destinations tracked (default 262144)\n"
-            "  --config FILE        detection settings and host groups (per-prefix\n"
-            "                       thresholds); read first, options override it\n"
-            "                       (docs/sensor.md, \"Config file\")\n"
-            "reporting to a hub (docs/sensor.md, \"Reporting\"):\n"
-            "  --hub URL            the hub (TAXII server or API root URL)\n"
-            "  --token TOKEN        its API token (default: $FENGHUO_TOKEN, which keeps it\n"
-            "                       out of the process list)\n"
-            "  --collection ID      collection to post sightings and indicators to\n"
-            "  --identity ID        identity--... of your organization, for\n"
-            "                       where_sighted_refs and created_by_ref\n"
-            "  --cacert FILE        CA certificates (PEM) for the hub's certificate\n"
-            "  --insecure           do not verify the hub's certificate (testing only)\n"
-            "  --spool DIR          batches not yet stored by the hub (default\n"
-            "                       ./fenghuo-spool); posted first on the next start\n"
-            "  --report-wait S      at the end of the input, post for at most S seconds (30)\n"
-            "  --follow ID          match traffic against the indicators of this hub\n"
-            "                       collection too, polled every --follow-interval seconds\n"
-            "                       (default 5); may be repeated\n"
-            "privileges:\n"
-            "  --user NAME          after opening its inputs, a root process becomes NAME\n"
-            "                       (default nobody) before it decodes a single packet\n"
-            "  -h, --help           show this help\n"
-            "\n"
-            "exit status: 0 the input was read to its end (or the sensor was stopped by\n"
-            "SIGINT/SIGTERM), 2 usage, input or privilege error.\n");
+    fprintf(
+        out,
+        "usage: fenghuo sensor (--pcap FILE... | --interface IF) --networks CIDR[,CIDR...]\n"
+        "                      [--indicators FILE]... [--events FILE|-] [OPTIONS]\n"
+        "\n"
+        "Reads packets, detects floods, amplification, scans and brute force against the\n"
+        "protected networks, matches every packet's addresses, DNS query names, TLS SNI and\n"
+        "HTTP Host against the indicators, and writes events as JSON lines (docs/EVENTS.md).\n"
+        "With --pcap, time is the packets' time and the run ends at the end of the files,\n"
+        "ending every open attack; the last line is a stats event.\n"
+        "\n"
+        "input:\n"
+        "  --pcap FILE          read a capture file (pcap or pcapng); may be repeated\n"
+        "  --interface IF       capture live on IF (needs root or CAP_NET_RAW)\n"
+        "  --bpf FILTER         live capture: a BPF filter, e.g. 'not port 22'\n"
+        "  --buffer MIB         live capture: kernel ring buffer (default 64)\n"
+        "  --networks LIST      protected prefixes, IPv4 and IPv6, comma-separated (required)\n"
+        "  --indicators FILE    STIX bundle/envelope/array of indicators, or a plain list\n"
+        "                       (one IP, CIDR or domain per line, '#' comments); may be\n"
+        "                       repeated; reloaded on SIGHUP\n"
+        "output:\n"
+        "  --events FILE|-      where events go (default '-': standard output)\n"
+        "  --log-format F       text (default) or json, for the log on standard error\n"
+        "detection:\n"
+        "  --threshold-pps N    packets/s of one kind that make a flood (default 10000;\n"
+        "                       fragments: a tenth of it)\n"
+        "  --threshold-bps N    bits/s of one kind that make a flood (default 100000000)\n"
+        "  --baseline-factor F  a flood also needs F x the destination's usual rate (5)\n"
+        "  --end-quiet S        seconds below the threshold that end an attack (10)\n"
+        "  --bruteforce N/S     N connections in S seconds to one service (default 20/60)\n"
+        "  --max-hosts N        protected destinations tracked (default 262144)\n"
+        "  --config FILE        detection settings and host groups (per-prefix\n"
+        "                       thresholds); read first, options override it\n"
+        "                       (docs/sensor.md, \"Config file\")\n"
+        "reporting to a hub (docs/sensor.md, \"Reporting\"):\n"
+        "  --hub URL            the hub (TAXII server or API root URL)\n"
+        "  --token TOKEN        its API token (default: $FENGHUO_TOKEN, which keeps it\n"
+        "                       out of the process list)\n"
+        "  --collection ID      collection to post sightings and indicators to\n"
+        "  --identity ID        identity--... of your organization, for\n"
+        "                       where_sighted_refs and created_by_ref\n"
+        "  --cacert FILE        CA certificates (PEM) for the hub's certificate\n"
+        "  --insecure           do not verify the hub's certificate (testing only)\n"
+        "  --spool DIR          batches not yet stored by the hub (default\n"
+        "                       ./fenghuo-spool); posted first on the next start\n"
+        "  --report-wait S      at the end of the input, post for at most S seconds (30)\n"
+        "  --follow ID          match traffic against the indicators of this hub\n"
+        "                       collection too, polled every --follow-interval seconds\n"
+        "                       (default 5); may be repeated\n"
+        "blocking (docs/sensor.md, \"Blocking\"):\n"
+        "  --enforce nft        block the scanners and brute-forcers it detects in the\n"
+        "                       nftables table inet fenghuo_sensor (the protected networks and\n"
+        "                       the default allowlist of fenghuo enforce are never blocked)\n"
+        "  --enforce-ttl S      how long a block lasts (default 3600 seconds)\n"
+        "  --enforce-dry-run    print the nftables transactions instead (stderr)\n"
+        "privileges:\n"
+        "  --user NAME          after opening its inputs, a root process becomes NAME\n"
+        "                       (default nobody) before it decodes a single packet\n"
+        "  -h, --help           show this help\n"
+        "\n"
+        "exit status: 0 the input was read to its end (or the sensor was stopped by\n"
+        "SIGINT/SIGTERM), 2 usage, input or privilege error.\n");
 }
 
 static int bad(const char *opt, const char *v)
@@ -121,6 +128,9 @@ int fh_cmd_sensor(int argc, char **argv)
                                              {"report-wait", required_argument, NULL, 1008},
                                              {"follow", required_argument, NULL, 1009},
                                              {"follow-interval", required_argument, NULL, 1010},
+                                             {"enforce", required_argument, NULL, 1011},
+                                             {"enforce-ttl", required_argument, NULL, 1012},
+                                             {"enforce-dry-run", no_argument, NULL, 1013},
                                              {"help", no_argument, NULL, 'h'},
                                              {NULL, 0, NULL, 0}};
     fh_sensor_config cfg;
@@ -136,6 +146,8 @@ int fh_cmd_sensor(int argc, char **argv)
     const char **follows = fh_xcalloc((size_t)argc + 1, sizeof *follows);
     size_t n_follows = 0;
     unsigned follow_interval = 5;
+    bool enforce = false, enforce_dry = false;
+    unsigned enforce_ttl = 3600;
     fh_sensor_report_config rep;
     fh_sensor_report_config_init(&rep);
     rep.token = getenv("FENGHUO_TOKEN");
@@ -191,6 +203,23 @@ int fh_cmd_sensor(int argc, char **argv)
                 goto done;
             }
             follow_interval = (unsigned)v;
+            break;
+        case 1011:
+            if (strcmp(optarg, "nft") != 0) {
+                status = bad("--enforce", optarg);
+                goto done;
+            }
+            enforce = true;
+            break;
+        case 1012:
+            if (fh_parse_i64(optarg, 1, 30 * 86400, &v)) {
+                status = bad("--enforce-ttl", optarg);
+                goto done;
+            }
+            enforce_ttl = (unsigned)v;
+            break;
+        case 1013:
+            enforce_dry = true;
             break;
         case 1008:
             if (fh_parse_i64(optarg, 0, 3600, &v)) {
@@ -354,6 +383,8 @@ int fh_cmd_sensor(int argc, char **argv)
         (groups.count && fh_sensor_set_groups(s, &groups, &err)) ||
         (rep.hub && rep.collection && fh_sensor_set_report(s, &rep, &err)) ||
         (n_follows && fh_sensor_set_follow(s, &fol, &err)) ||
+        (enforce &&
+         fh_sensor_set_enforce(s, networks, "fenghuo_sensor", enforce_dry, enforce_ttl, &err)) ||
         (n_ind && fh_sensor_load_indicators(s, indicators, n_ind, &err)) ||
         (n_pcaps ? fh_sensor_open_files(s, pcaps, n_pcaps, &err)
                  : fh_sensor_open_live(s, iface, &err)) ||

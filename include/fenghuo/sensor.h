@@ -53,6 +53,16 @@ fh_err fh_sensor_config_load(fh_sensor_config *cfg, fh_sensor_groups *groups, co
 
 typedef struct fh_sensor fh_sensor;
 
+/*
+ * Blocks the sensor's own detections (scanners, brute-forcers) in the
+ * nftables table `table` for ttl_s seconds, through a privileged helper
+ * process forked now (call as root, before fh_sensor_drop_privileges). The
+ * protected networks (the --networks list) and the default allowlist are
+ * never blocked. dry_run: the helper prints transactions to stderr.
+ */
+fh_err fh_sensor_set_enforce(fh_sensor *s, const char *networks, const char *table, bool dry_run,
+                             unsigned ttl_s, fh_buf *err);
+
 /* Hands the groups to the detector (groups is emptied). */
 fh_err fh_sensor_set_groups(fh_sensor *s, fh_sensor_groups *groups, fh_buf *err);
 

@@ -88,7 +88,8 @@ void fh_nft_free(fh_nft *n)
 static fh_err run(fh_nft *n, const char *cmd, fh_buf *err)
 {
     if (n->dry_run) {
-        fprintf(n->dry_out, "%s\n", cmd);
+        size_t len = strlen(cmd);
+        fprintf(n->dry_out, "%s%s", cmd, len && cmd[len - 1] == '\n' ? "" : "\n");
         return FH_OK;
     }
     if (nft_run_cmd_from_buffer(n->ctx, cmd) != 0) {

@@ -24,11 +24,13 @@
 #include "detect/detect-table.h"
 #include "fenghuo/json.h"
 #include "fenghuo/match.h"
+#include "fenghuo/mitigate.h"
 #include "fenghuo/net.h"
 #include "fenghuo/pattern.h"
 #include "fenghuo/sensor.h"
 #include "fenghuo/stix.h"
 #include "fenghuo/time.h"
+#include "sensor/sensor-enforce.h"
 #include "sensor/sensor-follow.h"
 #include "sensor/sensor-report.h"
 
@@ -109,6 +111,8 @@ struct fh_sensor {
     fh__sensor_report *report;
     unsigned report_wait_s;
     fh__sensor_follow *follow;
+    fh__sensor_enforce *enforce;
+    unsigned enforce_ttl;
 };
 
 void fh_sensor_config_init(fh_sensor_config *c)
@@ -128,6 +132,16 @@ static void write_event(fh_sensor *s, json_t *ev)
 {
     if (s->report)
         fh__sensor_report_event(s->report, ev);
+    if (s->enforce) {
+        const char *type = fh_json_str(ev, "event_type");
+        const char *who = NULL;
+        if (type && strcmp(type, "scan") == 0)
+            who = fh_json_str(ev, "scanner");
+        else if (type && strcmp(type, "bruteforce") == 0)
+            who = fh_json_str(ev, "attacker");
+        if (who)
+            fh__sensor_enforce_block(s->enforce, who, s->enforce_ttl);
+    }
     char *line = json_dumps(ev, JSON_COMPACT);
     if (line) {
         fputs(line, s->events);
@@ -628,6 +642,7 @@ void fh_sensor_free(fh_sensor *s)
     fh_match_free(s->networks);
     fh__sensor_report_free(s->report);
     fh__sensor_follow_free(s->follow);
+    fh__sensor_enforce_free(s->enforce);
     rules_cleanup(&s->rules);
     for (size_t i = 0; i < s->n_indicator_files; i++)
         free(s->indicator_files[i]);
@@ -660,6 +675,44 @@ fh_err fh_sensor_set_follow(fh_sensor *s, const fh_sensor_follow_config *c, fh_b
     fh__sensor_follow_free(s->follow);
     s->follow = NULL;
     return fh__sensor_follow_new(s, c, &s->follow, err);
+}
+
+fh_err fh_sensor_set_enforce(fh_sensor *s, const char *networks, const char *table, bool dry_run,
+                             unsigned ttl_s, fh_buf *err)
+{
+    fh_block_list allow;
+    fh_block_list_init(&allow);
+    const char *p = networks;
+    while (p && *p) {
+        size_t len = strcspn(p, ",");
+        fh_block b;
+        if (len && fh_block_parse(p, len, &b)) {
+            if (allow.count == allow.cap) {
+                allow.cap = allow.cap ? allow.cap * 2 : 16;
+                allow.items = fh_xrealloc(allow.items, allow.cap * sizeof *allow.items);
+            }
+            allow.items[allow.count++] = b;
+        }
+        p += len;
+        if (*p == ',')
+            p++;
+    }
+    for (const char *const *a = fh_block_default_allow; *a; a++) {
+        fh_block b;
+        if (fh_block_parse(*a, strlen(*a), &b)) {
+            if (allow.count == allow.cap) {
+                allow.cap = allow.cap ? allow.cap * 2 : 16;
+                allow.items = fh_xrealloc(allow.items, allow.cap * sizeof *allow.items);
+            }
+            allow.items[allow.count++] = b;
+        }
+    }
+    fh__sensor_enforce_free(s->enforce);
+    s->enforce = NULL;
+    s->enforce_ttl = ttl_s ? ttl_s : 3600;
+    fh_err rc = fh__sensor_enforce_new(table, allow.items, allow.count, dry_run, &s->enforce, err);
+    fh_block_list_cleanup(&allow);
+    return rc;
 }
 
 fh_err fh_sensor_set_groups(fh_sensor *s, fh_sensor_groups *g, fh_buf *err)
@@ -1046,6 +1099,8 @@ fh_err fh_sensor_run(fh_sensor *s, volatile sig_atomic_t *stop, volatile sig_ato
     matches_sweep(s, s->last_us, true);
     fh_detect_flush(s->detect, s->last_us);
     json_t *extra = json_object();
+    if (s->enforce)
+        json_object_set_new(extra, "enforce", fh__sensor_enforce_finish(s->enforce));
     if (s->follow) {
         fh__sensor_follow_stop(s->follow);
         json_object_set_new(extra, "following", fh__sensor_follow_stats(s->follow));

@@ -5,6 +5,7 @@ same file gives the same events, and bad usage gets a clear error."""
 
 import json
 import os
+import re
 import shutil
 import tempfile
 import unittest
@@ -220,6 +221,15 @@ class SensorTest(unittest.TestCase):
             rc, _, err = run("sensor", "--networks", NETWORKS, "--pcap", pcap, "--config", conf)
             self.assertEqual(rc, 2, text)
             self.assertIn(fragment, err, text)
+
+    def test_enforce_dry_run_blocks_scanners_and_brute_forcers_only(self):
+        path = self.pcap("enf.pcap", g.benign, g.port_scan, g.ssh_bruteforce, g.syn_flood)
+        evs, err = self.sensor("--pcap", path, "--enforce", "nft", "--enforce-dry-run",
+                               "--enforce-ttl", "600")
+        blocked = re.findall(r"add element inet fenghuo_sensor block4 \{ ([0-9.]+) timeout 600s \}",
+                             err)
+        self.assertEqual(sorted(blocked), ["203.0.113.66", "203.0.113.99"])
+        self.assertEqual(evs[-1]["enforce"], {"block_requests": 2, "block_requests_dropped": 0})
 
     def test_events_go_to_a_file(self):
         out = os.path.join(self.dir, "events.jsonl")

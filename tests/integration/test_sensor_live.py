@@ -55,7 +55,7 @@ class LiveSensor(unittest.TestCase):
         sensor = subprocess.Popen(
             ["ip", "netns", "exec", self.b, FENGHUO, "sensor", "--interface", self.vb,
              "--networks", "198.18.1.2/32", "--indicators", lst, "--events", events,
-             "--threshold-pps", "3000", "--buffer", "8"],
+             "--threshold-pps", "3000", "--buffer", "8", "--enforce", "nft"],
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         # A TLS listener on the protected host, so curl sends its ClientHello.
         listener = subprocess.Popen(
@@ -68,13 +68,18 @@ class LiveSensor(unittest.TestCase):
         try:
             time.sleep(1.5)  # the sensor opens its capture
             self.assertIsNone(sensor.poll(), sensor.stderr.read() if sensor.poll() is not None else "")
-            scan = self.in_a("nmap", "-sS", "-Pn", "-n", "-p", "1-100", "--max-rate", "1000",
-                             "198.18.1.2", timeout=120)
-            self.assertEqual(scan.returncode, 0, scan.stderr)
+            # Names first: once the scan below is detected, this source is blocked.
             self.in_a("dig", "@198.18.1.2", "+tries=1", "+time=1", "a.b.evil.example")
             self.in_a("curl", "-sk", "--max-time", "3", "--resolve", "c2.bad.example:443:198.18.1.2",
                       "https://c2.bad.example/")
+            scan = self.in_a("nmap", "-sS", "-Pn", "-n", "-p", "1-100", "--max-rate", "1000",
+                             "198.18.1.2", timeout=120)
+            self.assertEqual(scan.returncode, 0, scan.stderr)
             time.sleep(1.5)  # a quiet gap, so the scan and the flood are apart
+            # The scanner is blocked by now, by the sensor's privileged helper.
+            nft = sh("ip", "netns", "exec", self.b, "nft", "list", "set", "inet",
+                     "fenghuo_sensor", "block4", check=False)
+            self.assertIn("198.18.1.1", nft.stdout, nft.stderr)
             flood = self.in_a("hping3", "-q", "-S", "-p", "80", "-i", "u100", "-c", "10000",
                               "198.18.1.2", timeout=120)
             self.assertIn(flood.returncode, (0, 1), flood.stderr)  # 1: no replies counted
