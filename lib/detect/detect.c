@@ -639,17 +639,22 @@ static void flood_packet(fh_detect *d, const fh_pkt *p, uint64_t ts_us, uint32_t
         else
             h->amp_votes--;
     }
-    struct rates r;
-    estimate(h, ts_us, &r);
+    /* Only this packet's category is estimated here: the per-packet cost
+     * stays a few multiplications; totals are computed for open attacks. */
+    double keep = 1.0 - (double)(ts_us % US) / (double)US;
+    double pps = h->cur_pkts[c] + h->prev_pkts[c] * keep;
+    double bps = (h->cur_bytes[c] + h->prev_bytes[c] * keep) * 8.0;
     double tp = thr_pps(d, h, c), tb = thr_bps(d, h, c);
-    bool over = r.pps[c] >= tp || r.bps[c] >= tb;
-    bool hot = r.pps[c] >= tp / 2 || r.bps[c] >= tb / 2;
+    bool over = pps >= tp || bps >= tb;
+    bool hot = pps >= tp / 2 || bps >= tb / 2;
 
     struct attack *at = h->has_attack ? &d->attacks[h->attack] : NULL;
     if (at == NULL && hot)
         at = attack_open(d, h, ts_us);
     if (at == NULL)
         return;
+    struct rates r;
+    estimate(h, ts_us, &r);
     fingerprint_add(at, p, scale);
     if (hot)
         at->last_hot_us = ts_us;
