@@ -158,27 +158,16 @@ int fh_cmd_export(int argc, char **argv)
             fh_buf_cleanup(&data);
             goto done;
         }
-        fh_stix_limits lim;
-        fh_stix_limits_init(&lim);
-        lim.max_bytes = data.len + 1;
-        lim.max_objects = SIZE_MAX;
-        fh_stix_diags d;
-        fh_stix_diags_init(&d);
         json_t *objs = NULL;
-        if (fh_stix_parse(data.data ? data.data : "", data.len, &lim, &objs, NULL, &d) != FH_OK) {
-            fh_buf msg;
-            fh_buf_init(&msg, 4096);
-            if (d.count)
-                fh_stix_diag_format(&d.items[0], &msg);
-            fprintf(stderr, "fenghuo export: %s: %s\n", files[i], msg.data ? msg.data : "invalid");
-            fh_buf_cleanup(&msg);
-            fh_stix_diags_cleanup(&d);
+        fh_buf_reset(&err);
+        if (fh_stix_parse_all(data.data ? data.data : "", data.len, files[i], &objs, &err) !=
+            FH_OK) {
+            fprintf(stderr, "fenghuo export: %s", err.data);
             fh_buf_cleanup(&data);
             goto done;
         }
         json_array_extend(objects, objs);
         json_decref(objs);
-        fh_stix_diags_cleanup(&d);
         fh_buf_cleanup(&data);
     }
     if (hub) {

@@ -152,21 +152,15 @@ static fh_err import_lines(const char *path, bool csv, json_t *out, const char *
 
 static fh_err import_stix(const char *path, json_t *out, const char *tlp)
 {
-    fh_buf data;
+    fh_buf data, err;
     fh_buf_init(&data, (size_t)256 << 20);
-    fh_err rc = fh_buf_read_file(&data, path);
+    fh_buf_init(&err, 1 << 16);
     json_t *objs = NULL;
-    fh_stix_diags d;
-    fh_stix_diags_init(&d);
-    if (rc == FH_OK) {
-        fh_stix_limits lim;
-        fh_stix_limits_init(&lim);
-        lim.max_bytes = data.len + 1;
-        lim.max_objects = SIZE_MAX;
-        rc = fh_stix_parse(data.data ? data.data : "", data.len, &lim, &objs, NULL, &d);
-    }
+    fh_err rc = fh_buf_read_file(&data, path);
     if (rc)
-        fprintf(stderr, "fenghuo import: %s: cannot read it as STIX\n", path);
+        fprintf(stderr, "fenghuo import: %s: cannot read (or larger than 256 MiB)\n", path);
+    else if ((rc = fh_stix_parse_all(data.data ? data.data : "", data.len, path, &objs, &err)))
+        fprintf(stderr, "fenghuo import: %s", err.data);
     size_t i;
     json_t *o;
     json_array_foreach(objs, i, o)
@@ -179,7 +173,7 @@ static fh_err import_stix(const char *path, json_t *out, const char *tlp)
         }
     }
     json_decref(objs);
-    fh_stix_diags_cleanup(&d);
+    fh_buf_cleanup(&err);
     fh_buf_cleanup(&data);
     return rc;
 }

@@ -152,6 +152,12 @@ void fh_pattern_observables_cleanup(fh_pattern_observables *o);
 fh_err fh_pattern_compile(const fh_pattern *p, fh_pattern_observables *out /* OUT */);
 
 /* "ipv4", "ipv6", "domain", "domain-suffix", "url", "hash", "port". */
+/* Parses text and compiles it into out (initialized by the caller), freeing
+ * the tree: what a reader of indicators needs in one call. Returns what
+ * fh_pattern_parse returns; err (may be NULL) as there. */
+fh_err fh_pattern_compile_text(const char *text, fh_pattern_observables *out,
+                               fh_pattern_error *err);
+
 const char *fh_pattern_obs_kind_name(fh_pattern_obs_kind kind);
 /* "MD5", "SHA-1", "SHA-256", "SHA-512", "SHA3-256", "SHA3-512". */
 const char *fh_pattern_hash_alg_name(fh_pattern_hash_alg alg);

@@ -88,6 +88,15 @@ fh_err fh_stix_parse(const char *data, size_t len, const fh_stix_limits *limits,
                      json_t **objects /* OUT */, fh_stix_container *kind /* OUT, may be NULL */,
                      fh_stix_diags *diags);
 
+/*
+ * fh_stix_parse for trusted-size inputs that a user hands over (indicator
+ * files): no object-count limit, the document's own size as byte limit, the
+ * default depth. On failure err receives "NAME: " and every diagnostic, one
+ * per line. The objects are not validated.
+ */
+fh_err fh_stix_parse_all(const char *data, size_t len, const char *name, json_t **objects /* OUT */,
+                         fh_buf *err);
+
 /* ---- validation --------------------------------------------------------- */
 
 typedef struct fh_stix_validate_opts {

@@ -119,15 +119,13 @@ static void collect(const json_t *objects, const fh_export_opts *o, struct entri
             st->skipped++;
             continue;
         }
-        fh_pattern *p = NULL;
-        fh_pattern_error perr;
-        if (fh_pattern_parse(pattern, strlen(pattern), 0, &p, &perr) != FH_OK) {
+        fh_pattern_observables obs;
+        fh_pattern_observables_init(&obs);
+        if (fh_pattern_compile_text(pattern, &obs, NULL) != FH_OK) {
+            fh_pattern_observables_cleanup(&obs);
             st->skipped++;
             continue;
         }
-        fh_pattern_observables obs;
-        fh_pattern_observables_init(&obs);
-        fh_pattern_compile(p, &obs);
         size_t used = 0;
         for (size_t k = 0; k < obs.count; k++) {
             const fh_pattern_observable *ob = &obs.items[k];
@@ -166,7 +164,6 @@ static void collect(const json_t *objects, const fh_export_opts *o, struct entri
         else
             st->skipped++;
         fh_pattern_observables_cleanup(&obs);
-        fh_pattern_free(p);
     }
 }
 

@@ -374,13 +374,12 @@ fh_err fh_export_misp_feed(const json_t *objects, int64_t now, const char *dir, 
             (until && fh_time_parse(until, strlen(until), &t, NULL) == FH_OK && t.sec <= now) ||
             strlen(id) < 36)
             continue;
-        fh_pattern *p = NULL;
-        fh_pattern_error perr;
-        if (fh_pattern_parse(pattern, strlen(pattern), 0, &p, &perr) != FH_OK)
-            continue;
         fh_pattern_observables obs;
         fh_pattern_observables_init(&obs);
-        fh_pattern_compile(p, &obs);
+        if (fh_pattern_compile_text(pattern, &obs, NULL) != FH_OK) {
+            fh_pattern_observables_cleanup(&obs);
+            continue;
+        }
         const char *uuid = id + strlen(id) - 36;
         const char *modified = fh_json_str(obj, "modified");
         fh_time m = fh_time_now();
@@ -420,7 +419,6 @@ fh_err fh_export_misp_feed(const json_t *objects, int64_t now, const char *dir, 
             fh_buf_appendf(&hashes, ",%s\n", uuid);
         }
         fh_pattern_observables_cleanup(&obs);
-        fh_pattern_free(p);
         if (json_array_size(attrs) == 0) {
             json_decref(attrs);
             continue;

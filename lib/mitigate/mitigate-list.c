@@ -87,15 +87,13 @@ void fh_block_from_objects(fh_block_list *l, const json_t *objects, int64_t defa
         fh_time t;
         if (until && fh_time_parse(until, strlen(until), &t, NULL) == FH_OK)
             expires = t.sec > 0 ? t.sec : 1;
-        fh_pattern *p = NULL;
-        fh_pattern_error perr;
-        if (fh_pattern_parse(pattern, strlen(pattern), 0, &p, &perr) != FH_OK) {
+        fh_pattern_observables obs;
+        fh_pattern_observables_init(&obs);
+        if (fh_pattern_compile_text(pattern, &obs, NULL) != FH_OK) {
+            fh_pattern_observables_cleanup(&obs);
             l->skipped++;
             continue;
         }
-        fh_pattern_observables obs;
-        fh_pattern_observables_init(&obs);
-        fh_pattern_compile(p, &obs);
         size_t used = 0;
         for (size_t k = 0; k < obs.count; k++) {
             const fh_pattern_observable *o = &obs.items[k];
@@ -112,7 +110,6 @@ void fh_block_from_objects(fh_block_list *l, const json_t *objects, int64_t defa
         if (used == 0)
             l->skipped++;
         fh_pattern_observables_cleanup(&obs);
-        fh_pattern_free(p);
     }
 }
 
@@ -131,23 +128,11 @@ fh_err fh_block_from_file(fh_block_list *l, const char *path, int64_t default_ex
     while (k < data.len && strchr(" \t\r\n", data.data[k]))
         k++;
     if (k < data.len && (data.data[k] == '{' || data.data[k] == '[')) {
-        fh_stix_limits lim;
-        fh_stix_limits_init(&lim);
-        lim.max_bytes = data.len + 1;
-        lim.max_objects = SIZE_MAX;
-        fh_stix_diags diags;
-        fh_stix_diags_init(&diags);
         json_t *objects = NULL;
-        rc = fh_stix_parse(data.data, data.len, &lim, &objects, NULL, &diags);
-        if (rc) {
-            fh_buf_appendf(err, "%s: ", path);
-            if (diags.count)
-                fh_stix_diag_format(&diags.items[0], err);
-        } else {
+        rc = fh_stix_parse_all(data.data, data.len, path, &objects, err);
+        if (rc == FH_OK)
             fh_block_from_objects(l, objects, default_expires);
-        }
         json_decref(objects);
-        fh_stix_diags_cleanup(&diags);
     } else {
         const char *p = data.data ? data.data : "", *end = p + data.len;
         while (p < end) {

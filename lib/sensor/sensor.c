@@ -407,17 +407,16 @@ static void load_stix_objects(fh_match_builder *b, struct rules *rules, const ch
             continue;
         }
         lc->indicators++;
-        fh_pattern *pat = NULL;
         fh_pattern_error perr;
-        if (fh_pattern_parse(pattern, strlen(pattern), 0, &pat, &perr) != FH_OK) {
+        fh_pattern_observables obs;
+        fh_pattern_observables_init(&obs);
+        if (fh_pattern_compile_text(pattern, &obs, &perr) != FH_OK) {
+            fh_pattern_observables_cleanup(&obs);
             fh_buf_appendf(err, "%s: %s: pattern column %zu: %s\n", file, id, perr.column,
                            perr.message);
             lc->rejected++;
             continue;
         }
-        fh_pattern_observables obs;
-        fh_pattern_observables_init(&obs);
-        fh_pattern_compile(pat, &obs);
         size_t used = 0;
         for (size_t k = 0; k < obs.count; k++) {
             const fh_pattern_observable *o = &obs.items[k];
@@ -452,31 +451,16 @@ static void load_stix_objects(fh_match_builder *b, struct rules *rules, const ch
         if (used == 0)
             lc->unmatchable++;
         fh_pattern_observables_cleanup(&obs);
-        fh_pattern_free(pat);
     }
 }
 
 static fh_err load_stix(fh_match_builder *b, struct rules *rules, const char *file,
                         const fh_buf *data, struct load_counts *lc, fh_buf *err)
 {
-    fh_stix_limits lim;
-    fh_stix_limits_init(&lim);
-    lim.max_bytes = data->len + 1;
-    lim.max_objects = SIZE_MAX;
-    fh_stix_diags diags;
-    fh_stix_diags_init(&diags);
     json_t *objects = NULL;
-    fh_err rc = fh_stix_parse(data->data, data->len, &lim, &objects, NULL, &diags);
-    if (rc) {
-        for (size_t i = 0; i < diags.count; i++) {
-            fh_buf_appendf(err, "%s: ", file);
-            fh_stix_diag_format(&diags.items[i], err);
-            fh_buf_append_char(err, '\n');
-        }
-        fh_stix_diags_cleanup(&diags);
+    fh_err rc = fh_stix_parse_all(data->data, data->len, file, &objects, err);
+    if (rc)
         return rc;
-    }
-    fh_stix_diags_cleanup(&diags);
     load_stix_objects(b, rules, file, objects, lc, err);
     json_decref(objects);
     return FH_OK;

@@ -275,3 +275,22 @@ fh_err fh_stix_parse(const char *data, size_t len, const fh_stix_limits *limits,
     json_decref(doc);
     return rc;
 }
+
+fh_err fh_stix_parse_all(const char *data, size_t len, const char *name, json_t **objects,
+                         fh_buf *err)
+{
+    fh_stix_limits lim;
+    fh_stix_limits_init(&lim);
+    lim.max_bytes = len + 1;
+    lim.max_objects = SIZE_MAX;
+    fh_stix_diags diags;
+    fh_stix_diags_init(&diags);
+    fh_err rc = fh_stix_parse(data, len, &lim, objects, NULL, &diags);
+    for (size_t i = 0; rc && i < diags.count; i++) {
+        fh_buf_appendf(err, "%s: ", name);
+        fh_stix_diag_format(&diags.items[i], err);
+        fh_buf_append_char(err, '\n');
+    }
+    fh_stix_diags_cleanup(&diags);
+    return rc;
+}

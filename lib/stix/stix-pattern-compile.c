@@ -921,3 +921,13 @@ fh_err fh_pattern_compile(const fh_pattern *p, fh_pattern_observables *out)
     dedupe(out);
     return FH_OK;
 }
+
+fh_err fh_pattern_compile_text(const char *text, fh_pattern_observables *out, fh_pattern_error *err)
+{
+    fh_pattern *p = NULL;
+    fh_err rc = fh_pattern_parse(text, strlen(text), 0, &p, err);
+    if (rc == FH_OK)
+        rc = fh_pattern_compile(p, out);
+    fh_pattern_free(p);
+    return rc;
+}
