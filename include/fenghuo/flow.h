@@ -166,7 +166,7 @@ void fh_flow_collector_free(fh_flow_collector *c);
  * Returns FH_OK when the datagram was decoded (possibly with anomalies that
  * dropped some records: see the stats), FH_ERR_PARSE when it was dropped
  * whole (too short, unknown version, bad header). Never allocates except when
- * learning a template.
+ * learning a template. fn must not call into c.
  */
 fh_err fh_flow_decode(fh_flow_collector *c, const fh_flow_addr *exporter, const uint8_t *data,
                       size_t len, uint64_t now_us, fh_flow_record_fn fn, void *ctx);

@@ -295,9 +295,14 @@ fh_flow_anomaly fh__flow_template_store(fh_flow_collector *c, const struct fh__f
     bool created;
     struct fh__flow_template *t = fh__dtab_upsert(&c->templates, key, &created);
     if (t == NULL) {
-        /* Full: make room from expired templates before giving up. */
-        fh_flow_collector_expire(c, now_us);
-        t = fh__dtab_upsert(&c->templates, key, &created);
+        /* Full: make room from expired templates before giving up. A sweep
+         * walks the whole table, so it runs at most once a second: a stream
+         * of templates into a full table must not cost a sweep each. */
+        if (now_us >= c->last_sweep_us + FH__FLOW_US || now_us < c->last_sweep_us) {
+            c->last_sweep_us = now_us;
+            fh_flow_collector_expire(c, now_us);
+            t = fh__dtab_upsert(&c->templates, key, &created);
+        }
         if (t == NULL)
             return FH_FLOW_ANOM_TEMPLATE_TABLE_FULL;
     }

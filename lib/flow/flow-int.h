@@ -84,6 +84,7 @@ struct fh_flow_collector {
     struct fh__flow_field *scratch; /* max_template_fields, for parsing */
     const uint8_t **vals;           /* max_template_fields: one record's values */
     uint16_t *lens;                 /* and their lengths */
+    uint64_t last_sweep_us;         /* a full table is swept for expired templates once a second */
     fh_flow_stats st;
 };
 

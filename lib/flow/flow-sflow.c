@@ -163,7 +163,7 @@ static void sampled_ip(struct sample_ctx *s, uint32_t format, const uint8_t *rec
         r->tcp_flags = (uint8_t)fh__flow_rd32(v.tcp_flags);
         r->bytes = fh__flow_rd32(v.length);
     }
-    if ((r->ip_proto == 1 || r->ip_proto == 58)) {
+    if (r->ip_proto == 1 || r->ip_proto == 58) {
         /* ICMP: the summary's ports hold type and code. */
         r->icmp_type = (uint8_t)r->sport;
         r->icmp_code = (uint8_t)r->dport;

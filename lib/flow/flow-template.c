@@ -101,6 +101,7 @@ struct msg {
     void *ctx;
     uint32_t data_records; /* IPFIX sequence numbers count these */
     bool uncounted;        /* a data set was dropped, so its records are unknown */
+    bool withdrew_all[2];  /* templates, options templates: walked the table once */
 };
 
 static void anomaly(struct msg *m, fh_flow_anomaly a)
@@ -201,9 +202,13 @@ static void withdraw(struct msg *m, uint16_t tid, uint16_t set_id, bool options)
 {
     struct fh__flow_key k;
     key_for(m, tid, &k);
-    if (tid == set_id)
-        fh__flow_template_withdraw(m->c, &k, true, options);
-    else if (tid >= 256)
+    if (tid == set_id) {
+        /* Withdrawing all walks the whole table; once per message is enough
+         * for any exporter and keeps a datagram full of them cheap. */
+        if (!m->withdrew_all[options])
+            fh__flow_template_withdraw(m->c, &k, true, options);
+        m->withdrew_all[options] = true;
+    } else if (tid >= 256)
         fh__flow_template_withdraw(m->c, &k, false, options);
     else
         anomaly(m, FH_FLOW_ANOM_TEMPLATE_MALFORMED);

@@ -917,6 +917,34 @@ static void limit_max_templates(void **state)
     fh_flow_collector_free(c);
 }
 
+static void full_template_table_makes_room_from_expired_templates(void **state)
+{
+    fh_flow_limits l;
+    fh_flow_limits_init(&l);
+    l.max_templates = 2;
+    l.template_timeout_s = 10;
+    fh_flow_collector *c = collector(&l);
+    struct wr w;
+    struct got g = {0};
+    ipfix_header(&w, T0, 0, 1);
+    ipfix_v6_template(&w, 400);
+    ipfix_v6_template(&w, 401);
+    ipfix_end(&w);
+    feed(c, &w, T0 * US, &g);
+    ipfix_header(&w, T0 + 11, 0, 1);
+    ipfix_v6_template(&w, 402);
+    ipfix_v6_data(&w, 402, 1);
+    ipfix_end(&w);
+    feed(c, &w, (T0 + 11) * US, &g);
+    assert_int_equal(g.n, 1);
+    fh_flow_stats st;
+    fh_flow_collector_get_stats(c, &st);
+    assert_int_equal(st.templates_expired, 2);
+    assert_int_equal(st.templates_active, 1);
+    assert_int_equal(st.anomalies[FH_FLOW_ANOM_TEMPLATE_TABLE_FULL], 0);
+    fh_flow_collector_free(c);
+}
+
 static void limit_max_template_fields(void **state)
 {
     fh_flow_limits l;
@@ -1318,6 +1346,7 @@ int main(void)
         cmocka_unit_test(ipfix_times_from_deltas_seconds_and_system_init),
         cmocka_unit_test(ipfix_bad_lengths_are_counted),
         cmocka_unit_test(limit_max_templates),
+        cmocka_unit_test(full_template_table_makes_room_from_expired_templates),
         cmocka_unit_test(limit_max_template_fields),
         cmocka_unit_test(limit_max_record_len),
         cmocka_unit_test(limit_max_exporters),
