@@ -15,6 +15,7 @@
 #include <cmocka.h>
 #include <netinet/in.h>
 
+#include "fenghuo/detect.h"
 #include "fenghuo/flow.h"
 #include "fenghuo/util.h"
 
@@ -1318,6 +1319,82 @@ static void rate_scale_spreads_long_flows(void **state)
     assert_false(fh_flow_record_to_pkt(&none, &p, &scale, &ts));
 }
 
+/* ---- into the detectors ------------------------------------------------------- */
+
+struct detect_feed {
+    fh_detect *d;
+    json_t *events;
+};
+
+static void keep_event(void *ctx, json_t *ev)
+{
+    json_array_append(((struct detect_feed *)ctx)->events, ev);
+}
+
+static void to_detector(void *ctx, const fh_flow_record *r)
+{
+    struct detect_feed *f = ctx;
+    fh_pkt p;
+    uint32_t total;
+    uint64_t ts;
+    if (fh_flow_record_to_pkt(r, &p, &total, &ts))
+        fh_detect_packet(f->d, &p, ts, true, false, fh_flow_record_rate_scale(r));
+}
+
+/* Five seconds of a spoofed SYN flood to 198.18.0.10 as a router reports it:
+ * 30 one-packet flows a second, sampled one in `rate`. */
+static size_t syn_flood_attacks(uint16_t rate)
+{
+    fh_flow_collector *c = collector(NULL);
+    struct detect_feed f = {.events = json_array()};
+    fh_detect_config cfg;
+    fh_detect_config_init(&cfg);
+    assert_int_equal(fh_detect_new(&cfg, keep_event, &f, &f.d, NULL), FH_OK);
+    for (uint32_t sec = 0; sec < 5; sec++) {
+        struct wr w = {.n = 0};
+        u16(&w, 5), u16(&w, 30);
+        u32(&w, 1000000 + sec * 1000); /* sysUpTime */
+        u32(&w, T0 + sec), u32(&w, 0), u32(&w, sec * 30);
+        u8(&w, 0), u8(&w, 0), u16(&w, rate > 1 ? 0x4000 | rate : 0);
+        for (unsigned i = 0; i < 30; i++) {
+            ip4(&w, 203, 0, (unsigned)(113 + sec), i);
+            ip4(&w, 198, 18, 0, 10);
+            ip4(&w, 0, 0, 0, 0);
+            u16(&w, 1), u16(&w, 2);
+            u32(&w, 1), u32(&w, 40);
+            u32(&w, 1000000 + sec * 1000 - 30 + i), u32(&w, 1000000 + sec * 1000 - 30 + i);
+            u16(&w, (unsigned)(1024 + i)), u16(&w, 80);
+            u8(&w, 0), u8(&w, FH_TCP_SYN), u8(&w, 6), u8(&w, 0);
+            u16(&w, 0), u16(&w, 0), u8(&w, 0), u8(&w, 0), u16(&w, 0);
+        }
+        assert_int_equal(fh_flow_decode(c, &EXPORTER, w.d, w.n, (T0 + sec) * US, to_detector, &f),
+                         FH_OK);
+    }
+    fh_detect_flush(f.d, (T0 + 5) * US);
+    size_t starts = 0, i;
+    json_t *ev;
+    json_array_foreach(f.events, i, ev)
+    {
+        if (strcmp(json_string_value(json_object_get(ev, "event_type")), "attack_start") == 0) {
+            assert_string_equal(json_string_value(json_object_get(ev, "victim")), "198.18.0.10");
+            assert_string_equal(json_string_value(json_object_get(ev, "attack_type")), "syn_flood");
+            starts++;
+        }
+    }
+    fh_detect_free(f.d);
+    json_decref(f.events);
+    fh_flow_collector_free(c);
+    return starts;
+}
+
+static void sampled_netflow_syn_flood_reaches_the_flood_detector(void **state)
+{
+    /* 30 flows a second at 1:1000 stand for 30,000 SYN/s: over the 10,000
+     * floor. Unsampled, the same records are 30 SYN/s: no attack. */
+    assert_int_equal(syn_flood_attacks(1000), 1);
+    assert_int_equal(syn_flood_attacks(1), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1360,6 +1437,7 @@ int main(void)
         cmocka_unit_test(random_garbage_never_crashes),
         cmocka_unit_test(names_are_stable),
         cmocka_unit_test(rate_scale_spreads_long_flows),
+        cmocka_unit_test(sampled_netflow_syn_flood_reaches_the_flood_detector),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
