@@ -1,0 +1,143 @@
+/*
+ * Internals shared by the flow decoders: the collector's tables (exporters and
+ * templates), big-endian readers, and one entry point per protocol so that
+ * each fuzz target can aim at one decoder. Not a public interface.
+ */
+#ifndef FENGHUO_FLOW_INT_H
+#define FENGHUO_FLOW_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "detect/detect-table.h"
+#include "fenghuo/flow.h"
+
+#define FH__FLOW_US 1000000ULL
+
+static inline uint16_t fh__flow_rd16(const uint8_t *p)
+{
+    return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static inline uint32_t fh__flow_rd32(const uint8_t *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* Unsigned big-endian integer of 1..8 bytes (IPFIX reduced-size encoding). */
+static inline uint64_t fh__flow_rduint(const uint8_t *p, size_t n)
+{
+    uint64_t v = 0;
+    for (size_t i = 0; i < n && i < 8; i++)
+        v = v << 8 | p[i];
+    return v;
+}
+
+/* Key of both tables: 24 bytes, compared and hashed as bytes. */
+struct fh__flow_key {
+    uint8_t family;
+    uint8_t proto;        /* fh_flow_proto */
+    uint16_t template_id; /* 0 in the exporter table */
+    uint32_t domain_id;
+    uint8_t addr[16];
+};
+_Static_assert(sizeof(struct fh__flow_key) == 24, "flow table key is 24 packed bytes");
+
+struct fh__flow_exporter {
+    struct fh__flow_key key;
+    uint8_t used; /* fh__dtab's byte */
+    bool seq_valid;
+    bool seq_uncertain; /* IPFIX: a data set could not be counted */
+    uint32_t next_seq;
+    uint32_t sampling;    /* from options data or headers; 0 unknown */
+    uint64_t sys_init_ms; /* IPFIX systemInitTimeMilliseconds from options; 0 unknown */
+    fh_flow_exporter_stats st;
+};
+
+/* A template field: IE id (without the enterprise bit), length (0xffff =
+ * variable), and whether it is enterprise-specific. */
+struct fh__flow_field {
+    uint16_t id;
+    uint16_t len;
+    uint8_t enterprise; /* 1: enterprise-specific, skipped */
+    uint8_t pad;        /* zero, so that templates compare with memcmp */
+};
+_Static_assert(sizeof(struct fh__flow_field) == 6, "template fields compare as 6 bytes");
+
+struct fh__flow_template {
+    struct fh__flow_key key;
+    uint8_t used;
+    bool options;
+    bool varlen;
+    uint16_t n_fields;
+    uint16_t scope_fields;
+    uint32_t min_len;              /* record length with every variable field empty */
+    uint64_t seen_us;              /* last time it was sent (refreshes count) */
+    struct fh__flow_field *fields; /* fh_xmalloc'd, n_fields long */
+};
+
+struct fh_flow_collector {
+    fh_flow_limits lim;
+    struct fh__dtab exporters;
+    struct fh__dtab templates;
+    struct fh__flow_field *scratch; /* max_template_fields, for parsing */
+    const uint8_t **vals;           /* max_template_fields: one record's values */
+    uint16_t *lens;                 /* and their lengths */
+    uint64_t last_sweep_us;         /* a full table is swept for expired templates once a second */
+    fh_flow_stats st;
+};
+
+/* Counts an anomaly globally and on the exporter entry (which may be NULL). */
+void fh__flow_anomaly(fh_flow_collector *c, struct fh__flow_exporter *e, fh_flow_anomaly a);
+
+/* The exporter entry, created on first use; NULL (and an anomaly counted)
+ * when the table is full. */
+struct fh__flow_exporter *fh__flow_exporter_get(fh_flow_collector *c, const fh_flow_addr *addr,
+                                                fh_flow_proto proto, uint32_t domain_id,
+                                                uint64_t now_us);
+
+/*
+ * Sequence check: seq is the number this datagram carries, next what follows
+ * it (seq + 1 or seq + records). A forward jump adds to lost; a backward one
+ * is counted as a reset. The first datagram only sets the expectation.
+ */
+void fh__flow_sequence(fh_flow_collector *c, struct fh__flow_exporter *e, uint32_t seq,
+                       uint32_t next);
+
+/* Fills the exporter and agent addresses and the sampling rate default. */
+void fh__flow_record_init(const fh_flow_collector *c, fh_flow_record *r, fh_flow_proto proto,
+                          const fh_flow_addr *exporter, uint32_t domain_id);
+
+/* Template cache: find (expired ones are removed and counted), store a copy of
+ * the fields (replacing an older one), withdraw one or all of a domain. */
+struct fh__flow_template *fh__flow_template_find(fh_flow_collector *c,
+                                                 const struct fh__flow_key *key, uint64_t now_us,
+                                                 bool *expired);
+/* Returns the anomaly that kept it out (table full) or FH_FLOW_ANOM_NONE.
+ * *changed says whether an existing template had other fields. */
+fh_flow_anomaly fh__flow_template_store(fh_flow_collector *c, const struct fh__flow_key *key,
+                                        bool options, uint16_t scope_fields,
+                                        const struct fh__flow_field *fields, uint16_t n,
+                                        uint64_t now_us, bool *changed);
+/* Withdraws one template, or with all set every template of the key's
+ * exporter, protocol and domain whose options flag is `options`. Returns how
+ * many were removed. */
+size_t fh__flow_template_withdraw(fh_flow_collector *c, const struct fh__flow_key *key, bool all,
+                                  bool options);
+
+/* The decoders; data starts at the version field, len >= 2. */
+fh_err fh__flow_decode_netflow5(fh_flow_collector *c, const fh_flow_addr *exporter,
+                                const uint8_t *data, size_t len, uint64_t now_us,
+                                fh_flow_record_fn fn, void *ctx);
+fh_err fh__flow_decode_netflow9(fh_flow_collector *c, const fh_flow_addr *exporter,
+                                const uint8_t *data, size_t len, uint64_t now_us,
+                                fh_flow_record_fn fn, void *ctx);
+fh_err fh__flow_decode_ipfix(fh_flow_collector *c, const fh_flow_addr *exporter,
+                             const uint8_t *data, size_t len, uint64_t now_us, fh_flow_record_fn fn,
+                             void *ctx);
+fh_err fh__flow_decode_sflow(fh_flow_collector *c, const fh_flow_addr *exporter,
+                             const uint8_t *data, size_t len, uint64_t now_us, fh_flow_record_fn fn,
+                             void *ctx);
+
+#endif

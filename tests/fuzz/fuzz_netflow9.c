@@ -1,0 +1,15 @@
+/*
+ * Fuzz target: NetFlow v9 templates, options and data (lib/flow/flow-template.c).
+ * The input is a sequence of length-framed datagrams (see fuzz_flow.h).
+ */
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fuzz_flow.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    return fuzz_flow_run(FH_FLOW_NETFLOW9, data, size);
+}
