@@ -31,7 +31,8 @@ static void usage(FILE *out)
 {
     fprintf(
         out,
-        "usage: fenghuo sensor (--pcap FILE... | --interface IF) --networks CIDR[,CIDR...]\n"
+        "usage: fenghuo sensor (--pcap FILE... | --interface IF | --netflow ADDR:PORT...)\n"
+        "                      --networks CIDR[,CIDR...]\n"
         "                      [--indicators FILE]... [--events FILE|-] [OPTIONS]\n"
         "\n"
         "Reads packets, detects floods, amplification, scans and brute force against the\n"
@@ -44,6 +45,10 @@ static void usage(FILE *out)
         "  --pcap FILE          read a capture file (pcap or pcapng); may be repeated\n"
         "  --interface IF       capture live on IF (needs root or CAP_NET_RAW)\n"
         "  --bpf FILTER         live capture: a BPF filter, e.g. 'not port 22'\n"
+        "  --netflow ADDR:PORT  receive NetFlow v5/v9 and IPFIX on UDP (e.g. 0.0.0.0:2055);\n"
+        "  --ipfix ADDR:PORT    the same (each datagram says its version); repeatable\n"
+        "  --sflow ADDR:PORT    receive sFlow v5 (e.g. 0.0.0.0:6343); repeatable. Flows run\n"
+        "                       until SIGINT/SIGTERM, beside at most one --interface\n"
         "  --buffer MIB         live capture: kernel ring buffer (default 64)\n"
         "  --networks LIST      protected prefixes, IPv4 and IPv6, comma-separated (required)\n"
         "  --indicators FILE    STIX bundle/envelope/array of indicators, or a plain list\n"
@@ -100,6 +105,14 @@ static int bad(const char *opt, const char *v)
     return FH_EXIT_USAGE;
 }
 
+static bool open_flows(fh_sensor *s, const char **flows, size_t n, fh_buf *err)
+{
+    for (size_t i = 0; i < n; i++)
+        if (fh_sensor_open_flow(s, flows[i], err) != FH_OK)
+            return true;
+    return false;
+}
+
 int fh_cmd_sensor(int argc, char **argv)
 {
     static const struct option longopts[] = {{"pcap", required_argument, NULL, 'p'},
@@ -129,6 +142,9 @@ int fh_cmd_sensor(int argc, char **argv)
                                              {"follow", required_argument, NULL, 1009},
                                              {"follow-interval", required_argument, NULL, 1010},
                                              {"enforce", required_argument, NULL, 1011},
+                                             {"netflow", required_argument, NULL, 1014},
+                                             {"ipfix", required_argument, NULL, 1015},
+                                             {"sflow", required_argument, NULL, 1016},
                                              {"enforce-ttl", required_argument, NULL, 1012},
                                              {"enforce-dry-run", no_argument, NULL, 1013},
                                              {"help", no_argument, NULL, 'h'},
@@ -147,6 +163,8 @@ int fh_cmd_sensor(int argc, char **argv)
     size_t n_follows = 0;
     unsigned follow_interval = 5;
     bool enforce = false, enforce_dry = false;
+    const char **flows = fh_xcalloc((size_t)argc + 1, sizeof *flows);
+    size_t n_flows = 0;
     unsigned enforce_ttl = 3600;
     fh_sensor_report_config rep;
     fh_sensor_report_config_init(&rep);
@@ -203,6 +221,11 @@ int fh_cmd_sensor(int argc, char **argv)
                 goto done;
             }
             follow_interval = (unsigned)v;
+            break;
+        case 1014:
+        case 1015:
+        case 1016:
+            flows[n_flows++] = optarg;
             break;
         case 1011:
             if (strcmp(optarg, "nft") != 0) {
@@ -358,8 +381,18 @@ int fh_cmd_sensor(int argc, char **argv)
                                    .collections = follows,
                                    .n_collections = n_follows,
                                    .interval_s = follow_interval};
-    if ((n_pcaps == 0) == (iface == NULL)) {
+    if (n_pcaps && iface) {
         fprintf(stderr, "fenghuo sensor: give either --pcap FILE... or --interface IF\n");
+        goto done;
+    }
+    if (n_pcaps == 0 && iface == NULL && n_flows == 0) {
+        fprintf(stderr, "fenghuo sensor: give either --pcap FILE... or --interface IF, or flow "
+                        "listeners (--netflow, --ipfix, --sflow)\n");
+        goto done;
+    }
+    if (n_pcaps && n_flows) {
+        fprintf(stderr, "fenghuo sensor: capture files run on packet time and flows on this "
+                        "host's clock: use --pcap or flow listeners, not both\n");
         goto done;
     }
     if (networks == NULL) {
@@ -386,8 +419,8 @@ int fh_cmd_sensor(int argc, char **argv)
         (enforce &&
          fh_sensor_set_enforce(s, networks, "fenghuo_sensor", enforce_dry, enforce_ttl, &err)) ||
         (n_ind && fh_sensor_load_indicators(s, indicators, n_ind, &err)) ||
-        (n_pcaps ? fh_sensor_open_files(s, pcaps, n_pcaps, &err)
-                 : fh_sensor_open_live(s, iface, &err)) ||
+        (n_pcaps && fh_sensor_open_files(s, pcaps, n_pcaps, &err)) ||
+        (iface && fh_sensor_open_live(s, iface, &err)) || open_flows(s, flows, n_flows, &err) ||
         fh_sensor_drop_privileges(user, rep.collection ? &rep.spool : NULL, rep.collection ? 1 : 0,
                                   &err)) {
         fprintf(stderr, "fenghuo sensor: %s\n", err.data ? err.data : "failed");
@@ -410,6 +443,7 @@ int fh_cmd_sensor(int argc, char **argv)
         fclose(out);
 done:
     fh_sensor_groups_cleanup(&groups);
+    free(flows);
     free(follows);
     free(pcaps);
     free(indicators);

@@ -87,6 +87,12 @@ fh_err fh_sensor_reload(fh_sensor *s, fh_buf *err);
 /* Opens capture files (all before any is read, so privileges can be dropped
  * in between). */
 fh_err fh_sensor_open_files(fh_sensor *s, const char *const *files, size_t n, fh_buf *err);
+/* Listens for flow records (NetFlow v5/v9, IPFIX, sFlow v5: the version is
+ * read from each datagram) on UDP "ADDRESS:PORT" or "[ADDRESS6]:PORT".
+ * Flows run on this host's clock: they cannot be mixed with capture files,
+ * only with one live interface. */
+fh_err fh_sensor_open_flow(fh_sensor *s, const char *listen, fh_buf *err);
+
 /* Opens a live interface. */
 fh_err fh_sensor_open_live(fh_sensor *s, const char *iface, fh_buf *err);
 

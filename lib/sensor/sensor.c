@@ -12,6 +12,10 @@
  * Reporting to the hub is sensor-report.c's; flow records are not read yet.
  */
 #include <errno.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
 #include <grp.h>
 #include <pcap/pcap.h>
 #include <pwd.h>
@@ -23,6 +27,7 @@
 
 #include "detect/detect-table.h"
 #include "fenghuo/json.h"
+#include "fenghuo/flow.h"
 #include "fenghuo/match.h"
 #include "fenghuo/mitigate.h"
 #include "fenghuo/net.h"
@@ -86,6 +91,7 @@ struct capture {
     char *name;
     fh_link_type link;
     bool live;
+    struct fh_sensor *sensor; /* for pcap_dispatch's callback */
 };
 
 struct fh_sensor {
@@ -113,6 +119,11 @@ struct fh_sensor {
     fh__sensor_follow *follow;
     fh__sensor_enforce *enforce;
     unsigned enforce_ttl;
+    uint32_t cur_count; /* packets the current packet or flow record stands for */
+    fh_flow_collector *flows;
+    int flow_fds[8];
+    size_t n_flow_fds;
+    uint64_t flow_records, flow_datagrams;
 };
 
 void fh_sensor_config_init(fh_sensor_config *c)
@@ -225,7 +236,7 @@ static void on_match(fh_sensor *s, uint32_t rule, enum where w, const fh_pkt *p,
     k.where = (uint8_t)w;
     k.family = p->ip_version;
     memcpy(k.host, w == W_IP_SRC ? p->dst : p->src, 16);
-    s->match_packets++;
+    s->match_packets += s->cur_count;
     bool created;
     struct match_state *m = fh__dtab_upsert(&s->matches, &k, &created);
     if (m == NULL) {
@@ -239,8 +250,9 @@ static void on_match(fh_sensor *s, uint32_t rule, enum where w, const fh_pkt *p,
             return;
         }
     }
-    if (m->pending++ == 0)
+    if (m->pending == 0)
         m->first_us = ts_us;
+    m->pending += s->cur_count;
     m->last_us = ts_us;
     m->sport = p->sport, m->dport = p->dport, m->proto = p->proto;
     m->proto_family = p->ip_version;
@@ -606,6 +618,7 @@ fh_err fh_sensor_new(const fh_sensor_config *c, FILE *events, fh_sensor **out, f
                   c->max_match_keys);
     s->matcher = fh_match_build(fh_match_builder_new());
     s->networks = fh_match_build(fh_match_builder_new());
+    s->cur_count = 1;
     *out = s;
     return FH_OK;
 }
@@ -627,6 +640,9 @@ void fh_sensor_free(fh_sensor *s)
     fh__sensor_report_free(s->report);
     fh__sensor_follow_free(s->follow);
     fh__sensor_enforce_free(s->enforce);
+    for (size_t i = 0; i < s->n_flow_fds; i++)
+        close(s->flow_fds[i]);
+    fh_flow_collector_free(s->flows);
     rules_cleanup(&s->rules);
     for (size_t i = 0; i < s->n_indicator_files; i++)
         free(s->indicator_files[i]);
@@ -779,7 +795,7 @@ static fh_err link_of(pcap_t *p, const char *name, fh_link_type *link, fh_buf *e
 static void add_cap(fh_sensor *s, pcap_t *p, const char *name, fh_link_type link, bool live)
 {
     s->caps = fh_xrealloc(s->caps, (s->n_caps + 1) * sizeof *s->caps);
-    s->caps[s->n_caps++] = (struct capture){p, fh_xstrdup(name), link, live};
+    s->caps[s->n_caps++] = (struct capture){p, fh_xstrdup(name), link, live, s};
 }
 
 fh_err fh_sensor_open_files(fh_sensor *s, const char *const *files, size_t n, fh_buf *err)
@@ -838,6 +854,71 @@ fh_err fh_sensor_open_live(fh_sensor *s, const char *iface, fh_buf *err)
         return rc;
     }
     add_cap(s, p, iface, link, true);
+    return FH_OK;
+}
+
+fh_err fh_sensor_open_flow(fh_sensor *s, const char *listen, fh_buf *err)
+{
+    if (s->n_flow_fds == FH_ARRAY_LEN(s->flow_fds)) {
+        fh_buf_appendf(err, "at most %zu flow listeners", FH_ARRAY_LEN(s->flow_fds));
+        return FH_ERR_LIMIT;
+    }
+    /* ADDR:PORT or [ADDR6]:PORT */
+    char host[128];
+    const char *colon = strrchr(listen, ':');
+    if (colon == NULL || colon == listen || (size_t)(colon - listen) >= sizeof host) {
+        fh_buf_appendf(err, "'%s': give ADDRESS:PORT, e.g. 127.0.0.1:2055 or [::1]:6343", listen);
+        return FH_ERR_USAGE;
+    }
+    const char *h = listen;
+    size_t hlen = (size_t)(colon - listen);
+    if (*h == '[' && hlen >= 2 && h[hlen - 1] == ']')
+        h++, hlen -= 2;
+    memcpy(host, h, hlen);
+    host[hlen] = '\0';
+    int64_t port;
+    if (fh_parse_i64(colon + 1, 1, 65535, &port) != FH_OK) {
+        fh_buf_appendf(err, "'%s': the port must be 1-65535", listen);
+        return FH_ERR_USAGE;
+    }
+    struct sockaddr_storage ss;
+    memset(&ss, 0, sizeof ss);
+    socklen_t slen;
+    struct sockaddr_in *a4 = (struct sockaddr_in *)&ss;
+    struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)&ss;
+    if (inet_pton(AF_INET, host, &a4->sin_addr) == 1) {
+        a4->sin_family = AF_INET;
+        a4->sin_port = htons((uint16_t)port);
+        slen = sizeof *a4;
+    } else if (inet_pton(AF_INET6, host, &a6->sin6_addr) == 1) {
+        a6->sin6_family = AF_INET6;
+        a6->sin6_port = htons((uint16_t)port);
+        slen = sizeof *a6;
+    } else {
+        fh_buf_appendf(err, "'%s': not an IP address", host);
+        return FH_ERR_USAGE;
+    }
+    int fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (fd < 0 || bind(fd, (struct sockaddr *)&ss, slen) != 0) {
+        fh_buf_appendf(err, "cannot listen on %s: %s", listen, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return FH_ERR_IO;
+    }
+    /* A large receive buffer absorbs bursts of export datagrams. */
+    int rcvbuf = 8 << 20;
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
+    if (s->flows == NULL) {
+        fh_flow_limits lim;
+        fh_flow_limits_init(&lim);
+        const char *msg = NULL;
+        if (fh_flow_collector_new(&lim, &s->flows, &msg) != FH_OK) {
+            fh_buf_appendf(err, "flow collector: %s", msg ? msg : "?");
+            close(fd);
+            return FH_ERR_INTERNAL;
+        }
+    }
+    s->flow_fds[s->n_flow_fds++] = fd;
     return FH_OK;
 }
 
@@ -941,6 +1022,24 @@ static uint32_t lookup_v6(const fh_match *m, const uint8_t *a)
     return fh_match_ipv6(m, a);
 }
 
+/* Matching and detection of one decoded IP packet (or flow record standing
+ * for s->cur_count packets; scale is what the flood detector counts). */
+static void process(fh_sensor *s, const fh_pkt *p, uint64_t ts_us, uint32_t scale)
+{
+    uint32_t (*lookup)(const fh_match *, const uint8_t *) =
+        p->ip_version == 4 ? lookup_v4 : lookup_v6;
+    bool dst_prot = lookup(s->networks, p->dst) != 0;
+    bool src_prot = lookup(s->networks, p->src) != 0;
+    uint32_t r = lookup(s->matcher, p->src);
+    if (r)
+        on_match(s, r, W_IP_SRC, p, ts_us);
+    r = lookup(s->matcher, p->dst);
+    if (r)
+        on_match(s, r, W_IP_DST, p, ts_us);
+    match_names(s, p, ts_us);
+    fh_detect_packet(s->detect, p, ts_us, dst_prot, src_prot, scale);
+}
+
 static void packet(fh_sensor *s, fh_link_type link, const struct pcap_pkthdr *h,
                    const uint8_t *data)
 {
@@ -961,18 +1060,8 @@ static void packet(fh_sensor *s, fh_link_type link, const struct pcap_pkthdr *h,
         return;
     }
     s->ip_packets++;
-    uint32_t (*lookup)(const fh_match *, const uint8_t *) =
-        p.ip_version == 4 ? lookup_v4 : lookup_v6;
-    bool dst_prot = lookup(s->networks, p.dst) != 0;
-    bool src_prot = lookup(s->networks, p.src) != 0;
-    uint32_t r = lookup(s->matcher, p.src);
-    if (r)
-        on_match(s, r, W_IP_SRC, &p, ts_us);
-    r = lookup(s->matcher, p.dst);
-    if (r)
-        on_match(s, r, W_IP_DST, &p, ts_us);
-    match_names(s, &p, ts_us);
-    fh_detect_packet(s->detect, &p, ts_us, dst_prot, src_prot, 1);
+    s->cur_count = 1;
+    process(s, &p, ts_us, 1);
 }
 
 static double wall_now(void)
@@ -1011,6 +1100,163 @@ static void write_stats(fh_sensor *s, double wall, json_t *extra)
     json_decref(ev);
 }
 
+static uint64_t wall_us(void)
+{
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    return (uint64_t)tv.tv_sec * US + (uint64_t)tv.tv_usec;
+}
+
+struct flow_ctx {
+    fh_sensor *s;
+    uint64_t now_us;
+};
+
+/* One flow record or sFlow sample: matched and counted like packets. Flow
+ * records are detected at their arrival time (the detectors' clock is this
+ * host's), so detection waits for the exporter's active timeout. */
+static void on_flow_record(void *ctx, const fh_flow_record *r)
+{
+    struct flow_ctx *fc = ctx;
+    fh_sensor *s = fc->s;
+    fh_pkt p;
+    uint32_t scale = 1;
+    uint64_t ts = 0;
+    s->flow_records++;
+    if (!fh_flow_record_to_pkt(r, &p, &scale, &ts))
+        return;
+    s->packets += scale;
+    s->bytes += (uint64_t)p.wire_len * scale;
+    s->ip_packets += scale;
+    s->cur_count = scale;
+    process(s, &p, fc->now_us, r->has_pkt ? scale : fh_flow_record_rate_scale(r));
+    s->cur_count = 1;
+}
+
+static void read_flows(fh_sensor *s, int fd, uint64_t now)
+{
+    uint8_t buf[65536];
+    for (int n = 0; n < 64; n++) { /* bounded: let packets and ticks run too */
+        struct sockaddr_storage from;
+        socklen_t flen = sizeof from;
+        ssize_t len = recvfrom(fd, buf, sizeof buf, 0, (struct sockaddr *)&from, &flen);
+        if (len <= 0)
+            return;
+        s->flow_datagrams++;
+        fh_flow_addr exporter;
+        fh_flow_addr_from_sockaddr((struct sockaddr *)&from, &exporter);
+        struct flow_ctx fc = {s, now};
+        fh_flow_decode(s->flows, &exporter, buf, (size_t)len, now, on_flow_record, &fc);
+    }
+}
+
+static void on_live_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *data)
+{
+    struct capture *cap = (struct capture *)user;
+    packet(cap->sensor, cap->link, h, data);
+}
+
+static void exporter_json(void *ctx, const fh_flow_exporter_stats *e)
+{
+    char addr[46];
+    fh_detect_addr_str(e->addr.family, e->addr.addr, addr);
+    json_array_append_new(
+        ctx, json_pack("{s:s,s:s,s:I,s:I,s:I,s:I,s:I}", "exporter", addr, "protocol",
+                       fh_flow_proto_name(e->proto), "domain", (json_int_t)e->domain_id,
+                       "datagrams", (json_int_t)e->datagrams, "records", (json_int_t)e->records,
+                       "lost", (json_int_t)e->lost, "sampling_rate", (json_int_t)e->sampling_rate));
+}
+
+static json_t *flow_stats(fh_sensor *s)
+{
+    fh_flow_stats st;
+    fh_flow_collector_get_stats(s->flows, &st);
+    json_t *an = json_object();
+    for (int i = 1; i < FH_FLOW_ANOM__COUNT; i++)
+        if (st.anomalies[i])
+            json_object_set_new(an, fh_flow_anomaly_name((fh_flow_anomaly)i),
+                                json_integer((json_int_t)st.anomalies[i]));
+    json_t *per = json_object();
+    for (int i = 0; i < FH_FLOW_PROTO__COUNT; i++)
+        if (st.datagrams[i])
+            json_object_set_new(per, fh_flow_proto_name((fh_flow_proto)i),
+                                json_pack("{s:I,s:I}", "datagrams", (json_int_t)st.datagrams[i],
+                                          "records", (json_int_t)st.records[i]));
+    json_t *exporters = json_array();
+    fh_flow_collector_foreach_exporter(s->flows, exporter_json, exporters);
+    return json_pack("{s:I,s:I,s:o,s:I,s:o,s:o}", "datagrams", (json_int_t)s->flow_datagrams,
+                     "records", (json_int_t)s->flow_records, "by_protocol", per, "templates_active",
+                     (json_int_t)st.templates_active, "anomalies", an, "exporters", exporters);
+}
+
+/* Flow listeners, and at most one live interface beside them, until stop. */
+static fh_err run_flows(fh_sensor *s, volatile sig_atomic_t *stop, volatile sig_atomic_t *reload,
+                        fh_buf *err)
+{
+    struct pollfd fds[FH_ARRAY_LEN(s->flow_fds) + 1];
+    size_t n = 0;
+    for (size_t i = 0; i < s->n_flow_fds; i++)
+        fds[n++] = (struct pollfd){.fd = s->flow_fds[i], .events = POLLIN};
+    struct capture *live = NULL;
+    for (size_t c = 0; c < s->n_caps; c++) {
+        if (!s->caps[c].live) {
+            fh_buf_appendf(err, "capture files and flow listeners cannot be mixed: files run "
+                                "on packet time, flows on this host's clock");
+            return FH_ERR_USAGE;
+        }
+        live = &s->caps[c];
+    }
+    if (live) {
+        char ebuf[PCAP_ERRBUF_SIZE];
+        pcap_setnonblock(live->pcap, 1, ebuf);
+        int pfd = pcap_get_selectable_fd(live->pcap);
+        if (pfd < 0) {
+            fh_buf_appendf(err, "%s: cannot be polled beside flow listeners", live->name);
+            return FH_ERR_UNSUPPORTED;
+        }
+        live->sensor = s;
+        fds[n++] = (struct pollfd){.fd = pfd, .events = POLLIN};
+    }
+    uint64_t last_expire = 0;
+    while (!(stop && *stop)) {
+        if (reload && *reload) {
+            *reload = 0;
+            fh_buf rerr;
+            fh_buf_init(&rerr, 1 << 16);
+            if (fh_sensor_reload(s, &rerr) != FH_OK)
+                fh_error("sensor", "reload failed, keeping the indicators loaded before: %s",
+                         rerr.data ? rerr.data : "");
+            fh_buf_cleanup(&rerr);
+        }
+        if (s->follow) {
+            struct fh__sensor_snapshot *snap = fh__sensor_follow_take(s->follow);
+            if (snap)
+                install_snapshot(s, snap);
+        }
+        int r = poll(fds, n, 100);
+        uint64_t now = wall_us();
+        if (now < s->last_us)
+            now = s->last_us;
+        if (r > 0) {
+            for (size_t i = 0; i < s->n_flow_fds; i++)
+                if (fds[i].revents & POLLIN)
+                    read_flows(s, fds[i].fd, now);
+            if (live && (fds[n - 1].revents & POLLIN))
+                pcap_dispatch(live->pcap, 1000, on_live_packet, (u_char *)live);
+        }
+        now = wall_us() > now ? wall_us() : now;
+        if (now / US != s->last_us / US)
+            matches_sweep(s, now, false);
+        s->last_us = now;
+        fh_detect_tick(s->detect, now);
+        if (now - last_expire > 10 * US) {
+            fh_flow_collector_expire(s->flows, now);
+            last_expire = now;
+        }
+    }
+    return FH_OK;
+}
+
 fh_err fh_sensor_run(fh_sensor *s, volatile sig_atomic_t *stop, volatile sig_atomic_t *reload,
                      fh_buf *err)
 {
@@ -1026,7 +1272,9 @@ fh_err fh_sensor_run(fh_sensor *s, volatile sig_atomic_t *stop, volatile sig_ato
             return rc;
         }
     }
-    for (size_t c = 0; c < s->n_caps && rc == FH_OK; c++) {
+    if (s->n_flow_fds)
+        rc = run_flows(s, stop, reload, err);
+    for (size_t c = 0; c < s->n_caps && rc == FH_OK && !s->n_flow_fds; c++) {
         struct capture *cap = &s->caps[c];
         for (;;) {
             if (stop && *stop)
@@ -1085,6 +1333,8 @@ fh_err fh_sensor_run(fh_sensor *s, volatile sig_atomic_t *stop, volatile sig_ato
     json_t *extra = json_object();
     if (s->enforce)
         json_object_set_new(extra, "enforce", fh__sensor_enforce_finish(s->enforce));
+    if (s->flows)
+        json_object_set_new(extra, "flows", flow_stats(s));
     if (s->follow) {
         fh__sensor_follow_stop(s->follow);
         json_object_set_new(extra, "following", fh__sensor_follow_stats(s->follow));
