@@ -15,6 +15,8 @@
 
 #define FH__FLOW_US 1000000ULL
 
+#define FH__FLOW_MAX_SAMPLERS 8 /* sampler ids remembered per exporter */
+
 static inline uint16_t fh__flow_rd16(const uint8_t *p)
 {
     return (uint16_t)(p[0] << 8 | p[1]);
@@ -52,6 +54,14 @@ struct fh__flow_exporter {
     uint32_t next_seq;
     uint32_t sampling;    /* from options data or headers; 0 unknown */
     uint64_t sys_init_ms; /* IPFIX systemInitTimeMilliseconds from options; 0 unknown */
+    /* Rates of the exporter's samplers, by sampler id (v9 FLOW_SAMPLER_ID 48,
+     * IPFIX selectorId 302), learnt from options data; a new sampler beyond
+     * FH__FLOW_MAX_SAMPLERS replaces the oldest. */
+    struct {
+        uint64_t id;
+        uint32_t rate;
+    } samplers[FH__FLOW_MAX_SAMPLERS];
+    uint8_t n_samplers, next_sampler;
     fh_flow_exporter_stats st;
 };
 

@@ -62,6 +62,7 @@ enum {
     IE_DST_V6 = 28,
     IE_ICMP_TYPE_CODE_V4 = 32,
     IE_SAMPLING_INTERVAL = 34,
+    IE_SAMPLER_ID = 48,
     IE_SAMPLER_RANDOM_INTERVAL = 50,
     IE_ICMP_TYPE_CODE_V6 = 139,
     IE_START_SECONDS = 150,
@@ -79,6 +80,7 @@ enum {
     IE_ICMP_CODE_V4 = 177,
     IE_ICMP_TYPE_V6 = 178,
     IE_ICMP_CODE_V6 = 179,
+    IE_SELECTOR_ID = 302,
     IE_SAMPLING_PACKET_INTERVAL = 305,
     IE_SAMPLING_PACKET_SPACE = 306,
 };
@@ -358,6 +360,8 @@ static bool sized(struct msg *m, uint16_t l, uint16_t want)
 struct sampling {
     uint64_t interval; /* 34 or 50: one in N */
     uint64_t pkt_interval, pkt_space;
+    bool have_sampler; /* 48 or 302: which sampler */
+    uint64_t sampler_id;
 };
 
 static uint32_t sampling_rate(const struct sampling *s)
@@ -384,6 +388,11 @@ static bool field_sampling(struct sampling *s, uint16_t id, const uint8_t *v, ui
         return true;
     case IE_SAMPLING_PACKET_SPACE:
         s->pkt_space = fh__flow_rduint(v, l);
+        return true;
+    case IE_SAMPLER_ID:
+    case IE_SELECTOR_ID:
+        s->have_sampler = true;
+        s->sampler_id = fh__flow_rduint(v, l);
         return true;
     default:
         return false;
@@ -564,7 +573,31 @@ static void finish_times(const struct msg *m, fh_flow_record *r, struct times *t
     r->end_us = t->have_end ? t->end_us : r->start_us;
 }
 
-/* Options data: what the collector learns about the exporter. */
+static void sampler_learn(struct fh__flow_exporter *e, uint64_t id, uint32_t rate)
+{
+    for (uint8_t i = 0; i < e->n_samplers; i++) {
+        if (e->samplers[i].id == id) {
+            e->samplers[i].rate = rate;
+            return;
+        }
+    }
+    uint8_t i = e->n_samplers < FH__FLOW_MAX_SAMPLERS ? e->n_samplers++ : e->next_sampler;
+    e->next_sampler = (uint8_t)((i + 1) % FH__FLOW_MAX_SAMPLERS);
+    e->samplers[i].id = id;
+    e->samplers[i].rate = rate;
+}
+
+static uint32_t sampler_rate(const struct fh__flow_exporter *e, uint64_t id)
+{
+    for (uint8_t i = 0; e && i < e->n_samplers; i++)
+        if (e->samplers[i].id == id)
+            return e->samplers[i].rate;
+    return 0;
+}
+
+/* Options data: what the collector learns about the exporter. A rate that
+ * names its sampler is kept for records naming the same sampler, and is the
+ * exporter's rate only until one without a sampler id is seen. */
 static void options_record(struct msg *m, const struct fh__flow_template *tpl,
                            const uint8_t *const *vals, const uint16_t *lens)
 {
@@ -585,8 +618,13 @@ static void options_record(struct msg *m, const struct fh__flow_template *tpl,
     if (m->e == NULL)
         return;
     uint32_t rate = sampling_rate(&s);
-    if (rate)
+    if (rate && s.have_sampler) {
+        sampler_learn(m->e, s.sampler_id, rate);
+        if (m->e->sampling == 0)
+            m->e->sampling = rate;
+    } else if (rate) {
         m->e->sampling = rate;
+    }
     if (init)
         m->e->sys_init_ms = init;
 }
@@ -614,6 +652,8 @@ static void flow_record(struct msg *m, const struct fh__flow_template *tpl,
     if (!n.have_packets)
         r.packets = n.post_packets;
     uint32_t rate = sampling_rate(&s);
+    if (rate == 0 && s.have_sampler)
+        rate = sampler_rate(m->e, s.sampler_id);
     if (rate)
         r.sampling_rate = rate;
     finish_times(m, &r, &t);

@@ -129,6 +129,13 @@ def netflow9():
                                             v9([dset], seq=2)))
     write("netflow9", "bad-flowset-length", frames(v9([tset]) + b"\1\0\0\2"))
     write("netflow9", "reserved-flowset", frames(v9([flowset(7, b"abcd"), tset, dset])))
+    sopt = flowset(1, struct.pack("!HHH", 301, 4, 12) +
+                   struct.pack("!HHHHHHHH", 1, 4, 48, 1, 49, 1, 50, 4))
+    sdata = flowset(301, struct.pack("!IBBI", 0, 1, 2, 100) + struct.pack("!IBBI", 0, 2, 2, 1000))
+    stset = flowset(0, template(260, [(8, 4), (2, 4), (48, 1)]))
+    sdset = flowset(260, b"".join(a4("192.0.2.%d" % i) + struct.pack("!IB", 5, s)
+                                  for i, s in enumerate((2, 1, 3))))
+    write("netflow9", "sampler-ids", frames(v9([sopt, sdata, stset, sdset])))
     write("netflow9", "several-sources",
           frames(*[v9([tset, dset], source=s) for s in range(6)]))
 

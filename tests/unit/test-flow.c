@@ -398,6 +398,42 @@ static void netflow9_options_data_sets_the_sampling_rate(void **state)
     fh_flow_collector_free(c);
 }
 
+static void netflow9_records_take_the_rate_of_their_sampler(void **state)
+{
+    fh_flow_collector *c = collector(NULL);
+    struct wr w;
+    struct got g = {0};
+    v9_header(&w, 60000, T0, 1, 5);
+    size_t s = set_begin(&w, 1);
+    u16(&w, 301), u16(&w, 4), u16(&w, 12);
+    u16(&w, 1), u16(&w, 4);  /* scope: system */
+    u16(&w, 48), u16(&w, 1); /* FLOW_SAMPLER_ID */
+    u16(&w, 49), u16(&w, 1); /* FLOW_SAMPLER_MODE */
+    u16(&w, 50), u16(&w, 4); /* FLOW_SAMPLER_RANDOM_INTERVAL */
+    u16(&w, 0);
+    set_end(&w, s);
+    s = set_begin(&w, 301);
+    u32(&w, 0), u8(&w, 1), u8(&w, 2), u32(&w, 100);
+    u32(&w, 0), u8(&w, 2), u8(&w, 2), u32(&w, 1000);
+    set_end(&w, s);
+    s = set_begin(&w, 0);
+    u16(&w, 260), u16(&w, 3);
+    u16(&w, 8), u16(&w, 4), u16(&w, 2), u16(&w, 4), u16(&w, 48), u16(&w, 1);
+    set_end(&w, s);
+    s = set_begin(&w, 260);
+    static const uint8_t sampler[] = {2, 1, 3};
+    for (size_t i = 0; i < FH_ARRAY_LEN(sampler); i++)
+        ip4(&w, 192, 0, 2, (unsigned)i), u32(&w, 5), u8(&w, sampler[i]);
+    set_end(&w, s);
+    assert_int_equal(feed(c, &w, T0 * US, &g), FH_OK);
+    assert_int_equal(g.n, 3);
+    assert_int_equal(g.r[0].sampling_rate, 1000);
+    assert_int_equal(g.r[1].sampling_rate, 100);
+    /* An unknown sampler: the exporter's rate, the first one learnt. */
+    assert_int_equal(g.r[2].sampling_rate, 100);
+    fh_flow_collector_free(c);
+}
+
 static void netflow9_sequence_counts_datagrams(void **state)
 {
     fh_flow_collector *c = collector(NULL);
@@ -1405,6 +1441,7 @@ int main(void)
         cmocka_unit_test(netflow9_template_then_data),
         cmocka_unit_test(netflow9_data_before_template_is_dropped_and_counted),
         cmocka_unit_test(netflow9_options_data_sets_the_sampling_rate),
+        cmocka_unit_test(netflow9_records_take_the_rate_of_their_sampler),
         cmocka_unit_test(netflow9_sequence_counts_datagrams),
         cmocka_unit_test(netflow9_template_expires_after_the_timeout),
         cmocka_unit_test(netflow9_expire_sweeps_old_templates),
