@@ -7,12 +7,18 @@
  * latest version of an object in its collection, kept right on every insert
  * and delete, so "latest version" queries (the TAXII default) are a plain
  * indexed range scan instead of a GROUP BY.
+ *
+ * Visibility (docs/SHARING.md) is a predicate in the WHERE clause of every
+ * read and delete that has a reader: each version carries its submitter and
+ * effective TLP, object_groups lists the sharing groups it names, and group
+ * membership and grants are joined at query time.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "fenghuo/json.h"
+#include "fenghuo/policy.h"
 #include "fenghuo/time.h"
 #include "fenghuo/uuid.h"
 #include "store/store-int.h"
@@ -68,6 +74,8 @@ static fh_err append_json_str(fh_buf *b, const char *s, size_t len)
 /* ---- posting ------------------------------------------------------------ */
 
 struct prepared {
+    const json_t *object; /* borrowed from the put item */
+    int tlp;              /* effective TLP from its markings, or FH_TLP_NONE */
     const char *id;
     const char *type;
     const char *spec_version;
@@ -96,6 +104,8 @@ static fh_err prepare_item(const fh_store_put_item *it, struct prepared *p)
     memset(p, 0, sizeof *p);
     fh_buf_init(&p->body, FH_BUF_DEFAULT_MAX);
     const json_t *o = it->object;
+    p->object = o;
+    p->tlp = fh_policy_object_tlp(o);
     p->id = fh_json_str(o, "id");
     p->type = fh_json_str(o, "type");
     p->spec_version = fh_json_str(o, "spec_version");
@@ -134,8 +144,41 @@ static fh_err prepare_item(const fh_store_put_item *it, struct prepared *p)
 /* Stores one prepared object unless that version is there already. Sets
  * *version_out to the version reported in the status (owned by p or by
  * vbuf). */
-static fh_err insert_one(struct fh__store_conn *w, int64_t coll, int64_t *last_added,
-                         struct prepared *p, char vbuf[32], const char **version_out)
+/* Records the sharing groups of this hub that the object version seq names
+ * in a marking ref (object or granular); other refs are not groups. */
+static fh_err record_groups(struct fh__store_conn *w, int64_t seq, const json_t *o)
+{
+    sqlite3_stmt *st = fh__store_stmt_lit(w, "INSERT OR IGNORE INTO object_groups(seq, group_id) "
+                                             "SELECT ?1, id FROM groups WHERE id = ?2");
+    if (st == NULL)
+        return FH_ERR_DB;
+    const json_t *lists[2] = {json_object_get(o, "object_marking_refs"),
+                              json_object_get(o, "granular_markings")};
+    for (int k = 0; k < 2; k++) {
+        size_t i;
+        json_t *v;
+        json_array_foreach(lists[k], i, v)
+        {
+            const char *ref = k == 0 ? json_string_value(v)
+                                     : json_string_value(json_object_get(v, "marking_ref"));
+            if (ref == NULL || strncmp(ref, "marking-definition--", 20) != 0 ||
+                fh_policy_tlp_of_marking(ref) != FH_TLP_NONE)
+                continue;
+            sqlite3_reset(st);
+            sqlite3_bind_int64(st, 1, seq);
+            fh__store_bind_text(st, 2, ref);
+            int r = sqlite3_step(st);
+            sqlite3_reset(st);
+            if (r != SQLITE_DONE)
+                return fh__store_dberr(w, "recording sharing groups");
+        }
+    }
+    return FH_OK;
+}
+
+static fh_err insert_one(struct fh__store_conn *w, int64_t coll, int default_tlp,
+                         const char *submitter, int64_t *last_added, struct prepared *p,
+                         char vbuf[32], const char **version_out)
 {
     sqlite3_stmt *st;
     int r;
@@ -235,8 +278,8 @@ static fh_err insert_one(struct fh__store_conn *w, int64_t coll, int64_t *last_a
             return fh__store_dberr(w, "last flag");
     }
     st = fh__store_stmt_lit(w, "INSERT INTO objects(coll, id, type, spec_version, version, vkey, "
-                               "date_added, is_first, is_last, digest, body) "
-                               "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
+                               "date_added, is_first, is_last, digest, body, tlp, submitter) "
+                               "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)");
     if (st == NULL)
         return FH_ERR_DB;
     sqlite3_bind_int64(st, 1, coll);
@@ -250,11 +293,13 @@ static fh_err insert_one(struct fh__store_conn *w, int64_t coll, int64_t *last_a
     sqlite3_bind_int(st, 9, last);
     sqlite3_bind_blob(st, 10, p->digest, 32, SQLITE_TRANSIENT);
     sqlite3_bind_text(st, 11, p->body.data, (int)p->body.len, SQLITE_STATIC);
+    sqlite3_bind_int(st, 12, p->tlp == FH_TLP_NONE ? default_tlp : p->tlp);
+    fh__store_bind_text(st, 13, submitter);
     r = sqlite3_step(st);
     sqlite3_reset(st);
     if (r != SQLITE_DONE)
         return fh__store_dberr(w, "storing an object");
-    return FH_OK;
+    return record_groups(w, sqlite3_last_insert_rowid(w->db), p->object);
 }
 
 /* Appends one status-details entry to list (comma-separated). */
@@ -301,7 +346,9 @@ static fh_err post_in_transaction(struct fh__store_conn *w, struct fh__store_pos
     size_t n_ok = 0, n_failed = 0;
     fh_err rc = FH_OK;
     int64_t coll = 0, last_added = 0;
-    sqlite3_stmt *st = fh__store_stmt_lit(w, "SELECT n, last_added FROM collections WHERE id = ?1");
+    int default_tlp = FH_TLP_AMBER;
+    sqlite3_stmt *st =
+        fh__store_stmt_lit(w, "SELECT n, last_added, default_tlp FROM collections WHERE id = ?1");
     if (st == NULL) {
         rc = FH_ERR_DB;
         goto done;
@@ -311,6 +358,7 @@ static fh_err post_in_transaction(struct fh__store_conn *w, struct fh__store_pos
     if (r == SQLITE_ROW) {
         coll = sqlite3_column_int64(st, 0);
         last_added = sqlite3_column_int64(st, 1);
+        default_tlp = sqlite3_column_int(st, 2);
     }
     sqlite3_reset(st);
     if (r != SQLITE_ROW) {
@@ -328,7 +376,7 @@ static fh_err post_in_transaction(struct fh__store_conn *w, struct fh__store_pos
         }
         char vbuf[32];
         const char *version = NULL;
-        rc = insert_one(w, coll, &last_added, &j->prep[i], vbuf, &version);
+        rc = insert_one(w, coll, default_tlp, j->org_id, &last_added, &j->prep[i], vbuf, &version);
         if (rc == FH_OK) {
             status_detail(&successes, j->prep[i].id, version, NULL);
             n_ok++;
@@ -570,15 +618,81 @@ static fh_err add_in(fh_buf *sql, struct binds *b, const char *column, const fh_
 }
 
 /*
+ * Appends the visibility predicate of docs/SHARING.md for the reader f on
+ * the objects row named alias (a table name or alias in sql):
+ *
+ *   the reader submitted it,
+ *   or it reads the collection, is a member of every sharing group the
+ *     version names, and the version is not RED unless it names a group,
+ *   or the version is CLEAR/GREEN/AMBER and the reader's parent submitted
+ *     it, or reads the collection and is a member of every group named.
+ */
+static fh_err add_visibility(fh_buf *sql, struct binds *b, const struct fh__store_reader_facts *f,
+                             const char *a)
+{
+    fh_err rc = add_text(b, f->org_id);
+    if (rc)
+        return rc;
+    int r = b->n;
+    fh_buf_appendf(sql, " AND (%s.submitter = ?%d", a, r);
+    if (f->reads)
+        fh_buf_appendf(sql,
+                       " OR ((%s.tlp < 4 OR EXISTS (SELECT 1 FROM object_groups g "
+                       "WHERE g.seq = %s.seq)) AND NOT EXISTS (SELECT 1 FROM object_groups g "
+                       "WHERE g.seq = %s.seq AND NOT EXISTS (SELECT 1 FROM group_members m "
+                       "WHERE m.group_id = g.group_id AND m.org_id = ?%d)))",
+                       a, a, a, r);
+    if (f->parent[0]) {
+        if ((rc = add_text(b, f->parent)))
+            return rc;
+        int p = b->n;
+        fh_buf_appendf(sql, " OR (%s.tlp <= 2 AND (%s.submitter = ?%d", a, a, p);
+        if (f->parent_reads)
+            fh_buf_appendf(sql,
+                           " OR NOT EXISTS (SELECT 1 FROM object_groups g WHERE g.seq = %s.seq "
+                           "AND NOT EXISTS (SELECT 1 FROM group_members m WHERE m.group_id = "
+                           "g.group_id AND m.org_id = ?%d))",
+                           a, p);
+        fh_buf_append_str(sql, "))");
+    }
+    return fh_buf_append_char(sql, ')');
+}
+
+/* " OR this row is the last (later = true) or first version of its object
+ * that reader f may see": with a reader, the flags stored on the row answer
+ * for everyone, and a later visible version is looked up otherwise. */
+static fh_err add_edge_version(fh_buf *sql, struct binds *b, const struct fh__store_reader_facts *f,
+                               bool later)
+{
+    const char *flag = later ? "is_last" : "is_first";
+    if (f == NULL) {
+        fh_buf_appendf(sql, " OR %s = 1", flag);
+        return FH_OK;
+    }
+    fh_buf_appendf(sql,
+                   " OR %s = 1 OR NOT EXISTS (SELECT 1 FROM objects o2 WHERE o2.coll = "
+                   "objects.coll AND o2.id = objects.id AND o2.vkey %s objects.vkey",
+                   flag, later ? ">" : "<");
+    fh_err rc = add_visibility(sql, b, f, "o2");
+    if (rc == FH_OK)
+        rc = fh_buf_append_char(sql, ')');
+    return rc;
+}
+
+/*
  * Appends the WHERE conditions of q (after "coll = ?1") to sql. vkeys holds
  * the normalized version timestamps (the caller frees it). When
  * versions_default_all is set, a query without version filters selects every
- * version (DELETE) instead of the latest (GET).
+ * version (DELETE) instead of the latest (GET). f is the reader (NULL: no
+ * visibility filter).
  */
-static fh_err build_where(const fh_store_query *q, bool ignore_versions, bool versions_default_all,
-                          fh_buf *sql, struct binds *b, char (**vkeys)[32])
+static fh_err build_where(const fh_store_query *q, const struct fh__store_reader_facts *f,
+                          bool ignore_versions, bool versions_default_all, fh_buf *sql,
+                          struct binds *b, char (**vkeys)[32])
 {
     fh_err rc = FH_OK;
+    if (f && (rc = add_visibility(sql, b, f, "objects")))
+        return rc;
     if (q->object_id) {
         rc = add_text(b, q->object_id);
         if (rc)
@@ -592,10 +706,10 @@ static fh_err build_where(const fh_store_query *q, bool ignore_versions, bool ve
     if (!ignore_versions && !q->version_all && (any_version || !versions_default_all)) {
         *vkeys = fh_xcalloc(q->versions.n ? q->versions.n : 1, sizeof **vkeys);
         fh_buf_append_str(sql, " AND (0");
-        if (q->version_first)
-            fh_buf_append_str(sql, " OR is_first = 1");
-        if (q->version_last || !any_version)
-            fh_buf_append_str(sql, " OR is_last = 1");
+        if (q->version_first && (rc = add_edge_version(sql, b, f, false)))
+            return rc;
+        if ((q->version_last || !any_version) && (rc = add_edge_version(sql, b, f, true)))
+            return rc;
         if (q->versions.n) {
             fh_buf_append_str(sql, " OR vkey IN (");
             for (size_t i = 0; i < q->versions.n; i++) {
@@ -641,7 +755,10 @@ fh_err fh_store_query_run(fh_store *s, const fh_store_query *q, fh_store_view vi
     struct binds *b = fh_xcalloc(1, sizeof *b);
     char(*vkeys)[32] = NULL;
     int64_t coll = 0;
+    struct fh__store_reader_facts facts;
     fh_err rc = fh__store_collection_n(c, q->collection, &coll);
+    if (rc == FH_OK && q->reader)
+        rc = fh__store_reader_facts(c, coll, q->reader, &facts);
     if (rc)
         goto done;
     add_int(b, coll);
@@ -656,7 +773,8 @@ fh_err fh_store_query_run(fh_store *s, const fh_store_query *q, fh_store_view vi
         fh_buf_append_str(&sql, "SELECT date_added, version FROM objects WHERE coll = ?1");
         break;
     }
-    rc = build_where(q, view == FH_STORE_VIEW_VERSIONS, false, &sql, b, &vkeys);
+    rc = build_where(q, q->reader ? &facts : NULL, view == FH_STORE_VIEW_VERSIONS, false, &sql, b,
+                     &vkeys);
     if (rc)
         goto done;
     if ((rc = add_int(b, (int64_t)q->limit + 1)))
@@ -714,27 +832,46 @@ done:
 }
 
 fh_err fh_store_object_exists(fh_store *s, const char *collection, const char *object_id,
-                              bool *exists)
+                              const char *reader, bool *exists)
 {
     *exists = false;
     struct fh__store_conn *c = fh__store_reader(s);
-    sqlite3_stmt *st = fh__store_stmt_lit(
-        c, "SELECT 1 FROM objects WHERE coll = (SELECT n FROM collections WHERE id = ?1) "
-           "AND id = ?2 LIMIT 1");
-    fh_err rc = FH_OK;
+    fh_buf sql;
+    fh_buf_init(&sql, 1 << 16);
+    struct binds *b = fh_xcalloc(1, sizeof *b);
+    struct fh__store_reader_facts facts;
+    int64_t coll = 0;
+    fh_err rc = fh__store_collection_n(c, collection, &coll);
+    if (rc == FH_ERR_NOTFOUND) {
+        rc = FH_OK; /* no collection, no object */
+        goto done;
+    }
+    if (rc == FH_OK && reader)
+        rc = fh__store_reader_facts(c, coll, reader, &facts);
+    if (rc)
+        goto done;
+    add_int(b, coll);
+    add_text(b, object_id);
+    fh_buf_append_str(&sql, "SELECT 1 FROM objects WHERE coll = ?1 AND id = ?2");
+    if (reader && (rc = add_visibility(&sql, b, &facts, "objects")))
+        goto done;
+    fh_buf_append_str(&sql, " LIMIT 1");
+    sqlite3_stmt *st = fh__store_stmt(c, sql.data);
     if (st == NULL) {
         rc = FH_ERR_DB;
-    } else {
-        fh__store_bind_text(st, 1, collection);
-        fh__store_bind_text(st, 2, object_id);
-        int r = sqlite3_step(st);
-        if (r == SQLITE_ROW)
-            *exists = true;
-        else if (r != SQLITE_DONE)
-            rc = fh__store_dberr(c, "object lookup");
-        sqlite3_reset(st);
+        goto done;
     }
+    bind_all(st, b);
+    int r = sqlite3_step(st);
+    if (r == SQLITE_ROW)
+        *exists = true;
+    else if (r != SQLITE_DONE)
+        rc = fh__store_dberr(c, "object lookup");
+    sqlite3_reset(st);
+done:
     fh__store_reader_done(s, c);
+    free(b);
+    fh_buf_cleanup(&sql);
     return rc;
 }
 
@@ -752,12 +889,15 @@ fh_err fh_store_delete(fh_store *s, const fh_store_query *q, size_t *deleted)
         goto out;
     struct fh__store_conn *w = &s->writer;
     int64_t coll = 0;
+    struct fh__store_reader_facts facts;
     rc = fh__store_collection_n(w, q->collection, &coll);
+    if (rc == FH_OK && q->reader)
+        rc = fh__store_reader_facts(w, coll, q->reader, &facts);
     if (rc)
         goto done;
     add_int(b, coll);
     fh_buf_append_str(&sql, "DELETE FROM objects WHERE coll = ?1");
-    rc = build_where(q, false, true, &sql, b, &vkeys);
+    rc = build_where(q, q->reader ? &facts : NULL, false, true, &sql, b, &vkeys);
     if (rc)
         goto done;
     sqlite3_stmt *st = fh__store_stmt(w, sql.data);

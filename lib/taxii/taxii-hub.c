@@ -289,7 +289,8 @@ static void query(struct req *q, enum endpoint ep)
     }
     uint8_t digest[16];
     fh_taxii_filter_digest(&f, endpoint_names[ep], q->collection, q->object_id, digest);
-    fh_store_query sq = {.collection = q->collection, .object_id = q->object_id};
+    fh_store_query sq = {
+        .collection = q->collection, .object_id = q->object_id, .reader = q->who.org_id};
     set_strs(&sq.ids, f.ids, f.n_ids);
     set_strs(&sq.types, f.types, f.n_types);
     set_strs(&sq.spec_versions, f.spec_versions, f.n_spec_versions);
@@ -322,7 +323,8 @@ static void query(struct req *q, enum endpoint ep)
     }
     if (ep == EP_VERSIONS || ep == EP_OBJECT) {
         bool exists = false;
-        rc = fh_store_object_exists(q->h->store, q->collection, q->object_id, &exists);
+        rc = fh_store_object_exists(q->h->store, q->collection, q->object_id, q->who.org_id,
+                                    &exists);
         if (rc) {
             store_error(q->out, rc);
             goto done;
@@ -642,7 +644,12 @@ static void delete_object(struct req *q)
         fh__taxii_error(q->out, 400, err.data);
         goto done;
     }
-    fh_store_query sq = {.collection = q->collection, .object_id = q->object_id, .limit = 1};
+    /* Only versions the caller may see can be deleted: a hidden object is
+     * a 404 here as everywhere. */
+    fh_store_query sq = {.collection = q->collection,
+                         .object_id = q->object_id,
+                         .reader = q->who.org_id,
+                         .limit = 1};
     set_strs(&sq.spec_versions, f.spec_versions, f.n_spec_versions);
     set_strs(&sq.versions, f.versions, f.n_versions);
     sq.version_all = f.version_all;

@@ -1,0 +1,272 @@
+"""Integration tests of the sharing policy (docs/SHARING.md) on the real
+`fenghuo hub`: which organization reads which object through every TAXII
+read path, for each TLP level, sharing groups, client organizations and
+collection defaults; hidden objects answer exactly as missing ones.
+"""
+import os
+import sys
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from hubtest import Hub, Setup, admin, indicator, request  # noqa: E402
+
+API = "/api/"
+TLP = {
+    "clear": "marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487",
+    "green": "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb",
+    "amber": "marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421",
+    "amber+strict": "marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003",
+    "red": "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1",
+    "white1": "marking-definition--613f2e26-407d-48c7-9eca-b8e91df99dc9",
+    "amber1": "marking-definition--f88d31f6-486f-44da-b317-01333bde0b82",
+    "red1": "marking-definition--5e57c739-391a-4eb3-b6be-7d15ca92d5ed",
+}
+EVERYONE = ["sub", "reader", "member", "outsider", "sub_client", "reader_client",
+            "member_client", "grandchild"]
+
+
+class SharingTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.setup = s = Setup()
+        for name in ["sub", "reader", "member", "outsider"]:
+            s.org(name)
+        for name, parent in [("sub_client", "sub"), ("reader_client", "reader"),
+                             ("member_client", "member"), ("grandchild", "reader_client")]:
+            s.orgs[name] = admin(s.data, "org", "add", name, "--parent", parent)
+            s.tokens[name] = admin(s.data, "token", "new", name)
+        cls.group = admin(s.data, "group", "add", "ops", "member")
+        cls.hub = Hub(s.data)
+        cls.n = 0
+
+    @classmethod
+    def tearDownClass(cls):
+        status = cls.hub.stop()
+        cls.setup.cleanup()
+        assert status == 0, "hub exited with %s" % status
+
+    def collection(self, default_tlp=None):
+        SharingTest.n += 1
+        cid = admin(self.setup.data, "collection", "add", "s%d" % SharingTest.n,
+                    *(["--default-tlp", default_tlp] if default_tlp else []))
+        for org, perms in [("sub", "read,write"), ("reader", "read"), ("member", "read")]:
+            admin(self.setup.data, "grant", cid, org, perms)
+        return cid
+
+    def obj(self, markings=None, modified="2026-01-01T00:00:00.000Z", **extra):
+        SharingTest.n += 1
+        o = indicator(1000 + SharingTest.n, modified=modified)
+        if markings:
+            o["object_marking_refs"] = markings
+        o.update(extra)
+        return o
+
+    def post(self, cid, objects, who="sub"):
+        r = request(self.hub.base, API + "collections/%s/objects/" % cid, method="POST",
+                    token=self.setup.tokens[who], body={"objects": objects})
+        self.assertEqual(r.status, 202, r.body)
+        self.assertEqual(r.json()["success_count"], len(objects), r.body)
+        return r.json()
+
+    def get(self, who, path, params=None):
+        return request(self.hub.base, API + path, token=self.setup.tokens[who], params=params)
+
+    def readers_of(self, cid, oid):
+        """The organizations for which object-by-id answers 200."""
+        seen = set()
+        for who in EVERYONE:
+            r = self.get(who, "collections/%s/objects/%s/" % (cid, oid))
+            if r.status == 200:
+                seen.add(who)
+            else:
+                self.assertEqual(r.status, 404, (who, r.body))
+        return seen
+
+    def ids(self, who, cid, **params):
+        r = self.get(who, "collections/%s/objects/" % cid, params=list(params.items()))
+        if r.status != 200:
+            return None
+        return [o["id"] for o in (r.json() or {}).get("objects", [])]
+
+    # ---- TLP levels ----------------------------------------------------------
+
+    def test_clear_green_amber_reach_the_audience_and_its_direct_clients(self):
+        cid = self.collection()
+        for level in ["clear", "green", "amber", "white1", "amber1"]:
+            o = self.obj([TLP[level]])
+            self.post(cid, [o])
+            self.assertEqual(self.readers_of(cid, o["id"]),
+                             {"sub", "reader", "member", "sub_client", "reader_client",
+                              "member_client"}, level)
+
+    def test_amber_strict_reaches_the_audience_only(self):
+        cid = self.collection()
+        o = self.obj([TLP["amber+strict"]])
+        self.post(cid, [o])
+        self.assertEqual(self.readers_of(cid, o["id"]), {"sub", "reader", "member"})
+
+    def test_red_without_group_is_for_the_submitter_alone(self):
+        cid = self.collection()
+        for level in ["red", "red1"]:
+            o = self.obj([TLP[level]])
+            self.post(cid, [o])
+            self.assertEqual(self.readers_of(cid, o["id"]), {"sub"}, level)
+
+    def test_red_with_group_reaches_members_who_read_not_their_clients(self):
+        cid = self.collection()
+        o = self.obj([TLP["red"], self.group])
+        self.post(cid, [o])
+        self.assertEqual(self.readers_of(cid, o["id"]), {"sub", "member"})
+
+    def test_group_narrows_green_to_members_and_their_clients(self):
+        cid = self.collection()
+        o = self.obj([TLP["green"], self.group])
+        self.post(cid, [o])
+        self.assertEqual(self.readers_of(cid, o["id"]),
+                         {"sub", "sub_client", "member", "member_client"})
+
+    def test_group_membership_changes_apply_to_stored_objects(self):
+        cid = self.collection()
+        admin(self.setup.data, "group", "add", "late", "member")
+        gid = [g["id"] for g in __import__("json").loads(
+            admin(self.setup.data, "group", "list", "--json")) if g["name"] == "late"][0]
+        o = self.obj([TLP["red"], gid])
+        self.post(cid, [o])
+        self.assertEqual(self.readers_of(cid, o["id"]), {"sub", "member"})
+        out = admin(self.setup.data, "group", "members", "late", "--add", "reader",
+                    "--remove", "member")
+        self.assertIn("reader", out)
+        self.assertNotIn("member", out.split())
+        self.assertEqual(self.readers_of(cid, o["id"]), {"sub", "reader"})
+
+    def test_most_restrictive_marking_wins(self):
+        cid = self.collection()
+        o = self.obj([TLP["clear"], TLP["amber+strict"], TLP["green"]])
+        self.post(cid, [o])
+        self.assertEqual(self.readers_of(cid, o["id"]), {"sub", "reader", "member"})
+
+    def test_granular_red_marking_withholds_the_whole_object(self):
+        cid = self.collection()
+        o = self.obj([TLP["green"]], granular_markings=[
+            {"marking_ref": TLP["red"], "selectors": ["pattern"]}])
+        self.post(cid, [o])
+        self.assertEqual(self.readers_of(cid, o["id"]), {"sub"})
+
+    def test_unmarked_objects_take_the_collection_default(self):
+        for default, expected in [
+                (None, {"sub", "reader", "member", "sub_client", "reader_client",
+                        "member_client"}),
+                ("amber+strict", {"sub", "reader", "member"}),
+                ("red", {"sub"})]:
+            cid = self.collection(default)
+            o = self.obj()
+            self.post(cid, [o])
+            self.assertEqual(self.readers_of(cid, o["id"]), expected, default)
+            # A marking on the object overrides the default.
+            o = self.obj([TLP["clear"]])
+            self.post(cid, [o])
+            self.assertIn("reader_client", self.readers_of(cid, o["id"]))
+
+    def test_clients_see_the_collection_as_readable(self):
+        cid = self.collection()
+        r = self.get("reader_client", "collections/%s/" % cid)
+        self.assertEqual(r.status, 200, r.body)
+        self.assertTrue(r.json()["can_read"])
+        self.assertFalse(r.json()["can_write"])
+        self.assertEqual(self.get("grandchild", "collections/%s/" % cid).status, 404)
+        self.assertEqual(self.get("outsider", "collections/%s/objects/" % cid).status, 404)
+
+    # ---- hidden is missing ---------------------------------------------------
+
+    def test_hidden_object_answers_like_a_missing_one(self):
+        cid = self.collection()
+        o = self.obj([TLP["red"]])
+        self.post(cid, [o])
+        missing = "indicator--00000000-0000-4000-8000-000000000001"
+        for path in ["objects/%s/", "objects/%s/versions/"]:
+            hidden = self.get("reader", "collections/%s/" % cid + path % o["id"])
+            absent = self.get("reader", "collections/%s/" % cid + path % missing)
+            self.assertEqual(hidden.status, 404)
+            self.assertEqual(hidden.body, absent.body)
+        r = request(self.hub.base, API + "collections/%s/objects/%s/" % (cid, o["id"]),
+                    method="DELETE", token=self.setup.tokens["reader"])
+        self.assertIn(r.status, (403, 404))  # reader cannot write at all
+        self.assertEqual(self.readers_of(cid, o["id"]), {"sub"})
+
+    def test_status_is_for_the_poster_only(self):
+        cid = self.collection()
+        st = self.post(cid, [self.obj([TLP["clear"]])])
+        self.assertEqual(self.get("sub", "status/%s/" % st["id"]).status, 200)
+        for who in ["reader", "sub_client", "member"]:
+            self.assertEqual(self.get(who, "status/%s/" % st["id"]).status, 404)
+
+    # ---- pages, manifest, versions -----------------------------------------
+
+    def test_pages_count_only_visible_objects(self):
+        cid = self.collection()
+        objs = [self.obj([TLP[level]]) for level in
+                ["green", "red", "clear", "red", "amber+strict", "red", "green"]]
+        for o in objs:  # one POST each: distinct date_added, in this order
+            self.post(cid, [o])
+        visible = [o["id"] for o in objs if o["object_marking_refs"][0] != TLP["red"]]
+        client_visible = [o["id"] for o in objs if o["object_marking_refs"][0] in
+                          (TLP["green"], TLP["clear"])]
+        for who, want in [("reader", visible), ("reader_client", client_visible),
+                          ("sub", [o["id"] for o in objs])]:
+            for endpoint in ["objects", "manifest"]:
+                got, nxt, pages = [], None, 0
+                while True:
+                    params = [("limit", "2")] + ([("next", nxt)] if nxt else [])
+                    r = self.get(who, "collections/%s/%s/" % (cid, endpoint), params=params)
+                    self.assertEqual(r.status, 200, r.body)
+                    body = r.json()
+                    page = [o["id"] for o in body["objects"]]
+                    self.assertEqual(len(page), 2 if body["more"] else len(page))
+                    got += page
+                    pages += 1
+                    if endpoint == "manifest":
+                        dates = [x["date_added"] for x in body["objects"]]
+                        self.assertEqual(r.headers["X-TAXII-Date-Added-First"], dates[0])
+                        self.assertEqual(r.headers["X-TAXII-Date-Added-Last"], dates[-1])
+                    if not body["more"]:
+                        break
+                    nxt = body["next"]
+                self.assertEqual(got, want, (who, endpoint))
+                self.assertEqual(pages, (len(want) + 1) // 2, (who, endpoint))
+
+    def test_versions_are_judged_one_by_one(self):
+        cid = self.collection()
+        v1 = self.obj([TLP["green"]], modified="2026-01-01T00:00:00.000Z")
+        v2 = dict(v1, modified="2026-02-01T00:00:00.000Z", object_marking_refs=[TLP["red"]])
+        v3 = dict(v1, modified="2026-03-01T00:00:00.000Z",
+                  object_marking_refs=[TLP["amber+strict"]])
+        self.post(cid, [v1, v2, v3])
+        path = "collections/%s/objects/%s/" % (cid, v1["id"])
+
+        def versions(who):
+            r = self.get(who, path + "versions/")
+            return r.json().get("versions") if r.status == 200 else r.status
+
+        self.assertEqual(len(versions("sub")), 3)
+        self.assertEqual(versions("reader"), ["2026-01-01T00:00:00.000Z",
+                                              "2026-03-01T00:00:00.000Z"])
+        self.assertEqual(versions("reader_client"), ["2026-01-01T00:00:00.000Z"])
+        self.assertEqual(versions("outsider"), 404)
+        # The latest version each reader may see.
+        latest = {who: self.get(who, path).json()["objects"][0]["modified"]
+                  for who in ["sub", "reader", "reader_client"]}
+        self.assertEqual(latest, {"sub": "2026-03-01T00:00:00.000Z",
+                                  "reader": "2026-03-01T00:00:00.000Z",
+                                  "reader_client": "2026-01-01T00:00:00.000Z"})
+        r = self.get("reader_client", path, params=[("match[version]", "last")])
+        self.assertEqual([o["modified"] for o in r.json()["objects"]],
+                         ["2026-01-01T00:00:00.000Z"])
+        r = self.get("reader_client", path,
+                     params=[("match[version]", "2026-02-01T00:00:00.000Z")])
+        self.assertEqual(r.status, 404)
+        ids = self.ids("reader_client", cid, **{"match[version]": "all"})
+        self.assertEqual(ids, [v1["id"]])
+
+
+if __name__ == "__main__":
+    unittest.main()
