@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "fenghuo/json.h"
+#include "fenghuo/policy.h"
 #include "fenghuo/stix.h"
 #include "fenghuo/taxii.h"
 #include "fenghuo/time.h"
@@ -247,6 +248,41 @@ static void collections(struct req *q, const char *only)
         json_decref(d);
     }
     json_decref(list);
+}
+
+/* ---- sharing groups (docs/SHARING.md) ------------------------------------ */
+
+/* An envelope with fenghuo's sharing-group extension-definition and the
+ * marking-definitions of the groups the caller's organization belongs to:
+ * what a member needs to mark objects for a group. Groups the caller is not
+ * in are not shown, so their existence and members stay private. Not a
+ * TAXII endpoint; it answers in the TAXII media type like one. */
+static void sharing_definitions(struct req *q)
+{
+    json_t *groups = NULL;
+    fh_err rc = fh_store_group_list(q->h->store, NULL, &groups);
+    if (rc) {
+        store_error(q->out, rc);
+        return;
+    }
+    json_t *objects = json_array();
+    json_array_append_new(objects, fh_policy_group_extension_definition());
+    size_t i, k;
+    json_t *g, *m;
+    json_array_foreach(groups, i, g)
+    {
+        json_array_foreach(json_object_get(g, "members"), k, m)
+        {
+            if (strcmp(json_string_value(json_object_get(m, "id")), q->who.org_id) == 0) {
+                json_array_append(objects, json_object_get(g, "marking_definition"));
+                break;
+            }
+        }
+    }
+    json_t *env = json_pack("{s:b,s:o}", "more", 0, "objects", objects);
+    fh__taxii_json(q->out, 200, env);
+    json_decref(env);
+    json_decref(groups);
 }
 
 /* ---- queries: objects, manifest, versions ------------------------------- */
@@ -717,6 +753,7 @@ void fh_taxii_handle(fh_taxii_hub *h, const fh_taxii_request *req, fh_taxii_resp
         R_OBJECT,
         R_VERSIONS,
         R_MANIFEST,
+        R_SHARING,
         R_NONE
     } route = R_NONE;
     char seg[5][300];
@@ -729,6 +766,8 @@ void fh_taxii_handle(fh_taxii_hub *h, const fh_taxii_request *req, fh_taxii_resp
             route = R_API_ROOT;
         else if (n == 2 && strcmp(seg[0], "status") == 0)
             route = R_STATUS;
+        else if (n == 1 && strcmp(seg[0], "sharing") == 0)
+            route = R_SHARING;
         else if (n >= 1 && strcmp(seg[0], "collections") == 0) {
             if (n == 1)
                 route = R_COLLECTIONS;
@@ -817,6 +856,9 @@ void fh_taxii_handle(fh_taxii_hub *h, const fh_taxii_request *req, fh_taxii_resp
         break;
     case R_VERSIONS:
         query(&q, EP_VERSIONS);
+        break;
+    case R_SHARING:
+        sharing_definitions(&q);
         break;
     default:
         fh__taxii_error(resp, 404, "no such endpoint");

@@ -4,10 +4,12 @@ read path, for each TLP level, sharing groups, client organizations and
 collection defaults; hidden objects answer exactly as missing ones.
 """
 import os
+import subprocess
 import sys
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import hubtest  # noqa: E402
 from hubtest import Hub, Setup, admin, indicator, request  # noqa: E402
 
 API = "/api/"
@@ -49,7 +51,7 @@ class SharingTest(unittest.TestCase):
         SharingTest.n += 1
         cid = admin(self.setup.data, "collection", "add", "s%d" % SharingTest.n,
                     *(["--default-tlp", default_tlp] if default_tlp else []))
-        for org, perms in [("sub", "read,write"), ("reader", "read"), ("member", "read")]:
+        for org, perms in [("sub", "read,write"), ("reader", "read"), ("member", "read,write")]:
             admin(self.setup.data, "grant", cid, org, perms)
         return cid
 
@@ -176,6 +178,27 @@ class SharingTest(unittest.TestCase):
         self.assertEqual(self.get("grandchild", "collections/%s/" % cid).status, 404)
         self.assertEqual(self.get("outsider", "collections/%s/objects/" % cid).status, 404)
 
+    def test_sharing_definitions_show_a_member_its_groups_as_valid_stix(self):
+        r = self.get("member", "sharing/")
+        self.assertEqual(r.status, 200, r.body)
+        objs = r.json()["objects"]
+        ext = "extension-definition--752804a7-fda9-4f76-8559-78ce24ae5b51"
+        self.assertEqual(objs[0]["id"], ext)
+        marking = [o for o in objs if o["id"] == self.group]
+        self.assertEqual(len(marking), 1)
+        self.assertIn(ext, marking[0]["extensions"])
+        members = marking[0]["extensions"][ext]["members"]
+        self.assertEqual(len(members), 1)
+        self.assertTrue(members[0].startswith("identity--"))
+        # Groups an organization is not in stay private.
+        ids = [o["id"] for o in self.get("outsider", "sharing/").json()["objects"]]
+        self.assertEqual(ids, [ext])
+        self.assertEqual(request(self.hub.base, API + "sharing/").status, 401)
+        # Both objects pass the hub's own STIX validator.
+        p = subprocess.run([hubtest.FENGHUO, "stix", "validate", "-"], input=r.body,
+                           capture_output=True, timeout=60)
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+
     # ---- hidden is missing ---------------------------------------------------
 
     def test_hidden_object_answers_like_a_missing_one(self):
@@ -188,9 +211,13 @@ class SharingTest(unittest.TestCase):
             absent = self.get("reader", "collections/%s/" % cid + path % missing)
             self.assertEqual(hidden.status, 404)
             self.assertEqual(hidden.body, absent.body)
+        # A writer cannot delete what it may not see: 404, and it stays.
         r = request(self.hub.base, API + "collections/%s/objects/%s/" % (cid, o["id"]),
-                    method="DELETE", token=self.setup.tokens["reader"])
-        self.assertIn(r.status, (403, 404))  # reader cannot write at all
+                    method="DELETE", token=self.setup.tokens["member"])
+        r2 = request(self.hub.base, API + "collections/%s/objects/%s/" % (cid, missing),
+                     method="DELETE", token=self.setup.tokens["member"])
+        self.assertEqual(r.status, 404)
+        self.assertEqual(r.body, r2.body)
         self.assertEqual(self.readers_of(cid, o["id"]), {"sub"})
 
     def test_status_is_for_the_poster_only(self):
