@@ -22,7 +22,10 @@ static void admin_usage(FILE *out)
             "commands:\n"
             "  org add NAME [--parent ORG]       add an organization (and its STIX identity);\n"
             "                                    prints its id; --parent makes it a client of ORG\n"
-            "  org set ORG --parent ORG|none     make ORG a client of another, or of no one\n"
+            "  org set ORG [--parent ORG|none] [--attribution named|anonymous]\n"
+            "                                    make ORG a client of another (or of no one);\n"
+            "                                    show its name on what it shares, or the hub's\n"
+            "                                    community identity (the default)\n"
             "  org list                          list organizations\n"
             "  token new ORG [--label TEXT] [--admin]\n"
             "                                    create a token for ORG (id or name); prints the\n"
@@ -82,10 +85,11 @@ static int print_list(json_t *list, bool as_json, const char *kind)
     json_array_foreach(list, i, o)
     {
         if (strcmp(kind, "org") == 0)
-            printf("%s  %s  %s%s%s\n", str_or(o, "id", ""), str_or(o, "identity", ""),
+            printf("%s  %s  %s%s%s%s\n", str_or(o, "id", ""), str_or(o, "identity", ""),
                    str_or(o, "name", ""),
                    json_is_string(json_object_get(o, "parent")) ? "  client of " : "",
-                   str_or(o, "parent", ""));
+                   str_or(o, "parent", ""),
+                   json_is_true(json_object_get(o, "named")) ? "  named" : "");
         else if (strcmp(kind, "group") == 0) {
             printf("%s  %s:", str_or(o, "id", ""), str_or(o, "name", ""));
             size_t k;
@@ -139,9 +143,10 @@ int fh_cmd_admin(int argc, char **argv)
                                              {"default-tlp", required_argument, NULL, 't'},
                                              {"add", required_argument, NULL, 'A'},
                                              {"remove", required_argument, NULL, 'R'},
+                                             {"attribution", required_argument, NULL, 'N'},
                                              {NULL, 0, NULL, 0}};
     const char *data = NULL, *label = NULL, *description = NULL, *id = NULL, *parent = NULL;
-    const char *tlp_name = NULL;
+    const char *tlp_name = NULL, *attribution = NULL;
     const char **adds = fh_xcalloc((size_t)argc + 1, sizeof *adds);
     const char **removes = fh_xcalloc((size_t)argc + 1, sizeof *removes);
     size_t n_adds = 0, n_removes = 0;
@@ -180,6 +185,9 @@ int fh_cmd_admin(int argc, char **argv)
             break;
         case 'R':
             removes[n_removes++] = optarg;
+            break;
+        case 'N':
+            attribution = optarg;
             break;
         case 'h':
             admin_usage(stdout);
@@ -237,13 +245,25 @@ int fh_cmd_admin(int argc, char **argv)
         if (rc == FH_OK && parent)
             rc = fh_store_org_set_parent(s, out_id, parent_id);
         status = rc ? fail(rc, "org add") : (printf("%s\n", out_id), FH_EXIT_OK);
-    } else if (strcmp(cmd, "org") == 0 && strcmp(sub, "set") == 0 && nargs == 3 && parent) {
-        rc = fh_store_org_set_parent(s, args[2], strcmp(parent, "none") == 0 ? NULL : parent);
+    } else if (strcmp(cmd, "org") == 0 && strcmp(sub, "set") == 0 && nargs == 3 &&
+               (parent || attribution)) {
+        rc = FH_OK;
+        if (attribution && strcmp(attribution, "named") != 0 &&
+            strcmp(attribution, "anonymous") != 0) {
+            fprintf(stderr, "fenghuo admin: --attribution takes named or anonymous\n");
+            status = FH_EXIT_USAGE;
+            rc = FH_ERR_USAGE;
+        }
+        if (rc == FH_OK && attribution)
+            rc = fh_store_org_set_named(s, args[2], strcmp(attribution, "named") == 0);
+        if (rc == FH_OK && parent)
+            rc = fh_store_org_set_parent(s, args[2], strcmp(parent, "none") == 0 ? NULL : parent);
         if (rc == FH_ERR_NOTFOUND)
             fprintf(stderr, "fenghuo admin: no organization '%s' or '%s'\n", args[2], parent);
         if (rc == FH_ERR_INVALID)
             fprintf(stderr, "fenghuo admin: an organization cannot be its own client\n");
-        status = rc ? fail(rc, "org set") : FH_EXIT_OK;
+        if (status < 0)
+            status = rc ? fail(rc, "org set") : FH_EXIT_OK;
     } else if (strcmp(cmd, "org") == 0 && strcmp(sub, "list") == 0 && nargs == 2) {
         rc = fh_store_org_list(s, &list);
         status = rc ? fail(rc, "org list") : print_list(list, as_json, "org");

@@ -80,8 +80,17 @@ fh_err fh_store_org_find(fh_store *s, const char *id_or_name, char id_out[FH_STO
  * FH_ERR_INVALID when they are the same organization. */
 fh_err fh_store_org_set_parent(fh_store *s, const char *org, const char *parent);
 
+/* Whether org's name is shown to others on the objects it submits (named)
+ * or replaced by the hub's community identity (the default; see
+ * docs/SHARING.md, "Submitter anonymity"). FH_ERR_NOTFOUND. */
+fh_err fh_store_org_set_named(fh_store *s, const char *org, bool named);
+
+/* The hub's community identity, a STIX identity object created on the first
+ * open and kept (a new reference). */
+json_t *fh_store_community_identity(fh_store *s);
+
 /* A new JSON array (caller decrefs) of {"id","name","identity","created",
- * "parent"} (parent: the parent's name or null). */
+ * "parent","named"} (parent: the parent's name or null). */
 fh_err fh_store_org_list(fh_store *s, json_t **out /* OUT */);
 
 /*
@@ -222,6 +231,9 @@ typedef struct fh_store_query {
      * (docs/SHARING.md), and first/last mean the first/last version it may
      * see. NULL: no visibility filter (the operator's own tools only). */
     const char *reader;
+    /* With a reader, objects submitted by another organization that is not
+     * named show the hub's community identity in created_by_ref and in the
+     * where_sighted_refs that name the submitter. */
     const char *object_id; /* object and versions endpoints, else NULL */
     fh_store_strs ids;
     fh_store_strs types;

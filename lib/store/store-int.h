@@ -53,7 +53,11 @@ struct fh_store {
     pthread_cond_t group_cond;
     struct fh__store_post_job *group_head, *group_tail;
     bool group_leader;
+    json_t *community; /* the hub's community identity (STIX identity) */
 };
+
+/* The id of the hub's community identity ("identity--…"; lives as long as s). */
+const char *fh__store_community_id(fh_store *s);
 
 /* A prepared statement for sql on c, reset and with bindings cleared; from
  * the cache when sql was prepared before. NULL (logged) on a prepare error. */

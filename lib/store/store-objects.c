@@ -744,6 +744,38 @@ static void bind_all(sqlite3_stmt *st, const struct binds *b)
     }
 }
 
+/*
+ * Appends body (len bytes, a stored object) to out with the submitter's
+ * identity submitter_ref hidden behind community_ref: created_by_ref
+ * (whatever it names: the submitter is answerable for it) and each
+ * where_sighted_refs entry equal to submitter_ref. The result depends only
+ * on its inputs, so a reader always sees the same copy; objects with
+ * neither property are copied as they are.
+ */
+static fh_err append_anonymous(fh_buf *out, const char *body, size_t len, const char *submitter_ref,
+                               const char *community_ref)
+{
+    json_t *o = json_loadb(body, len, 0, NULL);
+    if (o == NULL ||
+        (!json_object_get(o, "created_by_ref") && !json_object_get(o, "where_sighted_refs"))) {
+        json_decref(o);
+        return fh_buf_append(out, body, len);
+    }
+    if (json_object_get(o, "created_by_ref"))
+        json_object_set_new(o, "created_by_ref", json_string(community_ref));
+    size_t i;
+    json_t *v;
+    json_array_foreach(json_object_get(o, "where_sighted_refs"), i, v)
+    {
+        const char *ref = json_string_value(v);
+        if (ref && strcmp(ref, submitter_ref) == 0)
+            json_string_set(v, community_ref);
+    }
+    fh_err rc = fh_json_compact(o, out);
+    json_decref(o);
+    return rc;
+}
+
 fh_err fh_store_query_run(fh_store *s, const fh_store_query *q, fh_store_view view,
                           fh_store_result *r)
 {
@@ -764,7 +796,16 @@ fh_err fh_store_query_run(fh_store *s, const fh_store_query *q, fh_store_view vi
     add_int(b, coll);
     switch (view) {
     case FH_STORE_VIEW_OBJECTS:
-        fh_buf_append_str(&sql, "SELECT date_added, body FROM objects WHERE coll = ?1");
+        /* The third column is the submitter's identity id when this reader
+         * must see the community identity instead (docs/SHARING.md). */
+        if (q->reader) {
+            add_text(b, q->reader);
+            fh_buf_append_str(&sql, "SELECT date_added, body, (SELECT json_extract(so.identity, "
+                                    "'$.id') FROM orgs so WHERE so.id = objects.submitter AND "
+                                    "so.id <> ?2 AND so.named = 0) FROM objects WHERE coll = ?1");
+        } else {
+            fh_buf_append_str(&sql, "SELECT date_added, body, NULL FROM objects WHERE coll = ?1");
+        }
         break;
     case FH_STORE_VIEW_MANIFEST:
         fh_buf_append_str(&sql, "SELECT date_added, id, version FROM objects WHERE coll = ?1");
@@ -800,7 +841,12 @@ fh_err fh_store_query_run(fh_store *s, const fh_store_query *q, fh_store_view vi
         r->last_added_us = added;
         if (r->count)
             fh_buf_append_char(&r->items, ',');
-        if (view == FH_STORE_VIEW_OBJECTS) {
+        if (view == FH_STORE_VIEW_OBJECTS && sqlite3_column_type(st, 2) != SQLITE_NULL) {
+            rc = append_anonymous(&r->items, (const char *)sqlite3_column_text(st, 1),
+                                  (size_t)sqlite3_column_bytes(st, 1),
+                                  (const char *)sqlite3_column_text(st, 2),
+                                  fh__store_community_id(s));
+        } else if (view == FH_STORE_VIEW_OBJECTS) {
             rc = fh_buf_append(&r->items, sqlite3_column_text(st, 1),
                                (size_t)sqlite3_column_bytes(st, 1));
         } else if (view == FH_STORE_VIEW_MANIFEST) {

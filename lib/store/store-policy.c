@@ -51,6 +51,27 @@ fh_err fh_store_org_set_parent(fh_store *s, const char *org, const char *parent)
     return fh__store_end(s, rc);
 }
 
+fh_err fh_store_org_set_named(fh_store *s, const char *org, bool named)
+{
+    fh_err rc = fh__store_begin(s);
+    if (rc)
+        return rc;
+    struct fh__store_conn *w = &s->writer;
+    char org_id[FH_STORE_ID_STRLEN];
+    rc = fh__store_org_find(w, org, org_id);
+    if (rc == FH_OK) {
+        sqlite3_stmt *st = fh__store_stmt_lit(w, "UPDATE orgs SET named = ?2 WHERE id = ?1");
+        if (st == NULL) {
+            rc = FH_ERR_DB;
+        } else {
+            fh__store_bind_text(st, 1, org_id);
+            sqlite3_bind_int(st, 2, named);
+            rc = step_done(w, st, "setting attribution");
+        }
+    }
+    return fh__store_end(s, rc);
+}
+
 fh_err fh_store_collection_set_default_tlp(fh_store *s, const char *collection, int tlp)
 {
     if (tlp < FH_TLP_CLEAR || tlp > FH_TLP_RED)

@@ -236,9 +236,10 @@ static const char *const migrations[] = {
     "CREATE INDEX statuses_created ON statuses(created);",
     /* 2: the sharing policy (docs/SHARING.md): client organizations,
      * collection default TLP, per-version effective TLP and submitter,
-     * sharing groups. Stored objects get their TLP from object_marking_refs
-     * (TLP 1.0 and 2.0 ids; AMBER, the default, when none). */
+     * sharing groups, attribution (named or anonymous). Stored objects get their TLP from
+     * object_marking_refs (TLP 1.0 and 2.0 ids; AMBER, the default, when none). */
     "ALTER TABLE orgs ADD COLUMN parent TEXT REFERENCES orgs(id);"
+    "ALTER TABLE orgs ADD COLUMN named INTEGER NOT NULL DEFAULT 0;"
     "ALTER TABLE collections ADD COLUMN default_tlp INTEGER NOT NULL DEFAULT 2;"
     "ALTER TABLE objects ADD COLUMN tlp INTEGER NOT NULL DEFAULT 2;"
     "ALTER TABLE objects ADD COLUMN submitter TEXT;"
@@ -344,6 +345,65 @@ static fh_err load_cursor_key(fh_store *s)
     return fh__store_end(s, rc);
 }
 
+/* Loads the hub's community identity (docs/SHARING.md, submitter
+ * anonymity), creating it on the first open: one per hub, kept for good. */
+static fh_err load_community(fh_store *s)
+{
+    fh_err rc = fh__store_begin(s);
+    if (rc)
+        return rc;
+    sqlite3_stmt *st =
+        fh__store_stmt_lit(&s->writer, "SELECT value FROM meta WHERE key = 'community_identity'");
+    if (st == NULL)
+        return fh__store_end(s, FH_ERR_DB);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        s->community = json_loads((const char *)sqlite3_column_text(st, 0), 0, NULL);
+        sqlite3_reset(st);
+        return fh__store_end(s, s->community ? FH_OK : FH_ERR_DB);
+    }
+    sqlite3_reset(st);
+    fh_uuid u;
+    rc = fh_uuid_v4(&u);
+    if (rc)
+        return fh__store_end(s, rc);
+    char uuid[FH_UUID_STRLEN], id[64], now[32];
+    fh_uuid_format(&u, uuid);
+    snprintf(id, sizeof id, "identity--%s", uuid);
+    int64_t us = fh__store_now_us();
+    fh_store_format_us(us - us % 1000, now);
+    s->community =
+        json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "type", "identity", "spec_version", "2.1",
+                  "id", id, "created", now, "modified", now, "name", "fenghuo community",
+                  "identity_class", "group", "description",
+                  "Stands for the member organization that shared an object when that organization "
+                  "chose not to be named.");
+    fh_buf body;
+    fh_buf_init(&body, 0);
+    rc = fh_json_canonical(s->community, &body);
+    st = fh__store_stmt_lit(&s->writer,
+                            "INSERT INTO meta(key, value) VALUES ('community_identity', ?1)");
+    if (rc == FH_OK && st == NULL)
+        rc = FH_ERR_DB;
+    if (rc == FH_OK) {
+        sqlite3_bind_text(st, 1, body.data, (int)body.len, SQLITE_TRANSIENT);
+        if (sqlite3_step(st) != SQLITE_DONE)
+            rc = fh__store_dberr(&s->writer, "saving the community identity");
+        sqlite3_reset(st);
+    }
+    fh_buf_cleanup(&body);
+    return fh__store_end(s, rc);
+}
+
+json_t *fh_store_community_identity(fh_store *s)
+{
+    return json_deep_copy(s->community);
+}
+
+const char *fh__store_community_id(fh_store *s)
+{
+    return json_string_value(json_object_get(s->community, "id"));
+}
+
 static fh_err conn_open(const char *path, bool writer, struct fh__store_conn *c, fh_buf *err)
 {
     memset(c, 0, sizeof *c);
@@ -443,6 +503,8 @@ fh_err fh_store_open(const char *dir, unsigned readers, fh_store **out, fh_buf *
         rc = migrate(s, err);
     if (rc == FH_OK)
         rc = load_cursor_key(s);
+    if (rc == FH_OK)
+        rc = load_community(s);
     for (unsigned i = 0; rc == FH_OK && i < s->n_readers; i++)
         rc = conn_open(s->db_path, false, &s->readers[i], err);
     pthread_mutex_init(&s->checkpoint_lock, NULL);
@@ -490,6 +552,7 @@ void fh_store_close(fh_store *s)
     pthread_cond_destroy(&s->group_cond);
     pthread_mutex_destroy(&s->read_lock);
     pthread_cond_destroy(&s->read_cond);
+    json_decref(s->community);
     free(s->readers);
     free(s->dir);
     free(s->db_path);
@@ -645,12 +708,12 @@ static fh_err rows_to_json(struct fh__store_conn *c, sqlite3_stmt *st, const cha
 
 fh_err fh_store_org_list(fh_store *s, json_t **out)
 {
-    static const char *const keys[] = {"id", "name", "identity", "created", "parent"};
+    static const char *const keys[] = {"id", "name", "identity", "created", "parent", "named"};
     struct fh__store_conn *c = fh__store_reader(s);
     sqlite3_stmt *st = fh__store_stmt_lit(
-        c, "SELECT o.id, o.name, json_extract(o.identity, '$.id'), o.created, p.name "
+        c, "SELECT o.id, o.name, json_extract(o.identity, '$.id'), o.created, p.name, o.named "
            "FROM orgs o LEFT JOIN orgs p ON p.id = o.parent ORDER BY o.created");
-    fh_err rc = st ? rows_to_json(c, st, keys, 5, 0, out) : FH_ERR_DB;
+    fh_err rc = st ? rows_to_json(c, st, keys, 6, 1u << 5, out) : FH_ERR_DB;
     fh__store_reader_done(s, c);
     return rc;
 }

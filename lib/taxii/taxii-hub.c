@@ -252,7 +252,9 @@ static void collections(struct req *q, const char *only)
 
 /* ---- sharing groups (docs/SHARING.md) ------------------------------------ */
 
-/* An envelope with fenghuo's sharing-group extension-definition and the
+/* An envelope with the hub's community identity (which stands for
+ * submitters who are not named), fenghuo's sharing-group
+ * extension-definition and the
  * marking-definitions of the groups the caller's organization belongs to:
  * what a member needs to mark objects for a group. Groups the caller is not
  * in are not shown, so their existence and members stay private. Not a
@@ -266,6 +268,7 @@ static void sharing_definitions(struct req *q)
         return;
     }
     json_t *objects = json_array();
+    json_array_append_new(objects, fh_store_community_identity(q->h->store));
     json_array_append_new(objects, fh_policy_group_extension_definition());
     size_t i, k;
     json_t *g, *m;

@@ -183,7 +183,9 @@ class SharingTest(unittest.TestCase):
         self.assertEqual(r.status, 200, r.body)
         objs = r.json()["objects"]
         ext = "extension-definition--752804a7-fda9-4f76-8559-78ce24ae5b51"
-        self.assertEqual(objs[0]["id"], ext)
+        self.assertEqual(objs[0]["type"], "identity")
+        self.assertEqual(objs[0]["name"], "fenghuo community")
+        self.assertEqual(objs[1]["id"], ext)
         marking = [o for o in objs if o["id"] == self.group]
         self.assertEqual(len(marking), 1)
         self.assertIn(ext, marking[0]["extensions"])
@@ -192,12 +194,60 @@ class SharingTest(unittest.TestCase):
         self.assertTrue(members[0].startswith("identity--"))
         # Groups an organization is not in stay private.
         ids = [o["id"] for o in self.get("outsider", "sharing/").json()["objects"]]
-        self.assertEqual(ids, [ext])
+        self.assertEqual(ids, [objs[0]["id"], ext])
         self.assertEqual(request(self.hub.base, API + "sharing/").status, 401)
         # Both objects pass the hub's own STIX validator.
         p = subprocess.run([hubtest.FENGHUO, "stix", "validate", "-"], input=r.body,
                            capture_output=True, timeout=60)
         self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+
+    # ---- submitter anonymity ------------------------------------------------
+
+    def identity(self, org):
+        orgs = __import__("json").loads(admin(self.setup.data, "org", "list", "--json"))
+        return [o["identity"] for o in orgs if o["name"] == org][0]
+
+    def test_submitters_are_anonymous_to_others_unless_named(self):
+        cid = self.collection()
+        community = self.get("sub", "sharing/").json()["objects"][0]["id"]
+        me, other = self.identity("member"), "identity--5c8b0f2e-6b4a-4f0e-9d61-6d3e3a0f7a11"
+        ind = self.obj([TLP["green"]], created_by_ref=me)
+        sighting = {"type": "sighting", "spec_version": "2.1",
+                    "id": "sighting--6f1e2a3b-0c4d-4e5f-8a9b-0c1d2e3f4a5b",
+                    "created": "2026-01-01T00:00:00.000Z",
+                    "modified": "2026-01-01T00:00:00.000Z", "created_by_ref": me,
+                    "sighting_of_ref": ind["id"], "where_sighted_refs": [me, other],
+                    "object_marking_refs": [TLP["green"]]}
+        self.post(cid, [ind, sighting], who="member")
+
+        def seen_by(who):
+            objs = self.get(who, "collections/%s/objects/" % cid).json()["objects"]
+            return {o["type"]: o for o in objs}
+
+        mine = seen_by("member")
+        self.assertEqual(mine["indicator"]["created_by_ref"], me)
+        self.assertEqual(mine["sighting"]["where_sighted_refs"], [me, other])
+        for who in ["sub", "reader", "member_client"]:
+            theirs = seen_by(who)
+            self.assertEqual(theirs["indicator"]["created_by_ref"], community, who)
+            self.assertEqual(theirs["sighting"]["created_by_ref"], community, who)
+            self.assertEqual(theirs["sighting"]["where_sighted_refs"], [community, other], who)
+            self.assertEqual(theirs["indicator"]["pattern"], ind["pattern"])
+            # The same copy every time, and the same through object by id.
+            r = self.get(who, "collections/%s/objects/%s/" % (cid, ind["id"]))
+            self.assertEqual(r.json()["objects"][0], theirs["indicator"])
+            self.assertEqual(seen_by(who), theirs)
+        # The rewritten copies are valid STIX.
+        body = self.get("reader", "collections/%s/objects/" % cid).body
+        p = subprocess.run([hubtest.FENGHUO, "stix", "validate", "-"], input=body,
+                           capture_output=True, timeout=60)
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        admin(self.setup.data, "org", "set", "member", "--attribution", "named")
+        try:
+            self.assertEqual(seen_by("reader")["indicator"]["created_by_ref"], me)
+        finally:
+            admin(self.setup.data, "org", "set", "member", "--attribution", "anonymous")
+        self.assertEqual(seen_by("reader")["indicator"]["created_by_ref"], community)
 
     # ---- hidden is missing ---------------------------------------------------
 

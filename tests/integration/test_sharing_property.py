@@ -4,7 +4,8 @@ collections with random default TLP and grants) and hundreds of object
 versions with random TLP 1.0/2.0 markings, granular markings and group
 markings are posted to the real hub; then, for every organization and every
 read path (objects pages, manifest, first versions, versions and object by
-id), the hub's answer is compared with a model of docs/SHARING.md written
+id), the hub's answer, including the created_by_ref each reader is shown
+(submitter anonymity), is compared with a model of docs/SHARING.md written
 here, independently of the hub's code. Zero differences are allowed.
 
 The seed is fixed for `make test`; FH_SHARING_SEED and FH_SHARING_SCALE
@@ -129,6 +130,11 @@ class SharingPropertyTest(unittest.TestCase):
             s.tokens[name] = admin(s.data, "token", "new", name)
             m.parent[name] = parent
         self.orgs = list(m.parent)
+        orgs = json.loads(admin(s.data, "org", "list", "--json"))
+        self.identity = {o["name"]: o["identity"] for o in orgs}
+        self.named = set(rng.sample(self.orgs, 4))
+        for name in self.named:
+            admin(s.data, "org", "set", name, "--attribution", "named")
         self.groups = []
         for i in range(3):
             members = rng.sample(self.orgs, rng.randint(1, 5))
@@ -183,7 +189,9 @@ class SharingPropertyTest(unittest.TestCase):
                            "pattern": "[ipv4-addr:value = '198.51.100.%d']" % (i % 256),
                            "pattern_type": "stix", "valid_from": "2026-01-01T00:00:00Z"}
                     self.random_markings(obj)
-                    batch_by_writer.setdefault(rng.choice(writers), []).append(obj)
+                    sub = rng.choice(writers)
+                    obj["created_by_ref"] = self.identity[sub]
+                    batch_by_writer.setdefault(sub, []).append(obj)
             # One POST per writer; versions keep their order inside it.
             for sub, objs in batch_by_writer.items():
                 for start in range(0, len(objs), 100):
@@ -198,6 +206,7 @@ class SharingPropertyTest(unittest.TestCase):
                         m.versions[coll].append({
                             "seq": seq, "coll": coll, "id": obj["id"], "sub": sub,
                             "modified": obj["modified"], "level": m.level(obj, coll),
+                            "creator": obj["created_by_ref"],
                             "groups": m.groups(obj)})
 
     def change_membership(self):
@@ -236,14 +245,19 @@ class SharingPropertyTest(unittest.TestCase):
         for org in self.orgs:
             for coll in self.colls:
                 status = m.status(org, coll)
-                obj_key = lambda o: (o["id"], o["modified"])  # noqa: E731
+                obj_key = lambda o: (o["id"], o["modified"], o["created_by_ref"])  # noqa: E731
+
+                def shown(v):
+                    """The created_by_ref org sees: its own, named, or the community."""
+                    named = v["sub"] == org or v["sub"] in self.named
+                    return (v["id"], v["modified"], v["creator"] if named else self.community)
+
                 man_key = lambda o: (o["id"], o["version"])  # noqa: E731
-                want = status if status != 200 else [
-                    (v["id"], v["modified"]) for v in m.latest(org, coll)]
+                want = status if status != 200 else [shown(v) for v in m.latest(org, coll)]
                 self.differ(("objects", org, coll),
                             self.paged(org, coll, "objects", [], obj_key), want)
                 want = status if status != 200 else [
-                    (v["id"], v["modified"]) for v in m.latest(org, coll, first=True)]
+                    shown(v) for v in m.latest(org, coll, first=True)]
                 self.differ(("objects first", org, coll),
                             self.paged(org, coll, "objects", [("match[version]", "first")],
                                        obj_key), want)
@@ -261,7 +275,7 @@ class SharingPropertyTest(unittest.TestCase):
                                 self.paged(org, coll, "objects/%s/versions" % oid, [],
                                            lambda x: x), want)
                     want = status if status != 200 else (
-                        [(oid, max(v["modified"] for v in mine))] if mine else 404)
+                        [shown(max(mine, key=lambda v: v["modified"]))] if mine else 404)
                     self.differ(("object", org, coll, oid),
                                 self.paged(org, coll, "objects/%s" % oid, [], obj_key), want)
 
@@ -269,6 +283,8 @@ class SharingPropertyTest(unittest.TestCase):
         self.build_community()
         self.hub = Hub(self.setup.data)
         self.addCleanup(self.hub.stop)
+        r = request(self.hub.base, API + "sharing/", token=self.setup.tokens["org0"])
+        self.community = r.json()["objects"][0]["id"]
         self.post_objects()
         self.change_membership()
         self.check_reads()
