@@ -11,6 +11,7 @@
 #include "commands.h"
 #include "fenghuo/policy.h"
 #include "fenghuo/store.h"
+#include "fenghuo/time.h"
 
 static void admin_usage(FILE *out)
 {
@@ -49,6 +50,9 @@ static void admin_usage(FILE *out)
             "                                    marking-definitions)\n"
             "  group members NAME [--add ORG]... [--remove ORG]...\n"
             "                                    change a group's members, then list them\n"
+            "  audit [--since TIMESTAMP] [--org ORG]\n"
+            "                                    list audit records: admin actions and reads\n"
+            "                                    of TLP:AMBER, AMBER+STRICT and RED objects\n"
             "\n"
             "options:\n"
             "  --data DIR     the hub's data folder (required)\n"
@@ -99,6 +103,14 @@ static int print_list(json_t *list, bool as_json, const char *kind)
                 printf(" %s", str_or(m, "name", ""));
             }
             printf("\n");
+        } else if (strcmp(kind, "audit") == 0) {
+            char *ids = json_dumps(json_object_get(o, "object_ids"), JSON_COMPACT);
+            printf("%s  %-6s  %-20s  %s%s%s%s%s\n", str_or(o, "time", ""), str_or(o, "action", ""),
+                   str_or(o, "org_name", "(command line)"), str_or(o, "endpoint", ""),
+                   ids ? "  " : "", ids ? ids : "",
+                   json_is_string(json_object_get(o, "detail")) ? "  " : "",
+                   str_or(o, "detail", ""));
+            free(ids);
         } else if (strcmp(kind, "member") == 0)
             printf("%s  %s  %s\n", str_or(o, "id", ""), str_or(o, "identity", ""),
                    str_or(o, "name", ""));
@@ -130,6 +142,29 @@ static int parse_perms(const char *s, bool *r, bool *w)
     return 0;
 }
 
+/* Appends the audit record of a command that changes the hub: its words
+ * (but the data folder) and its exit status. */
+static void audit_command(fh_store *s, int argc, char **argv, int status)
+{
+    fh_buf detail;
+    fh_buf_init(&detail, 64 * 1024);
+    fh_buf_append_str(&detail, "fenghuo admin");
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--data") == 0) {
+            i++;
+            continue;
+        }
+        if (strncmp(argv[i], "--data=", 7) == 0)
+            continue;
+        fh_buf_appendf(&detail, " %s", argv[i]);
+    }
+    fh_buf_appendf(&detail, " (exit %d)", status);
+    fh_store_audit a = {.action = "admin", .endpoint = "cli", .detail = detail.data};
+    if (fh_store_audit_append(s, &a) != FH_OK)
+        fprintf(stderr, "fenghuo admin: the audit record could not be written\n");
+    fh_buf_cleanup(&detail);
+}
+
 int fh_cmd_admin(int argc, char **argv)
 {
     static const struct option longopts[] = {{"data", required_argument, NULL, 'd'},
@@ -144,9 +179,11 @@ int fh_cmd_admin(int argc, char **argv)
                                              {"add", required_argument, NULL, 'A'},
                                              {"remove", required_argument, NULL, 'R'},
                                              {"attribution", required_argument, NULL, 'N'},
+                                             {"since", required_argument, NULL, 'S'},
+                                             {"org", required_argument, NULL, 'O'},
                                              {NULL, 0, NULL, 0}};
     const char *data = NULL, *label = NULL, *description = NULL, *id = NULL, *parent = NULL;
-    const char *tlp_name = NULL, *attribution = NULL;
+    const char *tlp_name = NULL, *attribution = NULL, *since = NULL, *audit_org = NULL;
     const char **adds = fh_xcalloc((size_t)argc + 1, sizeof *adds);
     const char **removes = fh_xcalloc((size_t)argc + 1, sizeof *removes);
     size_t n_adds = 0, n_removes = 0;
@@ -188,6 +225,12 @@ int fh_cmd_admin(int argc, char **argv)
             break;
         case 'N':
             attribution = optarg;
+            break;
+        case 'S':
+            since = optarg;
+            break;
+        case 'O':
+            audit_org = optarg;
             break;
         case 'h':
             admin_usage(stdout);
@@ -264,6 +307,21 @@ int fh_cmd_admin(int argc, char **argv)
             fprintf(stderr, "fenghuo admin: an organization cannot be its own client\n");
         if (status < 0)
             status = rc ? fail(rc, "org set") : FH_EXIT_OK;
+    } else if (strcmp(cmd, "audit") == 0 && nargs == 1) {
+        int64_t since_us = 0;
+        fh_time t;
+        if (since && fh_time_parse(since, strlen(since), &t, NULL) != FH_OK) {
+            fprintf(stderr, "fenghuo admin: --since takes a timestamp such as "
+                            "2026-01-31T12:00:00Z\n");
+            status = FH_EXIT_USAGE;
+        } else {
+            if (since)
+                since_us = t.sec * 1000000 + (int64_t)(t.nsec / 1000);
+            rc = fh_store_audit_list(s, since_us, audit_org, &list);
+            if (rc == FH_ERR_NOTFOUND)
+                fprintf(stderr, "fenghuo admin: no organization '%s'\n", audit_org);
+            status = rc ? fail(rc, "audit") : print_list(list, as_json, "audit");
+        }
     } else if (strcmp(cmd, "org") == 0 && strcmp(sub, "list") == 0 && nargs == 2) {
         rc = fh_store_org_list(s, &list);
         status = rc ? fail(rc, "org list") : print_list(list, as_json, "org");
@@ -351,6 +409,11 @@ int fh_cmd_admin(int argc, char **argv)
                         "--help'\n");
         status = FH_EXIT_USAGE;
     }
+    bool changes = strcmp(cmd, "audit") != 0 && strcmp(sub, "list") != 0 &&
+                   !(strcmp(cmd, "group") == 0 && strcmp(sub, "members") == 0 && n_adds == 0 &&
+                     n_removes == 0);
+    if (changes && status != FH_EXIT_USAGE)
+        audit_command(s, argc, argv, status);
     fh_store_close(s);
 early:
     free(adds);

@@ -255,6 +255,10 @@ typedef struct fh_store_result {
     bool more;              /* more match after the last one */
     int64_t first_added_us; /* date_added of the first and last item */
     int64_t last_added_us;
+    /* The object ids of the items at TLP:AMBER or above, as JSON strings
+     * separated by commas (for the audit record of the read). */
+    fh_buf restricted;
+    size_t n_restricted;
 } fh_store_result;
 
 void fh_store_result_init(fh_store_result *r);
@@ -278,6 +282,29 @@ fh_err fh_store_object_exists(fh_store *s, const char *collection, const char *o
  * reader may see. *deleted receives the count.
  */
 fh_err fh_store_delete(fh_store *s, const fh_store_query *q, size_t *deleted /* OUT */);
+
+/* ---- audit ------------------------------------------------------------- */
+
+/* One audit record. org_id and token_id are NULL for the command line. */
+typedef struct fh_store_audit {
+    const char *org_id;
+    const char *token_id;
+    const char *action;     /* "read", "admin" */
+    const char *endpoint;   /* e.g. "GET /api/collections/…/objects/", "cli" */
+    const char *collection; /* may be NULL */
+    const char *object_ids; /* a JSON array's text, or NULL */
+    const char *detail;     /* free text (the admin command), or NULL */
+} fh_store_audit;
+
+/* Appends a record, committed before returning (audit records cannot be
+ * changed or deleted: the schema refuses it). */
+fh_err fh_store_audit_append(fh_store *s, const fh_store_audit *a);
+
+/* A new JSON array of records {"seq","time","org","org_name","token",
+ * "action","endpoint","collection","object_ids","detail"} in order, those at
+ * or after since_us (0: all) and, when org is non-NULL, of that organization
+ * (id or name). FH_ERR_NOTFOUND when org does not exist. */
+fh_err fh_store_audit_list(fh_store *s, int64_t since_us, const char *org, json_t **out /* OUT */);
 
 /* Formats microseconds since the epoch as a timestamp with 6 digits. */
 void fh_store_format_us(int64_t us, char buf[32]);

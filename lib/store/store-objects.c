@@ -32,11 +32,13 @@ void fh_store_result_init(fh_store_result *r)
 {
     memset(r, 0, sizeof *r);
     fh_buf_init(&r->items, FH_BUF_DEFAULT_MAX);
+    fh_buf_init(&r->restricted, FH_BUF_DEFAULT_MAX);
 }
 
 void fh_store_result_cleanup(fh_store_result *r)
 {
     fh_buf_cleanup(&r->items);
+    fh_buf_cleanup(&r->restricted);
 }
 
 /* The sortable key of a version: the instant with nine fractional digits, so
@@ -800,18 +802,22 @@ fh_err fh_store_query_run(fh_store *s, const fh_store_query *q, fh_store_view vi
          * must see the community identity instead (docs/SHARING.md). */
         if (q->reader) {
             add_text(b, q->reader);
-            fh_buf_append_str(&sql, "SELECT date_added, body, (SELECT json_extract(so.identity, "
-                                    "'$.id') FROM orgs so WHERE so.id = objects.submitter AND "
-                                    "so.id <> ?2 AND so.named = 0) FROM objects WHERE coll = ?1");
+            fh_buf_append_str(
+                &sql, "SELECT date_added, body, (SELECT json_extract(so.identity, "
+                      "'$.id') FROM orgs so WHERE so.id = objects.submitter AND "
+                      "so.id <> ?2 AND so.named = 0), id, tlp FROM objects WHERE coll = ?1");
         } else {
-            fh_buf_append_str(&sql, "SELECT date_added, body, NULL FROM objects WHERE coll = ?1");
+            fh_buf_append_str(
+                &sql, "SELECT date_added, body, NULL, id, tlp FROM objects WHERE coll = ?1");
         }
         break;
     case FH_STORE_VIEW_MANIFEST:
-        fh_buf_append_str(&sql, "SELECT date_added, id, version FROM objects WHERE coll = ?1");
+        fh_buf_append_str(&sql,
+                          "SELECT date_added, id, version, id, tlp FROM objects WHERE coll = ?1");
         break;
     case FH_STORE_VIEW_VERSIONS:
-        fh_buf_append_str(&sql, "SELECT date_added, version FROM objects WHERE coll = ?1");
+        fh_buf_append_str(&sql,
+                          "SELECT date_added, version, NULL, id, tlp FROM objects WHERE coll = ?1");
         break;
     }
     rc = build_where(q, q->reader ? &facts : NULL, view == FH_STORE_VIEW_VERSIONS, false, &sql, b,
@@ -861,6 +867,14 @@ fh_err fh_store_query_run(fh_store *s, const fh_store_query *q, fh_store_view vi
         } else {
             rc = append_json_str(&r->items, (const char *)sqlite3_column_text(st, 1),
                                  (size_t)sqlite3_column_bytes(st, 1));
+        }
+        if (rc == FH_OK && sqlite3_column_int(st, 4) >= FH_TLP_AMBER) {
+            /* Reads of AMBER and above are audited (docs/SHARING.md). */
+            if (r->n_restricted)
+                fh_buf_append_char(&r->restricted, ',');
+            rc = append_json_str(&r->restricted, (const char *)sqlite3_column_text(st, 3),
+                                 (size_t)sqlite3_column_bytes(st, 3));
+            r->n_restricted++;
         }
         if (rc)
             break;

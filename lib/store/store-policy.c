@@ -284,3 +284,82 @@ fh_err fh__store_reader_facts(struct fh__store_conn *c, int64_t coll, const char
     sqlite3_reset(st);
     return rc;
 }
+
+/* ---- audit ----------------------------------------------------------------- */
+
+fh_err fh_store_audit_append(fh_store *s, const fh_store_audit *a)
+{
+    fh_err rc = fh__store_begin(s);
+    if (rc)
+        return rc;
+    struct fh__store_conn *w = &s->writer;
+    sqlite3_stmt *st = fh__store_stmt_lit(
+        w, "INSERT INTO audit(at, org_id, token_id, action, endpoint, collection, object_ids, "
+           "detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+    if (st == NULL) {
+        rc = FH_ERR_DB;
+    } else {
+        sqlite3_bind_int64(st, 1, fh__store_now_us());
+        fh__store_bind_text(st, 2, a->org_id);
+        fh__store_bind_text(st, 3, a->token_id);
+        fh__store_bind_text(st, 4, a->action);
+        fh__store_bind_text(st, 5, a->endpoint);
+        fh__store_bind_text(st, 6, a->collection);
+        fh__store_bind_text(st, 7, a->object_ids);
+        fh__store_bind_text(st, 8, a->detail);
+        rc = step_done(w, st, "appending an audit record");
+    }
+    return fh__store_end(s, rc);
+}
+
+fh_err fh_store_audit_list(fh_store *s, int64_t since_us, const char *org, json_t **out)
+{
+    *out = NULL;
+    struct fh__store_conn *c = fh__store_reader(s);
+    char org_id[FH_STORE_ID_STRLEN];
+    fh_err rc = org ? fh__store_org_find(c, org, org_id) : FH_OK;
+    sqlite3_stmt *st = NULL;
+    if (rc)
+        goto done;
+    st = fh__store_stmt_lit(c, "SELECT a.seq, a.at, a.org_id, o.name, a.token_id, a.action, "
+                               "a.endpoint, a.collection, a.object_ids, a.detail FROM audit a "
+                               "LEFT JOIN orgs o ON o.id = a.org_id "
+                               "WHERE a.at >= ?1 AND (?2 IS NULL OR a.org_id = ?2) ORDER BY a.seq");
+    if (st == NULL) {
+        rc = FH_ERR_DB;
+        goto done;
+    }
+    sqlite3_bind_int64(st, 1, since_us);
+    fh__store_bind_text(st, 2, org ? org_id : NULL);
+    static const char *const keys[] = {"seq",    "time",     "org",        "org_name",   "token",
+                                       "action", "endpoint", "collection", "object_ids", "detail"};
+    json_t *arr = json_array();
+    int r;
+    while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+        json_t *o = json_object();
+        char ts[32];
+        json_object_set_new(o, keys[0], json_integer(sqlite3_column_int64(st, 0)));
+        fh_store_format_us(sqlite3_column_int64(st, 1), ts);
+        json_object_set_new(o, keys[1], json_string(ts));
+        for (int i = 2; i < 10; i++) {
+            const char *v = (const char *)sqlite3_column_text(st, i);
+            json_t *jv = NULL;
+            if (v && i == 8)
+                jv = json_loads(v, 0, NULL);
+            else if (v)
+                jv = json_string(v);
+            json_object_set_new(o, keys[i], jv ? jv : json_null());
+        }
+        json_array_append_new(arr, o);
+    }
+    sqlite3_reset(st);
+    if (r != SQLITE_DONE) {
+        json_decref(arr);
+        rc = fh__store_dberr(c, "listing audit records");
+    } else {
+        *out = arr;
+    }
+done:
+    fh__store_reader_done(s, c);
+    return rc;
+}

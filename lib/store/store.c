@@ -236,7 +236,8 @@ static const char *const migrations[] = {
     "CREATE INDEX statuses_created ON statuses(created);",
     /* 2: the sharing policy (docs/SHARING.md): client organizations,
      * collection default TLP, per-version effective TLP and submitter,
-     * sharing groups, attribution (named or anonymous). Stored objects get their TLP from
+     * sharing groups, attribution (named or anonymous), the append-only
+     * audit log. Stored objects get their TLP from
      * object_marking_refs (TLP 1.0 and 2.0 ids; AMBER, the default, when none). */
     "ALTER TABLE orgs ADD COLUMN parent TEXT REFERENCES orgs(id);"
     "ALTER TABLE orgs ADD COLUMN named INTEGER NOT NULL DEFAULT 0;"
@@ -261,7 +262,15 @@ static const char *const migrations[] = {
     "CREATE TABLE object_groups(seq INTEGER NOT NULL, group_id TEXT NOT NULL,"
     "  PRIMARY KEY(seq, group_id)) WITHOUT ROWID;"
     "CREATE TRIGGER objects_groups_gone AFTER DELETE ON objects BEGIN"
-    "  DELETE FROM object_groups WHERE seq = old.seq; END;",
+    "  DELETE FROM object_groups WHERE seq = old.seq; END;"
+    "CREATE TABLE audit(seq INTEGER PRIMARY KEY, at INTEGER NOT NULL, org_id TEXT,"
+    "  token_id TEXT, action TEXT NOT NULL, endpoint TEXT NOT NULL, collection TEXT,"
+    "  object_ids TEXT, detail TEXT);"
+    "CREATE INDEX audit_org ON audit(org_id, at);"
+    "CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN"
+    "  SELECT RAISE(ABORT, 'audit records are append-only'); END;"
+    "CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN"
+    "  SELECT RAISE(ABORT, 'audit records are append-only'); END;",
 };
 
 static fh_err user_version(struct fh__store_conn *c, int *v)

@@ -81,8 +81,40 @@ static json_t *body_object(const fh_taxii_request *req, fh_taxii_response *r)
     return v;
 }
 
+static void admin_route(fh_store *s, const fh_store_principal *who, const fh_taxii_request *req,
+                        fh_taxii_response *resp);
+
+/* Every admin request that may change something is audited with the answer
+ * it got, refused ones included (docs/SHARING.md, audit). */
 void fh__taxii_admin(fh_store *s, const fh_store_principal *who, const fh_taxii_request *req,
                      fh_taxii_response *resp)
+{
+    admin_route(s, who, req, resp);
+    const char *m = req->method ? req->method : "";
+    if (strcmp(m, "GET") == 0 || strcmp(m, "HEAD") == 0)
+        return;
+    fh_buf endpoint, detail;
+    fh_buf_init(&endpoint, 4096);
+    fh_buf_init(&detail, 128 * 1024);
+    fh_buf_appendf(&endpoint, "%s %s", m, req->path ? req->path : "");
+    fh_buf_appendf(&detail, "HTTP %d", resp->status);
+    if (req->body_len) {
+        fh_buf_append_str(&detail, " ");
+        fh_buf_append(&detail, req->body, req->body_len < 65536 ? req->body_len : 65536);
+    }
+    fh_store_audit a = {.org_id = who->org_id,
+                        .token_id = who->token_id,
+                        .action = "admin",
+                        .endpoint = endpoint.data,
+                        .detail = detail.data};
+    if (fh_store_audit_append(s, &a) != FH_OK)
+        fh_error("taxii", "cannot write the audit record of %s", endpoint.data);
+    fh_buf_cleanup(&endpoint);
+    fh_buf_cleanup(&detail);
+}
+
+static void admin_route(fh_store *s, const fh_store_principal *who, const fh_taxii_request *req,
+                        fh_taxii_response *resp)
 {
     if (!who->admin) {
         admin_error(resp, 403, "the admin API needs a token created with --admin");

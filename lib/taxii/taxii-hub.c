@@ -386,6 +386,31 @@ static void query(struct req *q, enum endpoint ep)
         store_error(q->out, rc);
         goto done;
     }
+    if (res.n_restricted) {
+        /* Reads of AMBER and above are audited before they are answered:
+         * no record, no answer. */
+        fh_buf endpoint;
+        fh_buf_init(&endpoint, 4096);
+        fh_buf_appendf(&endpoint, "%s %s", q->in->method, q->in->path);
+        fh_buf ids;
+        fh_buf_init(&ids, FH_BUF_DEFAULT_MAX);
+        fh_buf_append_char(&ids, '[');
+        fh_buf_append(&ids, res.restricted.data, res.restricted.len);
+        fh_buf_append_char(&ids, ']');
+        fh_store_audit a = {.org_id = q->who.org_id,
+                            .token_id = q->who.token_id,
+                            .action = "read",
+                            .endpoint = endpoint.data,
+                            .collection = q->collection,
+                            .object_ids = ids.data};
+        rc = fh_store_audit_append(q->h->store, &a);
+        fh_buf_cleanup(&endpoint);
+        fh_buf_cleanup(&ids);
+        if (rc) {
+            store_error(q->out, rc);
+            goto done;
+        }
+    }
     if (ep == EP_OBJECT && res.count == 0 && f.next == NULL && !f.has_added_after) {
         fh__taxii_error(q->out, 404, "no version of this object matches the filters");
         goto done;

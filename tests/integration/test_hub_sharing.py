@@ -249,6 +249,59 @@ class SharingTest(unittest.TestCase):
             admin(self.setup.data, "org", "set", "member", "--attribution", "anonymous")
         self.assertEqual(seen_by("reader")["indicator"]["created_by_ref"], community)
 
+    # ---- audit ----------------------------------------------------------------
+
+    def audit(self, *args):
+        return __import__("json").loads(
+            admin(self.setup.data, "audit", "--json", *args))
+
+    def test_reads_of_amber_and_above_are_audited(self):
+        cid = self.collection()
+        green, amber = self.obj([TLP["green"]]), self.obj([TLP["amber"]])
+        strict = self.obj([TLP["amber+strict"]])
+        self.post(cid, [green, amber, strict])
+        before = self.audit("--org", "reader")
+        self.get("reader", "collections/%s/objects/" % cid)
+        self.get("reader", "collections/%s/manifest/" % cid)
+        self.get("reader", "collections/%s/objects/%s/" % (cid, green["id"]))
+        self.get("reader_client", "collections/%s/objects/" % cid)
+        after = self.audit("--org", "reader")
+        new = after[len(before):]
+        self.assertEqual(len(new), 2, new)  # the GREEN-only read is not audited
+        for rec, path in zip(new, ["objects", "manifest"]):
+            self.assertEqual(rec["action"], "read")
+            self.assertEqual(rec["org_name"], "reader")
+            self.assertEqual(rec["collection"], cid)
+            self.assertEqual(rec["endpoint"], "GET /api/collections/%s/%s/" % (cid, path))
+            self.assertEqual(sorted(rec["object_ids"]), sorted([amber["id"], strict["id"]]))
+            self.assertTrue(rec["token"])
+        client = self.audit("--org", "reader_client")
+        self.assertEqual(client[-1]["object_ids"], [amber["id"]])
+        since = self.audit("--since", after[-1]["time"])
+        self.assertEqual(since[0]["seq"], after[-1]["seq"])
+
+    def test_admin_actions_are_audited(self):
+        before = len(self.audit())
+        admin(self.setup.data, "group", "add", "audited", "reader")
+        admin(self.setup.data, "group", "list")
+        admin(self.setup.data, "org", "add", "ghost", "--parent", "nobody", check=False)
+        new = self.audit()[before:]
+        self.assertEqual([r["action"] for r in new], ["admin", "admin"])
+        self.assertEqual(new[0]["endpoint"], "cli")
+        self.assertIn("group add audited reader (exit 0)", new[0]["detail"])
+        self.assertIn("org add ghost", new[1]["detail"])
+        self.assertIn("(exit 1)", new[1]["detail"])
+        # Over the admin API: the token and the answer are recorded.
+        token = admin(self.setup.data, "token", "new", "sub", "--admin")
+        r = request(self.hub.base, "/admin/orgs/", method="POST", token=token,
+                    body={"name": "via-api"}, accept="application/json",
+                    content_type="application/json")
+        self.assertEqual(r.status, 200, r.body)
+        rec = self.audit("--org", "sub")[-1]
+        self.assertEqual(rec["endpoint"], "POST /admin/orgs/")
+        self.assertTrue(rec["detail"].startswith("HTTP 200 "), rec)
+        self.assertIn("via-api", rec["detail"])
+
     # ---- hidden is missing ---------------------------------------------------
 
     def test_hidden_object_answers_like_a_missing_one(self):
