@@ -13,6 +13,7 @@
 #define FENGHUO_POLICY_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "fenghuo/err.h"
@@ -32,11 +33,28 @@ typedef enum fh_tlp {
  * when id is not a TLP marking (or NULL). */
 fh_tlp fh_policy_tlp_of_marking(const char *id);
 
-/* The most restrictive TLP among obj's object_marking_refs and the
- * marking_ref of its granular_markings (granular markings restrict the whole
- * object until redaction exists; see docs/SHARING.md); FH_TLP_NONE when it
- * has none. obj may be any JSON value. */
+/* The most restrictive TLP among obj's object_marking_refs; FH_TLP_NONE
+ * when it has none. obj may be any JSON value. */
 fh_tlp fh_policy_object_tlp(const json_t *obj);
+
+/*
+ * TLP granular markings of obj. *partial receives the most restrictive of
+ * them; *whole the most restrictive of those that select a property the
+ * object cannot lose (without it, fh_stix_validate_object rejects the
+ * object): a reader who may not see that level must not see the object at
+ * all. FH_TLP_NONE when there are none. Redaction works on top-level
+ * properties: "external_references.[0].url" selects external_references.
+ */
+void fh_policy_granular_tlp(const json_t *obj, fh_tlp *whole /* OUT */, fh_tlp *partial /* OUT */);
+
+/* Removes from obj (in place) every top-level property a TLP granular
+ * marking above clearance selects, with the granular markings that select
+ * those properties (granular_markings itself when none is left). */
+void fh_policy_redact(json_t *obj, int clearance);
+
+/* Removes the granular markings of obj that select top-level property key
+ * (or something inside it); granular_markings itself when none is left. */
+void fh_policy_redact_property(json_t *obj, const char *key);
 
 /* "clear", "green", "amber", "amber+strict", "red"; "none" otherwise. */
 const char *fh_policy_tlp_name(fh_tlp t);

@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "fenghuo/policy.h"
+#include "fenghuo/stix.h"
 #include "fenghuo/util.h"
 
 static const struct {
@@ -53,11 +54,6 @@ fh_tlp fh_policy_object_tlp(const json_t *obj)
     json_array_foreach(json_object_get(obj, "object_marking_refs"), i, v)
     {
         t = stricter(t, fh_policy_tlp_of_marking(json_string_value(v)));
-    }
-    json_array_foreach(json_object_get(obj, "granular_markings"), i, v)
-    {
-        t = stricter(
-            t, fh_policy_tlp_of_marking(json_string_value(json_object_get(v, "marking_ref"))));
     }
     return t;
 }
@@ -123,4 +119,125 @@ json_t *fh_policy_group_marking(const char *id, const char *name, const char *cr
     return json_pack("{s:s,s:s,s:s,s:s,s:o,s:{s:o}}", "type", "marking-definition", "spec_version",
                      "2.1", "id", id, "created", created, "name", title, "extensions",
                      FH_POLICY_GROUP_EXTENSION, ext);
+}
+
+/* ---- granular markings ------------------------------------------------------ */
+
+/* The top-level property a selector names: "external_references.[0].url"
+ * names external_references. Redaction works on whole top-level properties,
+ * which never shows more than a finer cut would. */
+static size_t selector_head(const char *sel)
+{
+    size_t n = 0;
+    while (sel[n] && sel[n] != '.')
+        n++;
+    return n;
+}
+
+/* Whether obj stays valid STIX without its top-level property key. */
+static bool valid_without(const json_t *obj, const char *key, size_t key_len)
+{
+    json_t *copy = json_deep_copy(obj);
+    char name[256];
+    if (key_len >= sizeof name) {
+        json_decref(copy);
+        return false;
+    }
+    memcpy(name, key, key_len);
+    name[key_len] = '\0';
+    json_object_del(copy, name);
+    /* Markings that select the removed property go with it. */
+    fh_policy_redact_property(copy, name);
+    fh_stix_validate_opts opts;
+    fh_stix_validate_opts_init(&opts);
+    fh_stix_diags d;
+    fh_stix_diags_init(&d);
+    fh_err rc = fh_stix_validate_object(copy, 0, &opts, &d);
+    bool ok = rc == FH_OK && d.errors == 0;
+    fh_stix_diags_cleanup(&d);
+    json_decref(copy);
+    return ok;
+}
+
+void fh_policy_granular_tlp(const json_t *obj, fh_tlp *whole, fh_tlp *partial)
+{
+    *whole = *partial = FH_TLP_NONE;
+    size_t i, k;
+    json_t *g, *sel;
+    json_array_foreach(json_object_get(obj, "granular_markings"), i, g)
+    {
+        fh_tlp t = fh_policy_tlp_of_marking(json_string_value(json_object_get(g, "marking_ref")));
+        if (t == FH_TLP_NONE)
+            continue;
+        *partial = stricter(*partial, t);
+        json_array_foreach(json_object_get(g, "selectors"), k, sel)
+        {
+            const char *s = json_string_value(sel);
+            if (s && t > *whole && !valid_without(obj, s, selector_head(s)))
+                *whole = t;
+        }
+    }
+}
+
+void fh_policy_redact_property(json_t *obj, const char *key)
+{
+    json_t *list = json_object_get(obj, "granular_markings");
+    size_t keylen = strlen(key);
+    for (size_t i = json_array_size(list); i-- > 0;) {
+        json_t *g = json_array_get(list, i);
+        size_t k;
+        json_t *sel;
+        bool hits = false;
+        json_array_foreach(json_object_get(g, "selectors"), k, sel)
+        {
+            const char *s = json_string_value(sel);
+            if (s && selector_head(s) == keylen && strncmp(s, key, keylen) == 0)
+                hits = true;
+        }
+        if (hits)
+            json_array_remove(list, i);
+    }
+    if (list && json_array_size(list) == 0)
+        json_object_del(obj, "granular_markings");
+}
+
+void fh_policy_redact(json_t *obj, int clearance)
+{
+    for (;;) {
+        json_t *list = json_object_get(obj, "granular_markings");
+        json_t *above = NULL;
+        size_t i;
+        json_t *g;
+        json_array_foreach(list, i, g)
+        {
+            fh_tlp t =
+                fh_policy_tlp_of_marking(json_string_value(json_object_get(g, "marking_ref")));
+            if (t != FH_TLP_NONE && (int)t > clearance) {
+                above = g;
+                break;
+            }
+        }
+        if (above == NULL)
+            return;
+        /* Every property this marking selects goes, then every marking that
+         * selects one of them (this one included). */
+        json_t *heads = json_array();
+        size_t k;
+        json_t *sel;
+        json_array_foreach(json_object_get(above, "selectors"), k, sel)
+        {
+            const char *sv = json_string_value(sel);
+            if (sv && selector_head(sv) > 0)
+                json_array_append_new(heads, json_stringn(sv, selector_head(sv)));
+        }
+        json_array_remove(list, i); /* in case no selector named a property */
+        json_array_foreach(heads, k, sel)
+        {
+            json_object_del(obj, json_string_value(sel));
+            fh_policy_redact_property(obj, json_string_value(sel));
+        }
+        if (json_array_size(list) == 0)
+            json_object_del(obj, "granular_markings");
+        json_decref(heads);
+    }
 }

@@ -77,7 +77,8 @@ static fh_err append_json_str(fh_buf *b, const char *s, size_t len)
 
 struct prepared {
     const json_t *object; /* borrowed from the put item */
-    int tlp;              /* effective TLP from its markings, or FH_TLP_NONE */
+    int tlp;              /* TLP of its object markings, or FH_TLP_NONE */
+    int gwhole, gpartial; /* TLP of its granular markings (fh_policy_granular_tlp) */
     const char *id;
     const char *type;
     const char *spec_version;
@@ -108,6 +109,11 @@ static fh_err prepare_item(const fh_store_put_item *it, struct prepared *p)
     const json_t *o = it->object;
     p->object = o;
     p->tlp = fh_policy_object_tlp(o);
+    fh_tlp whole = FH_TLP_NONE, partial = FH_TLP_NONE;
+    if (json_object_get(o, "granular_markings"))
+        fh_policy_granular_tlp(o, &whole, &partial);
+    p->gwhole = whole;
+    p->gpartial = partial;
     p->id = fh_json_str(o, "id");
     p->type = fh_json_str(o, "type");
     p->spec_version = fh_json_str(o, "spec_version");
@@ -280,8 +286,10 @@ static fh_err insert_one(struct fh__store_conn *w, int64_t coll, int default_tlp
             return fh__store_dberr(w, "last flag");
     }
     st = fh__store_stmt_lit(w, "INSERT INTO objects(coll, id, type, spec_version, version, vkey, "
-                               "date_added, is_first, is_last, digest, body, tlp, submitter) "
-                               "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)");
+                               "date_added, is_first, is_last, digest, body, tlp, submitter, "
+                               "gtlp) "
+                               "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
+                               "?14)");
     if (st == NULL)
         return FH_ERR_DB;
     sqlite3_bind_int64(st, 1, coll);
@@ -295,8 +303,19 @@ static fh_err insert_one(struct fh__store_conn *w, int64_t coll, int default_tlp
     sqlite3_bind_int(st, 9, last);
     sqlite3_bind_blob(st, 10, p->digest, 32, SQLITE_TRANSIENT);
     sqlite3_bind_text(st, 11, p->body.data, (int)p->body.len, SQLITE_STATIC);
-    sqlite3_bind_int(st, 12, p->tlp == FH_TLP_NONE ? default_tlp : p->tlp);
+    /* The version's TLP: its object markings (else the collection's
+     * default), raised by granular markings on properties it cannot lose.
+     * gtlp is kept when other granular markings are stricter still: those
+     * properties are cut from the copies of readers below it. */
+    int tlp = p->tlp == FH_TLP_NONE ? default_tlp : p->tlp;
+    if (p->gwhole > tlp)
+        tlp = p->gwhole;
+    sqlite3_bind_int(st, 12, tlp);
     fh__store_bind_text(st, 13, submitter);
+    if (p->gpartial > tlp)
+        sqlite3_bind_int(st, 14, p->gpartial);
+    else
+        sqlite3_bind_null(st, 14);
     r = sqlite3_step(st);
     sqlite3_reset(st);
     if (r != SQLITE_DONE)
@@ -660,6 +679,42 @@ static fh_err add_visibility(fh_buf *sql, struct binds *b, const struct fh__stor
     return fh_buf_append_char(sql, ')');
 }
 
+/*
+ * The highest TLP level at which reader f may see the objects row alias, as
+ * an SQL expression (-1: none), by the same rules as add_visibility: 4 for
+ * the submitter and for members of the audience when the version names
+ * groups, 3 for the audience otherwise, 2 through the parent.
+ */
+static fh_err add_clearance(fh_buf *sql, struct binds *b, const struct fh__store_reader_facts *f,
+                            const char *a)
+{
+    fh_err rc = add_text(b, f->org_id);
+    if (rc)
+        return rc;
+    int r = b->n;
+    fh_buf_appendf(sql, "CASE WHEN %s.submitter = ?%d THEN 4", a, r);
+    if (f->reads)
+        fh_buf_appendf(sql,
+                       " WHEN NOT EXISTS (SELECT 1 FROM object_groups g WHERE g.seq = %s.seq "
+                       "AND NOT EXISTS (SELECT 1 FROM group_members m WHERE m.group_id = "
+                       "g.group_id AND m.org_id = ?%d)) THEN CASE WHEN EXISTS (SELECT 1 FROM "
+                       "object_groups g WHERE g.seq = %s.seq) THEN 4 ELSE 3 END",
+                       a, r, a);
+    if (f->parent[0]) {
+        if ((rc = add_text(b, f->parent)))
+            return rc;
+        int p = b->n;
+        fh_buf_appendf(sql, " WHEN %s.submitter = ?%d THEN 2", a, p);
+        if (f->parent_reads)
+            fh_buf_appendf(sql,
+                           " WHEN NOT EXISTS (SELECT 1 FROM object_groups g WHERE g.seq = %s.seq "
+                           "AND NOT EXISTS (SELECT 1 FROM group_members m WHERE m.group_id = "
+                           "g.group_id AND m.org_id = ?%d)) THEN 2",
+                           a, p);
+    }
+    return fh_buf_append_str(sql, " ELSE -1 END");
+}
+
 /* " OR this row is the last (later = true) or first version of its object
  * that reader f may see": with a reader, the flags stored on the row answer
  * for everyone, and a later visible version is looked up otherwise. */
@@ -747,30 +802,33 @@ static void bind_all(sqlite3_stmt *st, const struct binds *b)
 }
 
 /*
- * Appends body (len bytes, a stored object) to out with the submitter's
- * identity submitter_ref hidden behind community_ref: created_by_ref
- * (whatever it names: the submitter is answerable for it) and each
- * where_sighted_refs entry equal to submitter_ref. The result depends only
- * on its inputs, so a reader always sees the same copy; objects with
- * neither property are copied as they are.
+ * Appends a reader's copy of body (len bytes, a stored object) to out:
+ * properties granular-marked above clearance (a TLP level) removed; and,
+ * when submitter_ref is non-NULL, the submitter's identity hidden behind
+ * community_ref: created_by_ref (whatever it names: the submitter is
+ * answerable for it) and each where_sighted_refs entry equal to
+ * submitter_ref. The result depends only on its inputs, so a reader always
+ * sees the same copy.
  */
-static fh_err append_anonymous(fh_buf *out, const char *body, size_t len, const char *submitter_ref,
-                               const char *community_ref)
+static fh_err append_reader_copy(fh_buf *out, const char *body, size_t len,
+                                 const char *submitter_ref, const char *community_ref,
+                                 int clearance)
 {
-    json_t *o = json_loadb(body, len, 0, NULL);
-    if (o == NULL ||
-        (!json_object_get(o, "created_by_ref") && !json_object_get(o, "where_sighted_refs"))) {
-        json_decref(o);
+    if (submitter_ref == NULL && clearance >= FH_TLP_RED)
         return fh_buf_append(out, body, len);
-    }
-    if (json_object_get(o, "created_by_ref"))
+    json_t *o = json_loadb(body, len, 0, NULL);
+    if (o == NULL)
+        return fh_buf_append(out, body, len); /* stored by this hub: cannot happen */
+    if (clearance < FH_TLP_RED)
+        fh_policy_redact(o, clearance);
+    if (submitter_ref && json_object_get(o, "created_by_ref"))
         json_object_set_new(o, "created_by_ref", json_string(community_ref));
     size_t i;
     json_t *v;
     json_array_foreach(json_object_get(o, "where_sighted_refs"), i, v)
     {
         const char *ref = json_string_value(v);
-        if (ref && strcmp(ref, submitter_ref) == 0)
+        if (ref && submitter_ref && strcmp(ref, submitter_ref) == 0)
             json_string_set(v, community_ref);
     }
     fh_err rc = fh_json_compact(o, out);
@@ -802,22 +860,26 @@ fh_err fh_store_query_run(fh_store *s, const fh_store_query *q, fh_store_view vi
          * must see the community identity instead (docs/SHARING.md). */
         if (q->reader) {
             add_text(b, q->reader);
-            fh_buf_append_str(
-                &sql, "SELECT date_added, body, (SELECT json_extract(so.identity, "
-                      "'$.id') FROM orgs so WHERE so.id = objects.submitter AND "
-                      "so.id <> ?2 AND so.named = 0), id, tlp FROM objects WHERE coll = ?1");
+            fh_buf_append_str(&sql,
+                              "SELECT date_added, body, (SELECT json_extract(so.identity, "
+                              "'$.id') FROM orgs so WHERE so.id = objects.submitter AND "
+                              "so.id <> ?2 AND so.named = 0), id, max(tlp, coalesce(gtlp, -1)), "
+                              "CASE WHEN gtlp IS NULL THEN NULL ELSE ");
+            if ((rc = add_clearance(&sql, b, &facts, "objects")))
+                goto done;
+            fh_buf_append_str(&sql, " END FROM objects WHERE coll = ?1");
         } else {
             fh_buf_append_str(
-                &sql, "SELECT date_added, body, NULL, id, tlp FROM objects WHERE coll = ?1");
+                &sql, "SELECT date_added, body, NULL, id, tlp, NULL FROM objects WHERE coll = ?1");
         }
         break;
     case FH_STORE_VIEW_MANIFEST:
-        fh_buf_append_str(&sql,
-                          "SELECT date_added, id, version, id, tlp FROM objects WHERE coll = ?1");
+        fh_buf_append_str(
+            &sql, "SELECT date_added, id, version, id, tlp, NULL FROM objects WHERE coll = ?1");
         break;
     case FH_STORE_VIEW_VERSIONS:
-        fh_buf_append_str(&sql,
-                          "SELECT date_added, version, NULL, id, tlp FROM objects WHERE coll = ?1");
+        fh_buf_append_str(
+            &sql, "SELECT date_added, version, NULL, id, tlp, NULL FROM objects WHERE coll = ?1");
         break;
     }
     rc = build_where(q, q->reader ? &facts : NULL, view == FH_STORE_VIEW_VERSIONS, false, &sql, b,
@@ -847,11 +909,12 @@ fh_err fh_store_query_run(fh_store *s, const fh_store_query *q, fh_store_view vi
         r->last_added_us = added;
         if (r->count)
             fh_buf_append_char(&r->items, ',');
-        if (view == FH_STORE_VIEW_OBJECTS && sqlite3_column_type(st, 2) != SQLITE_NULL) {
-            rc = append_anonymous(&r->items, (const char *)sqlite3_column_text(st, 1),
-                                  (size_t)sqlite3_column_bytes(st, 1),
-                                  (const char *)sqlite3_column_text(st, 2),
-                                  fh__store_community_id(s));
+        bool cut = view == FH_STORE_VIEW_OBJECTS && sqlite3_column_type(st, 5) != SQLITE_NULL;
+        if (view == FH_STORE_VIEW_OBJECTS && (cut || sqlite3_column_type(st, 2) != SQLITE_NULL)) {
+            rc = append_reader_copy(
+                &r->items, (const char *)sqlite3_column_text(st, 1),
+                (size_t)sqlite3_column_bytes(st, 1), (const char *)sqlite3_column_text(st, 2),
+                fh__store_community_id(s), cut ? sqlite3_column_int(st, 5) : FH_TLP_RED);
         } else if (view == FH_STORE_VIEW_OBJECTS) {
             rc = fh_buf_append(&r->items, sqlite3_column_text(st, 1),
                                (size_t)sqlite3_column_bytes(st, 1));

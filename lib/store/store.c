@@ -244,6 +244,7 @@ static const char *const migrations[] = {
     "ALTER TABLE collections ADD COLUMN default_tlp INTEGER NOT NULL DEFAULT 2;"
     "ALTER TABLE objects ADD COLUMN tlp INTEGER NOT NULL DEFAULT 2;"
     "ALTER TABLE objects ADD COLUMN submitter TEXT;"
+    "ALTER TABLE objects ADD COLUMN gtlp INTEGER;"
     "UPDATE objects SET tlp = coalesce((SELECT max(CASE substr(value, 21)"
     "  WHEN '613f2e26-407d-48c7-9eca-b8e91df99dc9' THEN 0"
     "  WHEN '34098fce-860f-48ae-8e50-ebd3cc5e41da' THEN 1"

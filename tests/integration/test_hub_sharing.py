@@ -154,6 +154,29 @@ class SharingTest(unittest.TestCase):
         self.post(cid, [o])
         self.assertEqual(self.readers_of(cid, o["id"]), {"sub"})
 
+    def test_granular_marking_on_an_optional_property_cuts_it_from_lower_readers(self):
+        cid = self.collection()
+        o = self.obj([TLP["green"]], description="victim: example.net", name="n",
+                     granular_markings=[
+                         {"marking_ref": TLP["amber+strict"], "selectors": ["description"]},
+                         {"marking_ref": TLP["clear"], "selectors": ["name", "description"]}])
+        self.post(cid, [o])
+        self.assertEqual(self.readers_of(cid, o["id"]),
+                         {"sub", "reader", "member", "sub_client", "reader_client",
+                          "member_client"})
+        path = "collections/%s/objects/%s/" % (cid, o["id"])
+        full = self.get("reader", path).json()["objects"][0]
+        self.assertEqual(full, o)
+        cut = self.get("reader_client", path).json()["objects"][0]
+        self.assertNotIn("description", cut)
+        self.assertNotIn("granular_markings", cut)  # both markings selected it
+        self.assertEqual(cut["name"], "n")
+        self.assertEqual(cut["pattern"], o["pattern"])
+        p = subprocess.run([hubtest.FENGHUO, "stix", "validate", "-"],
+                           input=self.get("reader_client", path).body, capture_output=True,
+                           timeout=60)
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+
     def test_unmarked_objects_take_the_collection_default(self):
         for default, expected in [
                 (None, {"sub", "reader", "member", "sub_client", "reader_client",

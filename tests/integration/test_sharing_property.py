@@ -1,7 +1,9 @@
 """The sharing policy's property test (issue 4, section 8): a random
 community (organizations with clients and grandchildren, sharing groups,
 collections with random default TLP and grants) and hundreds of object
-versions with random TLP 1.0/2.0 markings, granular markings and group
+versions with random TLP 1.0/2.0 markings, granular markings (on a required
+property: the object is withheld; on an optional one: the property is cut
+from the copies of readers below its level) and group
 markings are posted to the real hub; then, for every organization and every
 read path (objects pages, manifest, first versions, versions and object by
 id), the hub's answer, including the created_by_ref each reader is shown
@@ -65,10 +67,36 @@ class Model:
         return 403 if self.grants.get((coll, org)) else 404
 
     def level(self, obj, coll):
-        refs = list(obj.get("object_marking_refs", []))
-        refs += [g["marking_ref"] for g in obj.get("granular_markings", [])]
-        found = [LEVELS[r] for r in refs if r in LEVELS]
-        return max(found) if found else self.default[coll]
+        """Object markings (else the default), raised by granular markings
+        on a property the object cannot lose (here: pattern)."""
+        found = [LEVELS[r] for r in obj.get("object_marking_refs", []) if r in LEVELS]
+        level = max(found) if found else self.default[coll]
+        for g in obj.get("granular_markings", []):
+            if "pattern" in g["selectors"] and g["marking_ref"] in LEVELS:
+                level = max(level, LEVELS[g["marking_ref"]])
+        return level
+
+    def description_level(self, obj):
+        """The granular level on the optional description, or -1."""
+        found = [LEVELS[g["marking_ref"]] for g in obj.get("granular_markings", [])
+                 if "description" in g["selectors"] and g["marking_ref"] in LEVELS]
+        return max(found) if found else -1
+
+    def clearance(self, org, v):
+        """The highest level org may see on v (-1: none)."""
+        coll, groups = v["coll"], v["groups"]
+
+        def in_audience(x):
+            return self.reads(x, coll) and all(x in self.members[g] for g in groups)
+
+        if org == v["sub"]:
+            return 4
+        if in_audience(org):
+            return 4 if groups else 3
+        p = self.parent[org]
+        if p is not None and (p == v["sub"] or in_audience(p)):
+            return 2
+        return -1
 
     def groups(self, obj):
         refs = list(obj.get("object_marking_refs", []))
@@ -167,9 +195,13 @@ class SharingPropertyTest(unittest.TestCase):
             refs.append(FOREIGN)
         if refs:
             obj["object_marking_refs"] = refs
-        if rng.random() < 0.08:
+        r = rng.random()
+        if r < 0.08:
             obj["granular_markings"] = [{"marking_ref": rng.choice(sorted(LEVELS)),
                                          "selectors": ["pattern"]}]
+        elif r < 0.25:
+            obj["granular_markings"] = [{"marking_ref": rng.choice(sorted(LEVELS)),
+                                         "selectors": ["description"]}]
 
     def post_objects(self):
         rng, m = self.rng, self.model
@@ -187,7 +219,8 @@ class SharingPropertyTest(unittest.TestCase):
                            "created": "2026-01-01T00:00:00.000Z",
                            "modified": "2026-01-0%dT00:00:00.000Z" % (v + 1),
                            "pattern": "[ipv4-addr:value = '198.51.100.%d']" % (i % 256),
-                           "pattern_type": "stix", "valid_from": "2026-01-01T00:00:00Z"}
+                           "pattern_type": "stix", "valid_from": "2026-01-01T00:00:00Z",
+                           "description": "seen at %d" % i}
                     self.random_markings(obj)
                     sub = rng.choice(writers)
                     obj["created_by_ref"] = self.identity[sub]
@@ -207,6 +240,7 @@ class SharingPropertyTest(unittest.TestCase):
                             "seq": seq, "coll": coll, "id": obj["id"], "sub": sub,
                             "modified": obj["modified"], "level": m.level(obj, coll),
                             "creator": obj["created_by_ref"],
+                            "description_level": m.description_level(obj),
                             "groups": m.groups(obj)})
 
     def change_membership(self):
@@ -218,7 +252,13 @@ class SharingPropertyTest(unittest.TestCase):
         self.model.members[g] = (self.model.members[g] | {add}) - {remove}
 
     def differ(self, what, got, want):
+        """Records a difference, with the first item that differs."""
         if got != want:
+            if isinstance(got, list) and isinstance(want, list):
+                i = next((i for i, (a, b) in enumerate(zip(got, want)) if a != b),
+                         min(len(got), len(want)))
+                got = (len(got), got[i:i + 1])
+                want = (len(want), want[i:i + 1])
             self.differences.append((what, got, want))
 
     def paged(self, org, coll, endpoint, params, key):
@@ -245,12 +285,14 @@ class SharingPropertyTest(unittest.TestCase):
         for org in self.orgs:
             for coll in self.colls:
                 status = m.status(org, coll)
-                obj_key = lambda o: (o["id"], o["modified"], o["created_by_ref"])  # noqa: E731
+                obj_key = lambda o: (o["id"], o["modified"], o["created_by_ref"],  # noqa: E731
+                                     "description" in o)
 
                 def shown(v):
                     """The created_by_ref org sees: its own, named, or the community."""
                     named = v["sub"] == org or v["sub"] in self.named
-                    return (v["id"], v["modified"], v["creator"] if named else self.community)
+                    return (v["id"], v["modified"], v["creator"] if named else self.community,
+                            m.clearance(org, v) >= v["description_level"])
 
                 man_key = lambda o: (o["id"], o["version"])  # noqa: E731
                 want = status if status != 200 else [shown(v) for v in m.latest(org, coll)]
@@ -301,8 +343,10 @@ class SharingPropertyTest(unittest.TestCase):
                       if not m.reads(o, v["coll"]) and o != v["sub"] and m.visible(o, v)]
         red_group = [(o, v) for o in self.orgs for v in vs
                      if v["level"] == 4 and v["groups"] and o != v["sub"] and m.visible(o, v)]
+        cut = [(o, v) for o in self.orgs for v in vs
+               if m.visible(o, v) and m.clearance(o, v) < v["description_level"]]
         for what, pairs in [("hidden", hidden), ("via parent", via_parent),
-                            ("red via group", red_group)]:
+                            ("red via group", red_group), ("description cut", cut)]:
             self.assertGreater(len(pairs), 10, what)
         self.assertEqual(self.differences[:5], [],
                          "%d differences (seed %d)" % (len(self.differences), SEED))

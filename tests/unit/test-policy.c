@@ -82,16 +82,72 @@ static void most_restrictive_marking_wins(void **state)
                      FH_TLP_AMBER);
 }
 
-static void granular_markings_restrict_the_whole_object(void **state)
+#define INDICATOR                                                                                  \
+    "\"type\":\"indicator\",\"spec_version\":\"2.1\",\"id\":\"indicator--8e2e2d2b-17d4-4cbf-"      \
+    "938f-98ee46b3cd3f\",\"created\":\"2026-01-01T00:00:00.000Z\",\"modified\":\"2026-01-01T00:"   \
+    "00:00.000Z\",\"pattern\":\"[ipv4-addr:value = '203.0.113.7']\",\"pattern_type\":\"stix\","    \
+    "\"valid_from\":\"2026-01-01T00:00:00Z\",\"name\":\"n\",\"description\":\"d\""
+
+static json_t *load(const char *text)
+{
+    json_error_t e;
+    json_t *o = json_loads(text, 0, &e);
+    assert_non_null(o);
+    return o;
+}
+
+static void granular_markings_do_not_set_the_object_tlp(void **state)
 {
     (void)state;
-    assert_int_equal(tlp_of_json("{\"object_marking_refs\":[\"" GREEN2 "\"],"
-                                 "\"granular_markings\":[{\"marking_ref\":\"" RED2
-                                 "\",\"selectors\":[\"pattern\"]}]}"),
-                     FH_TLP_RED);
-    assert_int_equal(tlp_of_json("{\"granular_markings\":[{\"marking_ref\":\"" CLEAR2
-                                 "\",\"selectors\":[\"name\"]},{\"lang\":\"en\"}]}"),
-                     FH_TLP_CLEAR);
+    assert_int_equal(tlp_of_json("{\"granular_markings\":[{\"marking_ref\":\"" RED2
+                                 "\",\"selectors\":[\"name\"]}]}"),
+                     FH_TLP_NONE);
+}
+
+static void granular_marking_on_a_required_property_restricts_the_whole_object(void **state)
+{
+    (void)state;
+    json_t *o = load("{" INDICATOR ",\"granular_markings\":[{\"marking_ref\":\"" RED2
+                     "\",\"selectors\":[\"pattern\"]},{\"marking_ref\":\"" AMBER2
+                     "\",\"selectors\":[\"description\"]}]}");
+    fh_tlp whole, partial;
+    fh_policy_granular_tlp(o, &whole, &partial);
+    assert_int_equal(whole, FH_TLP_RED);
+    assert_int_equal(partial, FH_TLP_RED);
+    json_decref(o);
+}
+
+static void granular_marking_on_an_optional_property_restricts_that_property(void **state)
+{
+    (void)state;
+    json_t *o = load("{" INDICATOR ",\"granular_markings\":[{\"marking_ref\":\"" RED2
+                     "\",\"selectors\":[\"description\",\"name\"]},{\"marking_ref\":\"" GREEN2
+                     "\",\"selectors\":[\"pattern\"]},{\"marking_ref\":\"" CLEAR2
+                     "\",\"selectors\":[\"name\"]}]}");
+    fh_tlp whole, partial;
+    fh_policy_granular_tlp(o, &whole, &partial);
+    assert_int_equal(whole, FH_TLP_GREEN);
+    assert_int_equal(partial, FH_TLP_RED);
+    /* A reader cleared up to AMBER+STRICT loses description and name, and
+     * the markings that select them; the GREEN one on pattern stays. */
+    fh_policy_redact(o, FH_TLP_AMBER_STRICT);
+    assert_null(json_object_get(o, "description"));
+    assert_null(json_object_get(o, "name"));
+    assert_non_null(json_object_get(o, "pattern"));
+    json_t *g = json_object_get(o, "granular_markings");
+    assert_int_equal(json_array_size(g), 1);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(g, 0), "marking_ref")),
+                        GREEN2);
+    /* A reader cleared for RED loses nothing. */
+    json_t *o2 = load("{" INDICATOR ",\"granular_markings\":[{\"marking_ref\":\"" RED2
+                      "\",\"selectors\":[\"description\"]}]}");
+    fh_policy_redact(o2, FH_TLP_RED);
+    assert_non_null(json_object_get(o2, "description"));
+    fh_policy_redact(o2, FH_TLP_GREEN);
+    assert_null(json_object_get(o2, "description"));
+    assert_null(json_object_get(o2, "granular_markings"));
+    json_decref(o2);
+    json_decref(o);
 }
 
 static void names_parse_and_print(void **state)
@@ -146,7 +202,9 @@ int main(void)
         cmocka_unit_test(other_markings_are_not_tlp),
         cmocka_unit_test(object_without_markings_has_no_tlp),
         cmocka_unit_test(most_restrictive_marking_wins),
-        cmocka_unit_test(granular_markings_restrict_the_whole_object),
+        cmocka_unit_test(granular_markings_do_not_set_the_object_tlp),
+        cmocka_unit_test(granular_marking_on_a_required_property_restricts_the_whole_object),
+        cmocka_unit_test(granular_marking_on_an_optional_property_restricts_that_property),
         cmocka_unit_test(names_parse_and_print),
         cmocka_unit_test(group_marking_names_members_through_the_extension),
     };
