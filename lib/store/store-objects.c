@@ -184,6 +184,52 @@ static fh_err record_groups(struct fh__store_conn *w, int64_t seq, const json_t 
     return FH_OK;
 }
 
+/* Records org as a further submitter of version seq (docs/SHARING.md:
+ * posting content that is stored already makes the poster a reader of it,
+ * so a post cannot reveal that a hidden version exists). */
+static fh_err add_cosubmitter(struct fh__store_conn *w, int64_t seq, const char *org)
+{
+    sqlite3_stmt *st = fh__store_stmt_lit(
+        w, "INSERT OR IGNORE INTO object_submitters(seq, org_id) VALUES (?1, ?2)");
+    if (st == NULL)
+        return FH_ERR_DB;
+    sqlite3_bind_int64(st, 1, seq);
+    fh__store_bind_text(st, 2, org);
+    int r = sqlite3_step(st);
+    sqlite3_reset(st);
+    return r == SQLITE_DONE ? FH_OK : fh__store_dberr(w, "recording a submitter");
+}
+
+/* A versioned object whose (id, version) is stored: when another
+ * organization stored exactly these bytes, the poster becomes a
+ * co-submitter. Different bytes under the same version change nothing (see
+ * docs/SHARING.md, known gaps). */
+static fh_err cosubmit(struct fh__store_conn *w, int64_t coll, const struct prepared *p,
+                       const char *submitter)
+{
+    sqlite3_stmt *st = fh__store_stmt_lit(
+        w, "SELECT seq, submitter, body FROM objects WHERE coll = ?1 AND id = ?2 AND vkey = ?3");
+    if (st == NULL)
+        return FH_ERR_DB;
+    sqlite3_bind_int64(st, 1, coll);
+    fh__store_bind_text(st, 2, p->id);
+    fh__store_bind_text(st, 3, p->vkey);
+    int r = sqlite3_step(st);
+    int64_t seq = 0;
+    bool add = false;
+    if (r == SQLITE_ROW) {
+        seq = sqlite3_column_int64(st, 0);
+        const char *first = (const char *)sqlite3_column_text(st, 1);
+        add = (first == NULL || strcmp(first, submitter) != 0) &&
+              (size_t)sqlite3_column_bytes(st, 2) == p->body.len &&
+              memcmp(sqlite3_column_blob(st, 2), p->body.data, p->body.len) == 0;
+    }
+    sqlite3_reset(st);
+    if (r != SQLITE_ROW)
+        return fh__store_dberr(w, "version lookup");
+    return add ? add_cosubmitter(w, seq, submitter) : FH_OK;
+}
+
 static fh_err insert_one(struct fh__store_conn *w, int64_t coll, int default_tlp,
                          const char *submitter, int64_t *last_added, struct prepared *p,
                          char vbuf[32], const char **version_out)
@@ -215,25 +261,32 @@ static fh_err insert_one(struct fh__store_conn *w, int64_t coll, int default_tlp
         if (r != SQLITE_ROW)
             return fh__store_dberr(w, "version lookup");
         if (exists)
-            return FH_OK; /* that version is stored: idempotent success */
+            return cosubmit(w, coll, p, submitter); /* idempotent success */
     } else {
         /* No created or modified (SCOs): the same content is the same
          * version; new content becomes a version dated when it was added,
          * so it is the last one. */
-        st = fh__store_stmt_lit(w, "SELECT version FROM objects WHERE coll = ?1 AND id = ?2 AND "
-                                   "digest = ?3");
+        st = fh__store_stmt_lit(w, "SELECT version, seq, submitter FROM objects WHERE coll = ?1 "
+                                   "AND id = ?2 AND digest = ?3");
         if (st == NULL)
             return FH_ERR_DB;
         sqlite3_bind_int64(st, 1, coll);
         fh__store_bind_text(st, 2, p->id);
         sqlite3_bind_blob(st, 3, p->digest, 32, SQLITE_TRANSIENT);
         r = sqlite3_step(st);
-        if (r == SQLITE_ROW)
+        int64_t seq = 0;
+        bool same_submitter = false;
+        if (r == SQLITE_ROW) {
             snprintf(vbuf, 32, "%s", (const char *)sqlite3_column_text(st, 0));
+            seq = sqlite3_column_int64(st, 1);
+            const char *stored_by = (const char *)sqlite3_column_text(st, 2);
+            same_submitter = stored_by && strcmp(stored_by, submitter) == 0;
+        }
         sqlite3_reset(st);
         if (r == SQLITE_ROW) {
             *version_out = vbuf;
-            return FH_OK;
+            /* The same content: this poster has it too. */
+            return same_submitter ? FH_OK : add_cosubmitter(w, seq, submitter);
         }
         if (r != SQLITE_DONE)
             return fh__store_dberr(w, "content lookup");
@@ -638,6 +691,16 @@ static fh_err add_in(fh_buf *sql, struct binds *b, const char *column, const fh_
     return FH_OK;
 }
 
+/* "Organization ?param submitted the objects row alias" (first or later
+ * submitter of the same content). */
+static void append_is_submitter(fh_buf *sql, const char *a, int param)
+{
+    fh_buf_appendf(sql,
+                   "(%s.submitter = ?%d OR EXISTS (SELECT 1 FROM object_submitters c "
+                   "WHERE c.seq = %s.seq AND c.org_id = ?%d))",
+                   a, param, a, param);
+}
+
 /*
  * Appends the visibility predicate of docs/SHARING.md for the reader f on
  * the objects row named alias (a table name or alias in sql):
@@ -655,7 +718,8 @@ static fh_err add_visibility(fh_buf *sql, struct binds *b, const struct fh__stor
     if (rc)
         return rc;
     int r = b->n;
-    fh_buf_appendf(sql, " AND (%s.submitter = ?%d", a, r);
+    fh_buf_append_str(sql, " AND (");
+    append_is_submitter(sql, a, r);
     if (f->reads)
         fh_buf_appendf(sql,
                        " OR ((%s.tlp < 4 OR EXISTS (SELECT 1 FROM object_groups g "
@@ -667,7 +731,8 @@ static fh_err add_visibility(fh_buf *sql, struct binds *b, const struct fh__stor
         if ((rc = add_text(b, f->parent)))
             return rc;
         int p = b->n;
-        fh_buf_appendf(sql, " OR (%s.tlp <= 2 AND (%s.submitter = ?%d", a, a, p);
+        fh_buf_appendf(sql, " OR (%s.tlp <= 2 AND (", a);
+        append_is_submitter(sql, a, p);
         if (f->parent_reads)
             fh_buf_appendf(sql,
                            " OR NOT EXISTS (SELECT 1 FROM object_groups g WHERE g.seq = %s.seq "
@@ -692,7 +757,9 @@ static fh_err add_clearance(fh_buf *sql, struct binds *b, const struct fh__store
     if (rc)
         return rc;
     int r = b->n;
-    fh_buf_appendf(sql, "CASE WHEN %s.submitter = ?%d THEN 4", a, r);
+    fh_buf_append_str(sql, "CASE WHEN ");
+    append_is_submitter(sql, a, r);
+    fh_buf_append_str(sql, " THEN 4");
     if (f->reads)
         fh_buf_appendf(sql,
                        " WHEN NOT EXISTS (SELECT 1 FROM object_groups g WHERE g.seq = %s.seq "
@@ -704,7 +771,9 @@ static fh_err add_clearance(fh_buf *sql, struct binds *b, const struct fh__store
         if ((rc = add_text(b, f->parent)))
             return rc;
         int p = b->n;
-        fh_buf_appendf(sql, " WHEN %s.submitter = ?%d THEN 2", a, p);
+        fh_buf_append_str(sql, " WHEN ");
+        append_is_submitter(sql, a, p);
+        fh_buf_append_str(sql, " THEN 2");
         if (f->parent_reads)
             fh_buf_appendf(sql,
                            " WHEN NOT EXISTS (SELECT 1 FROM object_groups g WHERE g.seq = %s.seq "
@@ -860,11 +929,12 @@ fh_err fh_store_query_run(fh_store *s, const fh_store_query *q, fh_store_view vi
          * must see the community identity instead (docs/SHARING.md). */
         if (q->reader) {
             add_text(b, q->reader);
-            fh_buf_append_str(&sql,
-                              "SELECT date_added, body, (SELECT json_extract(so.identity, "
-                              "'$.id') FROM orgs so WHERE so.id = objects.submitter AND "
-                              "so.id <> ?2 AND so.named = 0), id, max(tlp, coalesce(gtlp, -1)), "
-                              "CASE WHEN gtlp IS NULL THEN NULL ELSE ");
+            fh_buf_append_str(&sql, "SELECT date_added, body, (SELECT json_extract(so.identity, "
+                                    "'$.id') FROM orgs so WHERE so.id = objects.submitter AND "
+                                    "so.id <> ?2 AND so.named = 0 AND NOT EXISTS (SELECT 1 FROM "
+                                    "object_submitters c WHERE c.seq = objects.seq AND "
+                                    "c.org_id = ?2)), id, max(tlp, coalesce(gtlp, -1)), "
+                                    "CASE WHEN gtlp IS NULL THEN NULL ELSE ");
             if ((rc = add_clearance(&sql, b, &facts, "objects")))
                 goto done;
             fh_buf_append_str(&sql, " END FROM objects WHERE coll = ?1");

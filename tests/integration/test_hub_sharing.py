@@ -346,6 +346,26 @@ class SharingTest(unittest.TestCase):
         self.assertEqual(r.body, r2.body)
         self.assertEqual(self.readers_of(cid, o["id"]), {"sub"})
 
+    def test_posting_stored_content_makes_the_poster_a_reader_of_it(self):
+        cid = self.collection()
+        sco = {"type": "ipv4-addr", "spec_version": "2.1",
+               "id": "ipv4-addr--ff26c055-6336-5bc5-b98d-13d6226742dd", "value": "198.51.100.3",
+               "object_marking_refs": [TLP["red"]]}
+        ind = self.obj([TLP["red"]], created_by_ref=self.identity("sub"))
+        other = dict(self.obj([TLP["red"]]), description="different bytes")
+        self.post(cid, [sco, ind, other])
+        other_mine = dict(other, description="mine")
+        for o in (sco, ind, other):
+            self.assertEqual(self.readers_of(cid, o["id"]), {"sub"})
+        self.post(cid, [sco, ind, other_mine], who="member")
+        self.assertEqual(self.readers_of(cid, sco["id"]), {"sub", "member"})
+        self.assertEqual(self.readers_of(cid, ind["id"]), {"sub", "member"})
+        # A co-submitter sees the object as it posted it.
+        r = self.get("member", "collections/%s/objects/%s/" % (cid, ind["id"]))
+        self.assertEqual(r.json()["objects"][0], ind)
+        # Different bytes under a stored version: nothing changes (known gap).
+        self.assertEqual(self.readers_of(cid, other["id"]), {"sub"})
+
     def test_status_is_for_the_poster_only(self):
         cid = self.collection()
         st = self.post(cid, [self.obj([TLP["clear"]])])
