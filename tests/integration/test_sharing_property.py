@@ -89,12 +89,12 @@ class Model:
         def in_audience(x):
             return self.reads(x, coll) and all(x in self.members[g] for g in groups)
 
-        if org == v["sub"]:
+        if org in v["subs"]:
             return 4
         if in_audience(org):
             return 4 if groups else 3
         p = self.parent[org]
-        if p is not None and (p == v["sub"] or in_audience(p)):
+        if p is not None and (p in v["subs"] or in_audience(p)):
             return 2
         return -1
 
@@ -104,17 +104,17 @@ class Model:
         return {r for r in refs if r in self.members}
 
     def visible(self, org, v):
-        coll, sub, lvl, groups = v["coll"], v["sub"], v["level"], v["groups"]
+        coll, subs, lvl, groups = v["coll"], v["subs"], v["level"], v["groups"]
 
         def in_audience(x):
             return self.reads(x, coll) and all(x in self.members[g] for g in groups)
 
-        if org == sub:
+        if org in subs:
             return True
         if in_audience(org) and (lvl < 4 or groups):
             return True
         p = self.parent[org]
-        return lvl <= 2 and p is not None and (p == sub or in_audience(p))
+        return lvl <= 2 and p is not None and (p in subs or in_audience(p))
 
     def seen(self, org, coll):
         return [v for v in self.versions[coll] if self.visible(org, v)]
@@ -138,6 +138,7 @@ class SharingPropertyTest(unittest.TestCase):
         self.model = Model()
         self.differences = []
         self.requests = 0
+        self.cosubmitted = 0
 
     def build_community(self):
         rng, m, s = self.rng, self.model, self.setup
@@ -238,10 +239,32 @@ class SharingPropertyTest(unittest.TestCase):
                         seq += 1
                         m.versions[coll].append({
                             "seq": seq, "coll": coll, "id": obj["id"], "sub": sub,
+                            "subs": {sub}, "body": obj,
                             "modified": obj["modified"], "level": m.level(obj, coll),
                             "creator": obj["created_by_ref"],
                             "description_level": m.description_level(obj),
                             "groups": m.groups(obj)})
+
+    def post_again(self):
+        """Some versions are posted again, byte for byte, by another writer:
+        it becomes a co-submitter (docs/SHARING.md)."""
+        m, rng = self.model, self.rng
+        for coll in self.colls:
+            writers = [o for o in self.orgs if "write" in m.grants.get((coll, o), ())]
+            again = {}
+            for v in rng.sample(m.versions[coll], len(m.versions[coll]) // 20):
+                others = [w for w in writers if w not in v["subs"]]
+                if others:
+                    again.setdefault(rng.choice(others), []).append(v)
+            for sub, vs in again.items():
+                r = request(self.hub.base, API + "collections/%s/objects/" % coll,
+                            method="POST", token=self.setup.tokens[sub],
+                            body={"objects": [v["body"] for v in vs]})
+                self.assertEqual(r.status, 202, r.body)
+                self.assertEqual(r.json()["success_count"], len(vs))
+                for v in vs:
+                    v["subs"].add(sub)
+                    self.cosubmitted += 1
 
     def change_membership(self):
         """Membership is read at query time: change it after posting."""
@@ -290,7 +313,7 @@ class SharingPropertyTest(unittest.TestCase):
 
                 def shown(v):
                     """The created_by_ref org sees: its own, named, or the community."""
-                    named = v["sub"] == org or v["sub"] in self.named
+                    named = org in v["subs"] or v["sub"] in self.named
                     return (v["id"], v["modified"], v["creator"] if named else self.community,
                             m.clearance(org, v) >= v["description_level"])
 
@@ -328,11 +351,13 @@ class SharingPropertyTest(unittest.TestCase):
         r = request(self.hub.base, API + "sharing/", token=self.setup.tokens["org0"])
         self.community = r.json()["objects"][0]["id"]
         self.post_objects()
+        self.post_again()
         self.change_membership()
         self.check_reads()
         total = sum(len(v) for v in self.model.versions.values())
         self.assertGreater(total, 1600 * SCALE)
         self.assertGreater(self.requests, 1000 * SCALE)
+        self.assertGreater(self.cosubmitted, 50 * SCALE)
         # Every rule was exercised: versions hidden from readers of their
         # collection, seen through a parent only, RED seen through a group.
         m = self.model
@@ -340,9 +365,9 @@ class SharingPropertyTest(unittest.TestCase):
         hidden = [(o, v) for o in self.orgs for v in vs
                   if m.reads(o, v["coll"]) and not m.visible(o, v)]
         via_parent = [(o, v) for o in self.orgs for v in vs
-                      if not m.reads(o, v["coll"]) and o != v["sub"] and m.visible(o, v)]
+                      if not m.reads(o, v["coll"]) and o not in v["subs"] and m.visible(o, v)]
         red_group = [(o, v) for o in self.orgs for v in vs
-                     if v["level"] == 4 and v["groups"] and o != v["sub"] and m.visible(o, v)]
+                     if v["level"] == 4 and v["groups"] and o not in v["subs"] and m.visible(o, v)]
         cut = [(o, v) for o in self.orgs for v in vs
                if m.visible(o, v) and m.clearance(o, v) < v["description_level"]]
         for what, pairs in [("hidden", hidden), ("via parent", via_parent),
