@@ -289,9 +289,18 @@ fh_err fh__store_reader_facts(struct fh__store_conn *c, int64_t coll, const char
 
 fh_err fh_store_audit_append(fh_store *s, const fh_store_audit *a)
 {
-    fh_err rc = fh__store_begin(s);
-    if (rc)
+    /* Audited reads must not wait for an fsync each: the record commits
+     * with synchronous=NORMAL (in WAL mode: durable when the process
+     * crashes, fsynced with the next POST's commit or checkpoint). */
+    pthread_mutex_lock(&s->write_lock);
+    fh_err rc = fh__store_exec(&s->writer, "PRAGMA synchronous=NORMAL");
+    if (rc == FH_OK)
+        rc = fh__store_exec(&s->writer, "BEGIN IMMEDIATE");
+    if (rc) {
+        fh__store_exec(&s->writer, "PRAGMA synchronous=FULL");
+        pthread_mutex_unlock(&s->write_lock);
         return rc;
+    }
     struct fh__store_conn *w = &s->writer;
     sqlite3_stmt *st = fh__store_stmt_lit(
         w, "INSERT INTO audit(at, org_id, token_id, action, endpoint, collection, object_ids, "
@@ -309,7 +318,15 @@ fh_err fh_store_audit_append(fh_store *s, const fh_store_audit *a)
         fh__store_bind_text(st, 8, a->detail);
         rc = step_done(w, st, "appending an audit record");
     }
-    return fh__store_end(s, rc);
+    if (rc == FH_OK)
+        rc = fh__store_exec(w, "COMMIT");
+    if (rc)
+        fh__store_exec(w, "ROLLBACK");
+    /* Back to FULL before any POST can take the lock. */
+    if (fh__store_exec(w, "PRAGMA synchronous=FULL") != FH_OK && rc == FH_OK)
+        rc = FH_ERR_DB;
+    pthread_mutex_unlock(&s->write_lock);
+    return rc;
 }
 
 fh_err fh_store_audit_list(fh_store *s, int64_t since_us, const char *org, json_t **out)
