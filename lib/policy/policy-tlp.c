@@ -159,10 +159,15 @@ static bool valid_without(const json_t *obj, const char *key, size_t key_len)
     return ok;
 }
 
+/* How many selectors are checked with the validator per object; beyond
+ * that, a marking restricts the whole object (never shows more, and a
+ * hostile object cannot make ingest quadratic). */
+#define MAX_SELECTOR_CHECKS 32
+
 void fh_policy_granular_tlp(const json_t *obj, fh_tlp *whole, fh_tlp *partial)
 {
     *whole = *partial = FH_TLP_NONE;
-    size_t i, k;
+    size_t i, k, checks = 0;
     json_t *g, *sel;
     json_array_foreach(json_object_get(obj, "granular_markings"), i, g)
     {
@@ -173,7 +178,9 @@ void fh_policy_granular_tlp(const json_t *obj, fh_tlp *whole, fh_tlp *partial)
         json_array_foreach(json_object_get(g, "selectors"), k, sel)
         {
             const char *s = json_string_value(sel);
-            if (s && t > *whole && !valid_without(obj, s, selector_head(s)))
+            if (s == NULL || t <= *whole)
+                continue;
+            if (++checks > MAX_SELECTOR_CHECKS || !valid_without(obj, s, selector_head(s)))
                 *whole = t;
         }
     }
