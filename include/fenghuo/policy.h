@@ -15,6 +15,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "fenghuo/err.h"
 
@@ -79,5 +80,22 @@ json_t *fh_policy_group_extension_definition(void);
  */
 json_t *fh_policy_group_marking(const char *id, const char *name, const char *created,
                                 const json_t *members);
+
+/* ---- Crypto-PAn (victim privacy) ------------------------------------------ */
+
+#define FH_POLICY_CRYPTOPAN_KEYLEN 32
+
+/* A Crypto-PAn instance for a 32-byte key (AES-128 key, then the pad
+ * secret), as in the reference implementation. Never fails (allocation
+ * aborts). Immutable after creation: any thread may use it at once. */
+typedef struct fh_policy_cryptopan fh_policy_cryptopan;
+fh_policy_cryptopan *fh_policy_cryptopan_new(const uint8_t key[FH_POLICY_CRYPTOPAN_KEYLEN]);
+/* Wipes and frees c; NULL does nothing. */
+void fh_policy_cryptopan_free(fh_policy_cryptopan *c);
+
+/* The pseudonym of an IPv4 / IPv6 address, network byte order. in and out
+ * may be the same buffer. */
+void fh_policy_cryptopan_v4(const fh_policy_cryptopan *c, const uint8_t in[4], uint8_t out[4]);
+void fh_policy_cryptopan_v6(const fh_policy_cryptopan *c, const uint8_t in[16], uint8_t out[16]);
 
 #endif

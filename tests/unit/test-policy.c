@@ -1,9 +1,11 @@
 /*
  * Unit tests: the sharing policy's vocabulary (lib/policy): TLP 1.0 and 2.0
  * marking ids, the effective TLP of an object (most restrictive wins,
- * granular markings count), level names, and the STIX objects that publish
- * sharing groups.
+ * granular markings), level names, the STIX objects that publish sharing
+ * groups, and Crypto-PAn against the reference implementation's sample
+ * trace and the prefix-preservation property.
  */
+#include <arpa/inet.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -195,6 +197,91 @@ static void group_marking_names_members_through_the_extension(void **state)
     json_decref(d);
 }
 
+/* ---- Crypto-PAn ----------------------------------------------------------- */
+
+/* The key of the Crypto-PAn reference distribution's sample trace. */
+static const uint8_t reference_key[32] = {21,  34, 23,  141, 51, 164, 207, 128, 19,  10,  91,
+                                          22,  73, 144, 125, 16, 216, 152, 143, 131, 121, 121,
+                                          101, 39, 98,  87,  76, 45,  42,  132, 34,  2};
+
+static void v4(const fh_policy_cryptopan *c, const char *in, char out[INET_ADDRSTRLEN])
+{
+    uint8_t a[4], b[4];
+    assert_int_equal(inet_pton(AF_INET, in, a), 1);
+    fh_policy_cryptopan_v4(c, a, b);
+    assert_non_null(inet_ntop(AF_INET, b, out, INET_ADDRSTRLEN));
+}
+
+static void cryptopan_matches_the_reference_sample_trace(void **state)
+{
+    (void)state;
+    /* Pairs of sample_trace_raw.dat / sample_trace_sanitized.dat of the
+     * reference implementation (as its ports' test suites list them). */
+    static const char *const pairs[][2] = {
+        {"128.11.68.132", "135.242.180.132"},   {"129.118.74.4", "134.136.186.123"},
+        {"130.132.252.244", "133.68.164.234"},  {"141.223.7.43", "141.167.8.160"},
+        {"141.233.145.108", "141.129.237.235"}, {"152.163.225.39", "151.140.114.167"},
+        {"156.29.3.236", "147.225.12.42"},      {"165.247.96.84", "162.9.99.234"},
+        {"166.107.77.190", "160.132.178.185"},  {"192.102.249.13", "252.138.62.131"},
+        {"192.215.32.125", "252.43.47.189"},    {"192.233.80.103", "252.25.108.8"},
+        {"192.41.57.43", "252.222.221.184"},    {"193.150.244.223", "253.169.52.216"},
+        {"195.205.63.100", "255.186.223.5"},
+    };
+    fh_policy_cryptopan *c = fh_policy_cryptopan_new(reference_key);
+    for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; i++) {
+        char out[INET_ADDRSTRLEN];
+        v4(c, pairs[i][0], out);
+        assert_string_equal(out, pairs[i][1]);
+    }
+    /* In place gives the same. */
+    uint8_t a[4] = {128, 11, 68, 132};
+    fh_policy_cryptopan_v4(c, a, a);
+    assert_memory_equal(a, ((uint8_t[]){135, 242, 180, 132}), 4);
+    fh_policy_cryptopan_free(c);
+    fh_policy_cryptopan_free(NULL);
+}
+
+/* Length of the common prefix of two addresses, in bits. */
+static unsigned common_prefix(const uint8_t *a, const uint8_t *b, unsigned bits)
+{
+    for (unsigned i = 0; i < bits; i++)
+        if (((a[i / 8] ^ b[i / 8]) >> (7 - i % 8)) & 1)
+            return i;
+    return bits;
+}
+
+static void cryptopan_preserves_exactly_the_common_prefix(void **state)
+{
+    (void)state;
+    uint8_t key[32];
+    for (int i = 0; i < 32; i++)
+        key[i] = (uint8_t)(i * 37 + 11);
+    fh_policy_cryptopan *c = fh_policy_cryptopan_new(key);
+    uint32_t x = 12345;
+    for (int round = 0; round < 300; round++) {
+        uint8_t a[16], b[16], pa[16], pb[16];
+        for (int i = 0; i < 16; i++) {
+            x = x * 1103515245u + 12345u;
+            a[i] = (uint8_t)(x >> 16);
+            x = x * 1103515245u + 12345u;
+            b[i] = (uint8_t)(x >> 16);
+        }
+        /* Make them share a random prefix first. */
+        unsigned share = (unsigned)(x >> 8) % 129;
+        for (unsigned i = 0; i < share; i++) {
+            uint8_t bit = (uint8_t)(1u << (7 - i % 8));
+            b[i / 8] = (uint8_t)((b[i / 8] & ~bit) | (a[i / 8] & bit));
+        }
+        fh_policy_cryptopan_v6(c, a, pa);
+        fh_policy_cryptopan_v6(c, b, pb);
+        assert_int_equal(common_prefix(pa, pb, 128), common_prefix(a, b, 128));
+        fh_policy_cryptopan_v4(c, a, pa);
+        fh_policy_cryptopan_v4(c, b, pb);
+        assert_int_equal(common_prefix(pa, pb, 32), common_prefix(a, b, 32));
+    }
+    fh_policy_cryptopan_free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -207,6 +294,8 @@ int main(void)
         cmocka_unit_test(granular_marking_on_an_optional_property_restricts_that_property),
         cmocka_unit_test(names_parse_and_print),
         cmocka_unit_test(group_marking_names_members_through_the_extension),
+        cmocka_unit_test(cryptopan_matches_the_reference_sample_trace),
+        cmocka_unit_test(cryptopan_preserves_exactly_the_common_prefix),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
