@@ -5,8 +5,8 @@ versions with random TLP 1.0/2.0 markings, granular markings (on a required
 property: the object is withheld; on an optional one: the property is cut
 from the copies of readers below its level) and group
 markings are posted to the real hub; then, for every organization and every
-read path (objects pages, manifest, first versions, versions and object by
-id), the hub's answer, including the created_by_ref each reader is shown
+read path (collections, objects pages, manifest, first versions, versions and
+object by id), the hub's answer, including the created_by_ref each reader is shown
 (submitter anonymity), is compared with a model of docs/SHARING.md written
 here, independently of the hub's code. Zero differences are allowed.
 
@@ -303,6 +303,19 @@ class SharingPropertyTest(unittest.TestCase):
                 return items
             nxt = body["next"]
 
+    def check_collections(self):
+        """The collection list: what each organization may read or write."""
+        m = self.model
+        for org in self.orgs:
+            r = request(self.hub.base, API + "collections/", token=self.setup.tokens[org])
+            self.requests += 1
+            got = {(c["id"], c["can_read"], c["can_write"])
+                   for c in (r.json() or {}).get("collections", [])}
+            want = {(c, m.can_read(org, c), "write" in m.grants.get((c, org), ()))
+                    for c in self.colls
+                    if m.can_read(org, c) or "write" in m.grants.get((c, org), ())}
+            self.differ(("collections", org), got, want)
+
     def check_reads(self):
         m = self.model
         for org in self.orgs:
@@ -353,6 +366,7 @@ class SharingPropertyTest(unittest.TestCase):
         self.post_objects()
         self.post_again()
         self.change_membership()
+        self.check_collections()
         self.check_reads()
         total = sum(len(v) for v in self.model.versions.values())
         self.assertGreater(total, 1600 * SCALE)
