@@ -1,17 +1,20 @@
-"""The sharing policy's property test (issue 4, section 8): a random
-community (organizations with clients and grandchildren, sharing groups,
-collections with random default TLP and grants) and hundreds of object
-versions with random TLP 1.0/2.0 markings, granular markings (on a required
-property: the object is withheld; on an optional one: the property is cut
-from the copies of readers below its level) and group
-markings are posted to the real hub; then, for every organization and every
-read path (collections, objects pages, manifest, first versions, versions and
-object by id), the hub's answer, including the created_by_ref each reader is shown
-(submitter anonymity), is compared with a model of docs/SHARING.md written
-here, independently of the hub's code. Zero differences are allowed.
+"""The sharing policy's property test (issue 4, section 8).
+
+A random community (organizations with clients and grandchildren, sharing
+groups, collections with random default TLP and grants) and about 2,000
+object versions with random TLP 1.0/2.0 markings, sharing-group markings
+and granular markings (on a required property: the object is withheld; on
+an optional one: the property is cut from the copies of readers below its
+level) are posted to the real hub; some versions are posted again byte for
+byte by another writer (co-submitters), and a group's membership changes
+afterwards. Then, for every organization and every read path (collections,
+objects pages, manifest, first versions, versions, object by id), the hub's
+answer, including the created_by_ref each reader is shown (submitter
+anonymity), is compared with a model of docs/SHARING.md written here,
+independently of the hub's code. Zero differences are allowed.
 
 The seed is fixed for `make test`; FH_SHARING_SEED and FH_SHARING_SCALE
-make longer random runs (e.g. FH_SHARING_SEED=$RANDOM FH_SHARING_SCALE=10).
+make longer random runs (bench/sharing-soak).
 """
 import json
 import os
