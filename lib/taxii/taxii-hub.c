@@ -254,11 +254,11 @@ static void collections(struct req *q, const char *only)
 
 /* An envelope with the hub's community identity (which stands for
  * submitters who are not named), fenghuo's sharing-group
- * extension-definition and the
- * marking-definitions of the groups the caller's organization belongs to:
- * what a member needs to mark objects for a group. Groups the caller is not
- * in are not shown, so their existence and members stay private. Not a
- * TAXII endpoint; it answers in the TAXII media type like one. */
+ * extension-definition and the marking-definitions of the groups the
+ * caller's organization belongs to: what a member needs to mark objects for
+ * a group. Groups the caller is not in are not shown, so their existence and
+ * members stay private. Not a TAXII endpoint; it answers in the TAXII media
+ * type like one. */
 static void sharing_definitions(struct req *q)
 {
     json_t *groups = NULL;
