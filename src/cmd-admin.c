@@ -1,6 +1,6 @@
 /*
- * `fenghuo admin`: manages a hub's organizations, tokens, collections and
- * grants directly in its data folder (the hub may be running: SQLite in WAL
+ * `fenghuo admin`: manages a hub's organizations, tokens, collections,
+ * grants and sharing groups directly in its data folder (the hub may be running: SQLite in WAL
  * mode lets both work at once).
  */
 #include <getopt.h>
@@ -9,7 +9,9 @@
 #include <string.h>
 
 #include "commands.h"
+#include "fenghuo/policy.h"
 #include "fenghuo/store.h"
+#include "fenghuo/time.h"
 
 static void admin_usage(FILE *out)
 {
@@ -19,8 +21,12 @@ static void admin_usage(FILE *out)
             "Manages the hub whose data folder is DIR (created when missing).\n"
             "\n"
             "commands:\n"
-            "  org add NAME                      add an organization (and its STIX identity);\n"
-            "                                    prints its id\n"
+            "  org add NAME [--parent ORG]       add an organization (and its STIX identity);\n"
+            "                                    prints its id; --parent makes it a client of ORG\n"
+            "  org set ORG [--parent ORG|none] [--attribution named|anonymous]\n"
+            "                                    make ORG a client of another (or of no one);\n"
+            "                                    show its name on what it shares, or the hub's\n"
+            "                                    community identity (the default)\n"
             "  org list                          list organizations\n"
             "  token new ORG [--label TEXT] [--admin]\n"
             "                                    create a token for ORG (id or name); prints the\n"
@@ -28,12 +34,25 @@ static void admin_usage(FILE *out)
             "                                    as a SHA-256 hash and cannot be shown again\n"
             "  token list                        list tokens (ids, never the secrets)\n"
             "  token revoke ID                   revoke a token by its id\n"
-            "  collection add TITLE [--description TEXT] [--id UUID]\n"
-            "                                    add a collection; prints its id\n"
+            "  collection add TITLE [--description TEXT] [--id UUID] [--default-tlp TLP]\n"
+            "                                    add a collection; prints its id. TLP (for\n"
+            "                                    objects without a TLP marking): clear, green,\n"
+            "                                    amber (the default), amber+strict, red\n"
+            "  collection set ID --default-tlp TLP\n"
+            "                                    change a collection's default TLP\n"
             "  collection list                   list collections\n"
             "  grant COLLECTION_ID ORG read|write|read,write\n"
             "                                    let ORG read and/or write a collection\n"
             "  revoke COLLECTION_ID ORG          take ORG's permissions on a collection away\n"
+            "  group add NAME ORG...             add a sharing group; prints its\n"
+            "                                    marking-definition id\n"
+            "  group list                        list sharing groups (--json: with their\n"
+            "                                    marking-definitions)\n"
+            "  group members NAME [--add ORG]... [--remove ORG]...\n"
+            "                                    change a group's members, then list them\n"
+            "  audit [--since TIMESTAMP] [--org ORG]\n"
+            "                                    list audit records: admin actions and reads\n"
+            "                                    of TLP:AMBER, AMBER+STRICT and RED objects\n"
             "\n"
             "options:\n"
             "  --data DIR     the hub's data folder (required)\n"
@@ -70,6 +89,29 @@ static int print_list(json_t *list, bool as_json, const char *kind)
     json_array_foreach(list, i, o)
     {
         if (strcmp(kind, "org") == 0)
+            printf("%s  %s  %s%s%s%s\n", str_or(o, "id", ""), str_or(o, "identity", ""),
+                   str_or(o, "name", ""),
+                   json_is_string(json_object_get(o, "parent")) ? "  client of " : "",
+                   str_or(o, "parent", ""),
+                   json_is_true(json_object_get(o, "named")) ? "  named" : "");
+        else if (strcmp(kind, "group") == 0) {
+            printf("%s  %s:", str_or(o, "id", ""), str_or(o, "name", ""));
+            size_t k;
+            json_t *m;
+            json_array_foreach(json_object_get(o, "members"), k, m)
+            {
+                printf(" %s", str_or(m, "name", ""));
+            }
+            printf("\n");
+        } else if (strcmp(kind, "audit") == 0) {
+            char *ids = json_dumps(json_object_get(o, "object_ids"), JSON_COMPACT);
+            printf("%s  %-6s  %-20s  %s%s%s%s%s\n", str_or(o, "time", ""), str_or(o, "action", ""),
+                   str_or(o, "org_name", "(command line)"), str_or(o, "endpoint", ""),
+                   ids ? "  " : "", ids ? ids : "",
+                   json_is_string(json_object_get(o, "detail")) ? "  " : "",
+                   str_or(o, "detail", ""));
+            free(ids);
+        } else if (strcmp(kind, "member") == 0)
             printf("%s  %s  %s\n", str_or(o, "id", ""), str_or(o, "identity", ""),
                    str_or(o, "name", ""));
         else if (strcmp(kind, "token") == 0)
@@ -78,9 +120,9 @@ static int print_list(json_t *list, bool as_json, const char *kind)
                    json_is_null(json_object_get(o, "revoked")) ? "active" : "revoked",
                    str_or(o, "label", ""));
         else
-            printf("%s  %8lld objects  %s\n", str_or(o, "id", ""),
+            printf("%s  %8lld objects  %-12s  %s\n", str_or(o, "id", ""),
                    (long long)json_integer_value(json_object_get(o, "objects")),
-                   str_or(o, "title", ""));
+                   str_or(o, "default_tlp", ""), str_or(o, "title", ""));
     }
     json_decref(list);
     return FH_EXIT_OK;
@@ -100,14 +142,52 @@ static int parse_perms(const char *s, bool *r, bool *w)
     return 0;
 }
 
+/* Appends the audit record of a command that changes the hub: its words
+ * (but the data folder) and its exit status. */
+static void audit_command(fh_store *s, int argc, char **argv, int status)
+{
+    fh_buf detail;
+    fh_buf_init(&detail, 64 * 1024);
+    fh_buf_append_str(&detail, "fenghuo admin");
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--data") == 0) {
+            i++;
+            continue;
+        }
+        if (strncmp(argv[i], "--data=", 7) == 0)
+            continue;
+        fh_buf_appendf(&detail, " %s", argv[i]);
+    }
+    fh_buf_appendf(&detail, " (exit %d)", status);
+    fh_store_audit a = {.action = "admin", .endpoint = "cli", .detail = detail.data};
+    if (fh_store_audit_append(s, &a) != FH_OK)
+        fprintf(stderr, "fenghuo admin: the audit record could not be written\n");
+    fh_buf_cleanup(&detail);
+}
+
 int fh_cmd_admin(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"data", required_argument, NULL, 'd'}, {"label", required_argument, NULL, 'l'},
-        {"admin", no_argument, NULL, 'a'},      {"description", required_argument, NULL, 'D'},
-        {"id", required_argument, NULL, 'i'},   {"json", no_argument, NULL, 'j'},
-        {"help", no_argument, NULL, 'h'},       {NULL, 0, NULL, 0}};
-    const char *data = NULL, *label = NULL, *description = NULL, *id = NULL;
+    static const struct option longopts[] = {{"data", required_argument, NULL, 'd'},
+                                             {"label", required_argument, NULL, 'l'},
+                                             {"admin", no_argument, NULL, 'a'},
+                                             {"description", required_argument, NULL, 'D'},
+                                             {"id", required_argument, NULL, 'i'},
+                                             {"json", no_argument, NULL, 'j'},
+                                             {"help", no_argument, NULL, 'h'},
+                                             {"parent", required_argument, NULL, 'p'},
+                                             {"default-tlp", required_argument, NULL, 't'},
+                                             {"add", required_argument, NULL, 'A'},
+                                             {"remove", required_argument, NULL, 'R'},
+                                             {"attribution", required_argument, NULL, 'N'},
+                                             {"since", required_argument, NULL, 'S'},
+                                             {"org", required_argument, NULL, 'O'},
+                                             {NULL, 0, NULL, 0}};
+    const char *data = NULL, *label = NULL, *description = NULL, *id = NULL, *parent = NULL;
+    const char *tlp_name = NULL, *attribution = NULL, *since = NULL, *audit_org = NULL;
+    const char **adds = fh_xcalloc((size_t)argc + 1, sizeof *adds);
+    const char **removes = fh_xcalloc((size_t)argc + 1, sizeof *removes);
+    size_t n_adds = 0, n_removes = 0;
+    int status = -1;
     bool admin = false, as_json = false;
     optind = 1;
     int c;
@@ -131,12 +211,35 @@ int fh_cmd_admin(int argc, char **argv)
         case 'j':
             as_json = true;
             break;
+        case 'p':
+            parent = optarg;
+            break;
+        case 't':
+            tlp_name = optarg;
+            break;
+        case 'A':
+            adds[n_adds++] = optarg;
+            break;
+        case 'R':
+            removes[n_removes++] = optarg;
+            break;
+        case 'N':
+            attribution = optarg;
+            break;
+        case 'S':
+            since = optarg;
+            break;
+        case 'O':
+            audit_org = optarg;
+            break;
         case 'h':
             admin_usage(stdout);
-            return FH_EXIT_OK;
+            status = FH_EXIT_OK;
+            goto early;
         default:
             admin_usage(stderr);
-            return FH_EXIT_USAGE;
+            status = FH_EXIT_USAGE;
+            goto early;
         }
     }
     int nargs = argc - optind;
@@ -144,7 +247,17 @@ int fh_cmd_admin(int argc, char **argv)
     if (data == NULL || nargs < 1) {
         fprintf(stderr, "fenghuo admin: %s; see 'fenghuo admin --help'\n",
                 data == NULL ? "--data DIR is required" : "a command is required");
-        return FH_EXIT_USAGE;
+        status = FH_EXIT_USAGE;
+        goto early;
+    }
+    fh_tlp tlp = FH_TLP_AMBER;
+    if (tlp_name && fh_policy_tlp_parse(tlp_name, &tlp) != FH_OK) {
+        fprintf(stderr,
+                "fenghuo admin: --default-tlp takes clear, green, amber, amber+strict or red, not "
+                "'%s'\n",
+                tlp_name);
+        status = FH_EXIT_USAGE;
+        goto early;
     }
     fh_log_set_level(FH_LOG_WARN);
     fh_store *s = NULL;
@@ -154,20 +267,61 @@ int fh_cmd_admin(int argc, char **argv)
     if (rc) {
         fprintf(stderr, "fenghuo admin: %s\n", err.data ? err.data : fh_strerror(rc));
         fh_buf_cleanup(&err);
-        return FH_EXIT_USAGE;
+        status = FH_EXIT_USAGE;
+        goto early;
     }
     fh_buf_cleanup(&err);
 
-    int status = -1;
     const char *cmd = args[0];
     const char *sub = nargs > 1 ? args[1] : "";
     char out_id[FH_STORE_ID_STRLEN];
     json_t *list = NULL;
     if (strcmp(cmd, "org") == 0 && strcmp(sub, "add") == 0 && nargs == 3) {
-        rc = fh_store_org_add(s, args[2], out_id);
+        char parent_id[FH_STORE_ID_STRLEN];
+        rc = parent ? fh_store_org_find(s, parent, parent_id) : FH_OK;
+        if (rc == FH_ERR_NOTFOUND)
+            fprintf(stderr, "fenghuo admin: no organization '%s' (--parent)\n", parent);
+        if (rc == FH_OK)
+            rc = fh_store_org_add(s, args[2], out_id);
         if (rc == FH_ERR_EXISTS)
             fprintf(stderr, "fenghuo admin: an organization named '%s' exists already\n", args[2]);
+        if (rc == FH_OK && parent)
+            rc = fh_store_org_set_parent(s, out_id, parent_id);
         status = rc ? fail(rc, "org add") : (printf("%s\n", out_id), FH_EXIT_OK);
+    } else if (strcmp(cmd, "org") == 0 && strcmp(sub, "set") == 0 && nargs == 3 &&
+               (parent || attribution)) {
+        rc = FH_OK;
+        if (attribution && strcmp(attribution, "named") != 0 &&
+            strcmp(attribution, "anonymous") != 0) {
+            fprintf(stderr, "fenghuo admin: --attribution takes named or anonymous\n");
+            status = FH_EXIT_USAGE;
+            rc = FH_ERR_USAGE;
+        }
+        if (rc == FH_OK && attribution)
+            rc = fh_store_org_set_named(s, args[2], strcmp(attribution, "named") == 0);
+        if (rc == FH_OK && parent)
+            rc = fh_store_org_set_parent(s, args[2], strcmp(parent, "none") == 0 ? NULL : parent);
+        if (rc == FH_ERR_NOTFOUND)
+            fprintf(stderr, "fenghuo admin: no organization '%s' or '%s'\n", args[2], parent);
+        if (rc == FH_ERR_INVALID)
+            fprintf(stderr, "fenghuo admin: an organization cannot be its own client\n");
+        if (status < 0)
+            status = rc ? fail(rc, "org set") : FH_EXIT_OK;
+    } else if (strcmp(cmd, "audit") == 0 && nargs == 1) {
+        int64_t since_us = 0;
+        fh_time t;
+        if (since && fh_time_parse(since, strlen(since), &t, NULL) != FH_OK) {
+            fprintf(stderr, "fenghuo admin: --since takes a timestamp such as "
+                            "2026-01-31T12:00:00Z\n");
+            status = FH_EXIT_USAGE;
+        } else {
+            if (since)
+                since_us = t.sec * 1000000 + (int64_t)(t.nsec / 1000);
+            rc = fh_store_audit_list(s, since_us, audit_org, &list);
+            if (rc == FH_ERR_NOTFOUND)
+                fprintf(stderr, "fenghuo admin: no organization '%s'\n", audit_org);
+            status = rc ? fail(rc, "audit") : print_list(list, as_json, "audit");
+        }
     } else if (strcmp(cmd, "org") == 0 && strcmp(sub, "list") == 0 && nargs == 2) {
         rc = fh_store_org_list(s, &list);
         status = rc ? fail(rc, "org list") : print_list(list, as_json, "org");
@@ -195,7 +349,41 @@ int fh_cmd_admin(int argc, char **argv)
         rc = fh_store_collection_add(s, args[2], description, id, out_id);
         if (rc == FH_ERR_INVALID)
             fprintf(stderr, "fenghuo admin: --id must be a UUID and TITLE must not be empty\n");
+        if (rc == FH_OK && tlp != FH_TLP_AMBER)
+            rc = fh_store_collection_set_default_tlp(s, out_id, tlp);
         status = rc ? fail(rc, "collection add") : (printf("%s\n", out_id), FH_EXIT_OK);
+    } else if (strcmp(cmd, "collection") == 0 && strcmp(sub, "set") == 0 && nargs == 3 &&
+               tlp_name) {
+        rc = fh_store_collection_set_default_tlp(s, args[2], tlp);
+        if (rc == FH_ERR_NOTFOUND)
+            fprintf(stderr, "fenghuo admin: no collection '%s'\n", args[2]);
+        status = rc ? fail(rc, "collection set") : FH_EXIT_OK;
+    } else if (strcmp(cmd, "group") == 0 && strcmp(sub, "add") == 0 && nargs >= 3) {
+        char gid[FH_STORE_GROUP_ID_STRLEN];
+        rc = fh_store_group_add(s, args[2], (const char *const *)args + 3, (size_t)nargs - 3, gid);
+        if (rc == FH_ERR_EXISTS)
+            fprintf(stderr, "fenghuo admin: a group named '%s' exists already\n", args[2]);
+        if (rc == FH_ERR_NOTFOUND)
+            fprintf(stderr, "fenghuo admin: one of the organizations does not exist\n");
+        status = rc ? fail(rc, "group add") : (printf("%s\n", gid), FH_EXIT_OK);
+    } else if (strcmp(cmd, "group") == 0 && strcmp(sub, "list") == 0 && nargs == 2) {
+        rc = fh_store_group_list(s, NULL, &list);
+        status = rc ? fail(rc, "group list") : print_list(list, as_json, "group");
+    } else if (strcmp(cmd, "group") == 0 && strcmp(sub, "members") == 0 && nargs == 3) {
+        rc = fh_store_group_members(s, args[2], adds, n_adds, removes, n_removes);
+        if (rc == FH_ERR_NOTFOUND)
+            fprintf(stderr, "fenghuo admin: no group '%s', or an organization does not exist\n",
+                    args[2]);
+        if (rc == FH_OK)
+            rc = fh_store_group_list(s, args[2], &list);
+        if (rc == FH_OK) {
+            json_t *members = json_incref(json_object_get(json_array_get(list, 0), "members"));
+            json_decref(list);
+            list = NULL;
+            status = print_list(members, as_json, "member");
+        } else {
+            status = fail(rc, "group members");
+        }
     } else if (strcmp(cmd, "collection") == 0 && strcmp(sub, "list") == 0 && nargs == 2) {
         rc = fh_store_collection_list(s, &list);
         status = rc ? fail(rc, "collection list") : print_list(list, as_json, "collection");
@@ -221,6 +409,14 @@ int fh_cmd_admin(int argc, char **argv)
                         "--help'\n");
         status = FH_EXIT_USAGE;
     }
+    bool changes = strcmp(cmd, "audit") != 0 && strcmp(sub, "list") != 0 &&
+                   !(strcmp(cmd, "group") == 0 && strcmp(sub, "members") == 0 && n_adds == 0 &&
+                     n_removes == 0);
+    if (changes && status != FH_EXIT_USAGE)
+        audit_command(s, argc, argv, status);
     fh_store_close(s);
+early:
+    free(adds);
+    free(removes);
     return status;
 }

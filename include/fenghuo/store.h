@@ -15,7 +15,11 @@
  * neither, such as SCOs, the date the content was first added). date_added is
  * assigned here: microseconds, strictly increasing within a collection.
  *
- * Not for: HTTP, TAXII media types, visibility beyond grants (lib/taxii).
+ * Visibility (docs/SHARING.md) is part of every object query: a query with a
+ * reader returns only what that organization may see, so pages, counts and
+ * date_added bounds are computed over the visible versions alone.
+ *
+ * Not for: HTTP, TAXII media types.
  * No SQL exists outside lib/store.
  *
  * Thread-safety: every function may be called from any thread on one
@@ -71,7 +75,22 @@ fh_err fh_store_org_add(fh_store *s, const char *name, char id_out[FH_STORE_ID_S
 /* Finds an organization by id or by name. FH_ERR_NOTFOUND when neither. */
 fh_err fh_store_org_find(fh_store *s, const char *id_or_name, char id_out[FH_STORE_ID_STRLEN]);
 
-/* A new JSON array (caller decrefs) of {"id","name","identity","created"}. */
+/* Makes org (id or name) a direct client of parent (id or name), or of no
+ * one when parent is NULL. FH_ERR_NOTFOUND when either does not exist,
+ * FH_ERR_INVALID when they are the same organization. */
+fh_err fh_store_org_set_parent(fh_store *s, const char *org, const char *parent);
+
+/* Whether org's name is shown to others on the objects it submits (named)
+ * or replaced by the hub's community identity (the default; see
+ * docs/SHARING.md, "Submitter anonymity"). FH_ERR_NOTFOUND. */
+fh_err fh_store_org_set_named(fh_store *s, const char *org, bool named);
+
+/* The hub's community identity, a STIX identity object created on the first
+ * open and kept (a new reference). */
+json_t *fh_store_community_identity(fh_store *s);
+
+/* A new JSON array (caller decrefs) of {"id","name","identity","created",
+ * "parent","named"} (parent: the parent's name or null). */
 fh_err fh_store_org_list(fh_store *s, json_t **out /* OUT */);
 
 /*
@@ -109,8 +128,13 @@ fh_err fh_store_token_auth(fh_store *s, const char *token, size_t len,
 fh_err fh_store_collection_add(fh_store *s, const char *title, const char *description,
                                const char *id, char id_out[FH_STORE_ID_STRLEN]);
 
+/* Sets the TLP (an fh_tlp from fenghuo/policy.h, CLEAR..RED) that objects
+ * without a TLP marking get in this collection; AMBER until set. Applies to
+ * objects stored afterwards. FH_ERR_NOTFOUND, FH_ERR_INVALID. */
+fh_err fh_store_collection_set_default_tlp(fh_store *s, const char *collection, int tlp);
+
 /* A new JSON array of every collection {"id","title","description","created",
- * "objects"} in creation order. */
+ * "objects","default_tlp"} in creation order (default_tlp by name). */
 fh_err fh_store_collection_list(fh_store *s, json_t **out /* OUT */);
 
 /* Sets org's permissions on a collection (replacing earlier ones).
@@ -121,15 +145,39 @@ fh_err fh_store_grant(fh_store *s, const char *collection, const char *org, bool
 fh_err fh_store_revoke(fh_store *s, const char *collection, const char *org);
 
 /* The caller's access to one collection. *exists is false when there is no
- * such collection; can_read/can_write come from the org's grant. */
+ * such collection; can_write comes from the org's grant, can_read from its
+ * grant or its parent's (a client reads through its parent). */
 fh_err fh_store_access(fh_store *s, const char *collection, const char *org_id,
                        bool *exists /* OUT */, bool *can_read /* OUT */, bool *can_write /* OUT */);
 
 /* TAXII collection resources ({"id","title","description","can_read",
- * "can_write","media_types"}) of the collections org_id has a grant on, in
+ * "can_write","media_types"}) of the collections org_id may read or write
+ * (its own grants, and read through its parent's), in
  * creation order; a new JSON array. When only is non-NULL, just that one. */
 fh_err fh_store_collections_for(fh_store *s, const char *org_id, const char *only,
                                 json_t **out /* OUT */);
+
+/* ---- sharing groups ------------------------------------------------------ */
+
+/* A group's id: its marking-definition id, "marking-definition--" + UUID. */
+#define FH_STORE_GROUP_ID_STRLEN 57
+
+/* Adds a sharing group named name with the n organizations orgs (ids or
+ * names). id_out receives its marking-definition id. FH_ERR_EXISTS (name
+ * taken), FH_ERR_NOTFOUND (an organization), FH_ERR_INVALID (empty name). */
+fh_err fh_store_group_add(fh_store *s, const char *name, const char *const *orgs, size_t n,
+                          char id_out[FH_STORE_GROUP_ID_STRLEN]);
+
+/* Adds and removes members of group (id or name); adding a member twice or
+ * removing a non-member does nothing. Takes effect on every stored object
+ * that names the group at once. FH_ERR_NOTFOUND. */
+fh_err fh_store_group_members(fh_store *s, const char *group, const char *const *add, size_t n_add,
+                              const char *const *remove, size_t n_remove);
+
+/* A new JSON array of groups {"id","name","created","members":[{"id","name",
+ * "identity"}],"marking_definition":{...}}; only the one group when only
+ * (id or name) is non-NULL (FH_ERR_NOTFOUND when there is no such group). */
+fh_err fh_store_group_list(fh_store *s, const char *only, json_t **out /* OUT */);
 
 /* ---- objects ------------------------------------------------------------ */
 
@@ -153,6 +201,8 @@ typedef struct fh_store_put_item {
  * resource, all in one transaction. On FH_OK the status resource's JSON text
  * ("status":"complete", after the commit) is appended to status. The
  * poster's organization is the only one that may read the status later.
+ * Each stored version records org_id as its submitter, its effective TLP
+ * (markings, else the collection's default) and the sharing groups it names.
  */
 fh_err fh_store_post(fh_store *s, const char *collection, const char *org_id,
                      const fh_store_put_item *items, size_t n, fh_buf *status /* OUT */);
@@ -177,7 +227,14 @@ typedef struct fh_store_strs {
 /* Filters of a TAXII query. Empty lists mean "no filter on that field". */
 typedef struct fh_store_query {
     const char *collection; /* required */
-    const char *object_id;  /* object and versions endpoints, else NULL */
+    /* The reading organization's id: only versions it may see are selected
+     * (docs/SHARING.md), and first/last mean the first/last version it may
+     * see. NULL: no visibility filter (the operator's own tools only). */
+    const char *reader;
+    /* With a reader, objects submitted by another organization that is not
+     * named show the hub's community identity in created_by_ref and in the
+     * where_sighted_refs that name the submitter. */
+    const char *object_id; /* object and versions endpoints, else NULL */
     fh_store_strs ids;
     fh_store_strs types;
     fh_store_strs spec_versions;
@@ -198,6 +255,10 @@ typedef struct fh_store_result {
     bool more;              /* more match after the last one */
     int64_t first_added_us; /* date_added of the first and last item */
     int64_t last_added_us;
+    /* The object ids of the items at TLP:AMBER or above, as JSON strings
+     * separated by commas (for the audit record of the read). */
+    fh_buf restricted;
+    size_t n_restricted;
 } fh_store_result;
 
 void fh_store_result_init(fh_store_result *r);
@@ -209,16 +270,41 @@ void fh_store_result_cleanup(fh_store_result *r);
 fh_err fh_store_query_run(fh_store *s, const fh_store_query *q, fh_store_view view,
                           fh_store_result *r);
 
-/* Whether collection holds any version of object_id. */
+/* Whether collection holds any version of object_id that reader (an
+ * organization id; NULL: anyone) may see. */
 fh_err fh_store_object_exists(fh_store *s, const char *collection, const char *object_id,
-                              bool *exists /* OUT */);
+                              const char *reader, bool *exists /* OUT */);
 
 /*
  * Deletes versions of q->object_id in q->collection: the versions q selects,
  * or every version when q sets no version filter at all (all of first, last,
- * version_all unset and no timestamps). *deleted receives the count.
+ * version_all unset and no timestamps); with q->reader, only versions that
+ * reader may see. *deleted receives the count.
  */
 fh_err fh_store_delete(fh_store *s, const fh_store_query *q, size_t *deleted /* OUT */);
+
+/* ---- audit ------------------------------------------------------------- */
+
+/* One audit record. org_id and token_id are NULL for the command line. */
+typedef struct fh_store_audit {
+    const char *org_id;
+    const char *token_id;
+    const char *action;     /* "read", "admin" */
+    const char *endpoint;   /* e.g. "GET /api/collections/…/objects/", "cli" */
+    const char *collection; /* may be NULL */
+    const char *object_ids; /* a JSON array's text, or NULL */
+    const char *detail;     /* free text (the admin command), or NULL */
+} fh_store_audit;
+
+/* Appends a record, committed before returning (audit records cannot be
+ * changed or deleted: the schema refuses it). */
+fh_err fh_store_audit_append(fh_store *s, const fh_store_audit *a);
+
+/* A new JSON array of records {"seq","time","org","org_name","token",
+ * "action","endpoint","collection","object_ids","detail"} in order, those at
+ * or after since_us (0: all) and, when org is non-NULL, of that organization
+ * (id or name). FH_ERR_NOTFOUND when org does not exist. */
+fh_err fh_store_audit_list(fh_store *s, int64_t since_us, const char *org, json_t **out /* OUT */);
 
 /* Formats microseconds since the epoch as a timestamp with 6 digits. */
 void fh_store_format_us(int64_t us, char buf[32]);

@@ -53,7 +53,11 @@ struct fh_store {
     pthread_cond_t group_cond;
     struct fh__store_post_job *group_head, *group_tail;
     bool group_leader;
+    json_t *community; /* the hub's community identity (STIX identity) */
 };
+
+/* The id of the hub's community identity ("identity--…"; lives as long as s). */
+const char *fh__store_community_id(fh_store *s);
 
 /* A prepared statement for sql on c, reset and with bindings cleared; from
  * the cache when sql was prepared before. NULL (logged) on a prepare error. */
@@ -82,6 +86,26 @@ fh_err fh__store_dberr(struct fh__store_conn *c, const char *what);
 
 /* Looks up a collection's row number by its id (UUID text). */
 fh_err fh__store_collection_n(struct fh__store_conn *c, const char *id, int64_t *n /* OUT */);
+
+/* Finds an organization by id or name on connection c. */
+fh_err fh__store_org_find(struct fh__store_conn *c, const char *id_or_name,
+                          char id_out[FH_STORE_ID_STRLEN]);
+
+/*
+ * The visibility predicate of docs/SHARING.md for reader org_id on the
+ * collection with row number coll, as SQL conditions (starting with " AND")
+ * on the objects table under alias (e.g. "objects"), appended to sql; its
+ * parameters are added to b by the caller's add_text (see store-objects.c).
+ * Internal to store-objects.c and store-policy.c.
+ */
+struct fh__store_reader_facts {
+    char org_id[FH_STORE_ID_STRLEN];
+    char parent[FH_STORE_ID_STRLEN]; /* "" when the reader has no parent */
+    bool reads;                      /* the reader's own read grant */
+    bool parent_reads;               /* its parent's read grant */
+};
+fh_err fh__store_reader_facts(struct fh__store_conn *c, int64_t coll, const char *org_id,
+                              struct fh__store_reader_facts *out /* OUT */);
 
 /* Microseconds since the epoch, now. */
 int64_t fh__store_now_us(void);

@@ -7,12 +7,18 @@
  * latest version of an object in its collection, kept right on every insert
  * and delete, so "latest version" queries (the TAXII default) are a plain
  * indexed range scan instead of a GROUP BY.
+ *
+ * Visibility (docs/SHARING.md) is a predicate in the WHERE clause of every
+ * read and delete that has a reader: each version carries its submitter and
+ * effective TLP, object_groups lists the sharing groups it names, and group
+ * membership and grants are joined at query time.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "fenghuo/json.h"
+#include "fenghuo/policy.h"
 #include "fenghuo/time.h"
 #include "fenghuo/uuid.h"
 #include "store/store-int.h"
@@ -26,11 +32,13 @@ void fh_store_result_init(fh_store_result *r)
 {
     memset(r, 0, sizeof *r);
     fh_buf_init(&r->items, FH_BUF_DEFAULT_MAX);
+    fh_buf_init(&r->restricted, FH_BUF_DEFAULT_MAX);
 }
 
 void fh_store_result_cleanup(fh_store_result *r)
 {
     fh_buf_cleanup(&r->items);
+    fh_buf_cleanup(&r->restricted);
 }
 
 /* The sortable key of a version: the instant with nine fractional digits, so
@@ -68,6 +76,9 @@ static fh_err append_json_str(fh_buf *b, const char *s, size_t len)
 /* ---- posting ------------------------------------------------------------ */
 
 struct prepared {
+    const json_t *object; /* borrowed from the put item */
+    int tlp;              /* TLP of its object markings, or FH_TLP_NONE */
+    int gwhole, gpartial; /* TLP of its granular markings (fh_policy_granular_tlp) */
     const char *id;
     const char *type;
     const char *spec_version;
@@ -96,6 +107,13 @@ static fh_err prepare_item(const fh_store_put_item *it, struct prepared *p)
     memset(p, 0, sizeof *p);
     fh_buf_init(&p->body, FH_BUF_DEFAULT_MAX);
     const json_t *o = it->object;
+    p->object = o;
+    p->tlp = fh_policy_object_tlp(o);
+    fh_tlp whole = FH_TLP_NONE, partial = FH_TLP_NONE;
+    if (json_object_get(o, "granular_markings"))
+        fh_policy_granular_tlp(o, &whole, &partial);
+    p->gwhole = whole;
+    p->gpartial = partial;
     p->id = fh_json_str(o, "id");
     p->type = fh_json_str(o, "type");
     p->spec_version = fh_json_str(o, "spec_version");
@@ -134,8 +152,87 @@ static fh_err prepare_item(const fh_store_put_item *it, struct prepared *p)
 /* Stores one prepared object unless that version is there already. Sets
  * *version_out to the version reported in the status (owned by p or by
  * vbuf). */
-static fh_err insert_one(struct fh__store_conn *w, int64_t coll, int64_t *last_added,
-                         struct prepared *p, char vbuf[32], const char **version_out)
+/* Records the sharing groups of this hub that the object version seq names
+ * in a marking ref (object or granular); other refs are not groups. */
+static fh_err record_groups(struct fh__store_conn *w, int64_t seq, const json_t *o)
+{
+    sqlite3_stmt *st = fh__store_stmt_lit(w, "INSERT OR IGNORE INTO object_groups(seq, group_id) "
+                                             "SELECT ?1, id FROM groups WHERE id = ?2");
+    if (st == NULL)
+        return FH_ERR_DB;
+    const json_t *lists[2] = {json_object_get(o, "object_marking_refs"),
+                              json_object_get(o, "granular_markings")};
+    for (int k = 0; k < 2; k++) {
+        size_t i;
+        json_t *v;
+        json_array_foreach(lists[k], i, v)
+        {
+            const char *ref = k == 0 ? json_string_value(v)
+                                     : json_string_value(json_object_get(v, "marking_ref"));
+            if (ref == NULL || strncmp(ref, "marking-definition--", 20) != 0 ||
+                fh_policy_tlp_of_marking(ref) != FH_TLP_NONE)
+                continue;
+            sqlite3_reset(st);
+            sqlite3_bind_int64(st, 1, seq);
+            fh__store_bind_text(st, 2, ref);
+            int r = sqlite3_step(st);
+            sqlite3_reset(st);
+            if (r != SQLITE_DONE)
+                return fh__store_dberr(w, "recording sharing groups");
+        }
+    }
+    return FH_OK;
+}
+
+/* Records org as a further submitter of version seq (docs/SHARING.md:
+ * posting content that is stored already makes the poster a reader of it,
+ * so a post cannot reveal that a hidden version exists). */
+static fh_err add_cosubmitter(struct fh__store_conn *w, int64_t seq, const char *org)
+{
+    sqlite3_stmt *st = fh__store_stmt_lit(
+        w, "INSERT OR IGNORE INTO object_submitters(seq, org_id) VALUES (?1, ?2)");
+    if (st == NULL)
+        return FH_ERR_DB;
+    sqlite3_bind_int64(st, 1, seq);
+    fh__store_bind_text(st, 2, org);
+    int r = sqlite3_step(st);
+    sqlite3_reset(st);
+    return r == SQLITE_DONE ? FH_OK : fh__store_dberr(w, "recording a submitter");
+}
+
+/* A versioned object whose (id, version) is stored: when another
+ * organization stored exactly these bytes, the poster becomes a
+ * co-submitter. Different bytes under the same version change nothing (see
+ * docs/SHARING.md, known gaps). */
+static fh_err cosubmit(struct fh__store_conn *w, int64_t coll, const struct prepared *p,
+                       const char *submitter)
+{
+    sqlite3_stmt *st = fh__store_stmt_lit(
+        w, "SELECT seq, submitter, body FROM objects WHERE coll = ?1 AND id = ?2 AND vkey = ?3");
+    if (st == NULL)
+        return FH_ERR_DB;
+    sqlite3_bind_int64(st, 1, coll);
+    fh__store_bind_text(st, 2, p->id);
+    fh__store_bind_text(st, 3, p->vkey);
+    int r = sqlite3_step(st);
+    int64_t seq = 0;
+    bool add = false;
+    if (r == SQLITE_ROW) {
+        seq = sqlite3_column_int64(st, 0);
+        const char *first = (const char *)sqlite3_column_text(st, 1);
+        add = (first == NULL || strcmp(first, submitter) != 0) &&
+              (size_t)sqlite3_column_bytes(st, 2) == p->body.len &&
+              memcmp(sqlite3_column_blob(st, 2), p->body.data, p->body.len) == 0;
+    }
+    sqlite3_reset(st);
+    if (r != SQLITE_ROW)
+        return fh__store_dberr(w, "version lookup");
+    return add ? add_cosubmitter(w, seq, submitter) : FH_OK;
+}
+
+static fh_err insert_one(struct fh__store_conn *w, int64_t coll, int default_tlp,
+                         const char *submitter, int64_t *last_added, struct prepared *p,
+                         char vbuf[32], const char **version_out)
 {
     sqlite3_stmt *st;
     int r;
@@ -164,25 +261,32 @@ static fh_err insert_one(struct fh__store_conn *w, int64_t coll, int64_t *last_a
         if (r != SQLITE_ROW)
             return fh__store_dberr(w, "version lookup");
         if (exists)
-            return FH_OK; /* that version is stored: idempotent success */
+            return cosubmit(w, coll, p, submitter); /* idempotent success */
     } else {
         /* No created or modified (SCOs): the same content is the same
          * version; new content becomes a version dated when it was added,
          * so it is the last one. */
-        st = fh__store_stmt_lit(w, "SELECT version FROM objects WHERE coll = ?1 AND id = ?2 AND "
-                                   "digest = ?3");
+        st = fh__store_stmt_lit(w, "SELECT version, seq, submitter FROM objects WHERE coll = ?1 "
+                                   "AND id = ?2 AND digest = ?3");
         if (st == NULL)
             return FH_ERR_DB;
         sqlite3_bind_int64(st, 1, coll);
         fh__store_bind_text(st, 2, p->id);
         sqlite3_bind_blob(st, 3, p->digest, 32, SQLITE_TRANSIENT);
         r = sqlite3_step(st);
-        if (r == SQLITE_ROW)
+        int64_t seq = 0;
+        bool same_submitter = false;
+        if (r == SQLITE_ROW) {
             snprintf(vbuf, 32, "%s", (const char *)sqlite3_column_text(st, 0));
+            seq = sqlite3_column_int64(st, 1);
+            const char *stored_by = (const char *)sqlite3_column_text(st, 2);
+            same_submitter = stored_by && strcmp(stored_by, submitter) == 0;
+        }
         sqlite3_reset(st);
         if (r == SQLITE_ROW) {
             *version_out = vbuf;
-            return FH_OK;
+            /* The same content: this poster has it too. */
+            return same_submitter ? FH_OK : add_cosubmitter(w, seq, submitter);
         }
         if (r != SQLITE_DONE)
             return fh__store_dberr(w, "content lookup");
@@ -235,8 +339,10 @@ static fh_err insert_one(struct fh__store_conn *w, int64_t coll, int64_t *last_a
             return fh__store_dberr(w, "last flag");
     }
     st = fh__store_stmt_lit(w, "INSERT INTO objects(coll, id, type, spec_version, version, vkey, "
-                               "date_added, is_first, is_last, digest, body) "
-                               "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
+                               "date_added, is_first, is_last, digest, body, tlp, submitter, "
+                               "gtlp) "
+                               "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
+                               "?14)");
     if (st == NULL)
         return FH_ERR_DB;
     sqlite3_bind_int64(st, 1, coll);
@@ -250,11 +356,24 @@ static fh_err insert_one(struct fh__store_conn *w, int64_t coll, int64_t *last_a
     sqlite3_bind_int(st, 9, last);
     sqlite3_bind_blob(st, 10, p->digest, 32, SQLITE_TRANSIENT);
     sqlite3_bind_text(st, 11, p->body.data, (int)p->body.len, SQLITE_STATIC);
+    /* The version's TLP: its object markings (else the collection's
+     * default), raised by granular markings on properties it cannot lose.
+     * gtlp is kept when other granular markings are stricter still: those
+     * properties are cut from the copies of readers below it. */
+    int tlp = p->tlp == FH_TLP_NONE ? default_tlp : p->tlp;
+    if (p->gwhole > tlp)
+        tlp = p->gwhole;
+    sqlite3_bind_int(st, 12, tlp);
+    fh__store_bind_text(st, 13, submitter);
+    if (p->gpartial > tlp)
+        sqlite3_bind_int(st, 14, p->gpartial);
+    else
+        sqlite3_bind_null(st, 14);
     r = sqlite3_step(st);
     sqlite3_reset(st);
     if (r != SQLITE_DONE)
         return fh__store_dberr(w, "storing an object");
-    return FH_OK;
+    return record_groups(w, sqlite3_last_insert_rowid(w->db), p->object);
 }
 
 /* Appends one status-details entry to list (comma-separated). */
@@ -301,7 +420,9 @@ static fh_err post_in_transaction(struct fh__store_conn *w, struct fh__store_pos
     size_t n_ok = 0, n_failed = 0;
     fh_err rc = FH_OK;
     int64_t coll = 0, last_added = 0;
-    sqlite3_stmt *st = fh__store_stmt_lit(w, "SELECT n, last_added FROM collections WHERE id = ?1");
+    int default_tlp = FH_TLP_AMBER;
+    sqlite3_stmt *st =
+        fh__store_stmt_lit(w, "SELECT n, last_added, default_tlp FROM collections WHERE id = ?1");
     if (st == NULL) {
         rc = FH_ERR_DB;
         goto done;
@@ -311,6 +432,7 @@ static fh_err post_in_transaction(struct fh__store_conn *w, struct fh__store_pos
     if (r == SQLITE_ROW) {
         coll = sqlite3_column_int64(st, 0);
         last_added = sqlite3_column_int64(st, 1);
+        default_tlp = sqlite3_column_int(st, 2);
     }
     sqlite3_reset(st);
     if (r != SQLITE_ROW) {
@@ -328,7 +450,7 @@ static fh_err post_in_transaction(struct fh__store_conn *w, struct fh__store_pos
         }
         char vbuf[32];
         const char *version = NULL;
-        rc = insert_one(w, coll, &last_added, &j->prep[i], vbuf, &version);
+        rc = insert_one(w, coll, default_tlp, j->org_id, &last_added, &j->prep[i], vbuf, &version);
         if (rc == FH_OK) {
             status_detail(&successes, j->prep[i].id, version, NULL);
             n_ok++;
@@ -569,16 +691,134 @@ static fh_err add_in(fh_buf *sql, struct binds *b, const char *column, const fh_
     return FH_OK;
 }
 
+/* "Organization ?param submitted the objects row alias" (first or later
+ * submitter of the same content). */
+static void append_is_submitter(fh_buf *sql, const char *a, int param)
+{
+    fh_buf_appendf(sql,
+                   "(%s.submitter = ?%d OR EXISTS (SELECT 1 FROM object_submitters c "
+                   "WHERE c.seq = %s.seq AND c.org_id = ?%d))",
+                   a, param, a, param);
+}
+
+/*
+ * Appends the visibility predicate of docs/SHARING.md for the reader f on
+ * the objects row named alias (a table name or alias in sql):
+ *
+ *   the reader submitted it,
+ *   or it reads the collection, is a member of every sharing group the
+ *     version names, and the version is not RED unless it names a group,
+ *   or the version is CLEAR/GREEN/AMBER and the reader's parent submitted
+ *     it, or reads the collection and is a member of every group named.
+ */
+static fh_err add_visibility(fh_buf *sql, struct binds *b, const struct fh__store_reader_facts *f,
+                             const char *a)
+{
+    fh_err rc = add_text(b, f->org_id);
+    if (rc)
+        return rc;
+    int r = b->n;
+    fh_buf_append_str(sql, " AND (");
+    append_is_submitter(sql, a, r);
+    if (f->reads)
+        fh_buf_appendf(sql,
+                       " OR ((%s.tlp < 4 OR EXISTS (SELECT 1 FROM object_groups g "
+                       "WHERE g.seq = %s.seq)) AND NOT EXISTS (SELECT 1 FROM object_groups g "
+                       "WHERE g.seq = %s.seq AND NOT EXISTS (SELECT 1 FROM group_members m "
+                       "WHERE m.group_id = g.group_id AND m.org_id = ?%d)))",
+                       a, a, a, r);
+    if (f->parent[0]) {
+        if ((rc = add_text(b, f->parent)))
+            return rc;
+        int p = b->n;
+        fh_buf_appendf(sql, " OR (%s.tlp <= 2 AND (", a);
+        append_is_submitter(sql, a, p);
+        if (f->parent_reads)
+            fh_buf_appendf(sql,
+                           " OR NOT EXISTS (SELECT 1 FROM object_groups g WHERE g.seq = %s.seq "
+                           "AND NOT EXISTS (SELECT 1 FROM group_members m WHERE m.group_id = "
+                           "g.group_id AND m.org_id = ?%d))",
+                           a, p);
+        fh_buf_append_str(sql, "))");
+    }
+    return fh_buf_append_char(sql, ')');
+}
+
+/*
+ * The highest TLP level at which reader f may see the objects row alias, as
+ * an SQL expression (-1: none), by the same rules as add_visibility: 4 for
+ * the submitter and for members of the audience when the version names
+ * groups, 3 for the audience otherwise, 2 through the parent.
+ */
+static fh_err add_clearance(fh_buf *sql, struct binds *b, const struct fh__store_reader_facts *f,
+                            const char *a)
+{
+    fh_err rc = add_text(b, f->org_id);
+    if (rc)
+        return rc;
+    int r = b->n;
+    fh_buf_append_str(sql, "CASE WHEN ");
+    append_is_submitter(sql, a, r);
+    fh_buf_append_str(sql, " THEN 4");
+    if (f->reads)
+        fh_buf_appendf(sql,
+                       " WHEN NOT EXISTS (SELECT 1 FROM object_groups g WHERE g.seq = %s.seq "
+                       "AND NOT EXISTS (SELECT 1 FROM group_members m WHERE m.group_id = "
+                       "g.group_id AND m.org_id = ?%d)) THEN CASE WHEN EXISTS (SELECT 1 FROM "
+                       "object_groups g WHERE g.seq = %s.seq) THEN 4 ELSE 3 END",
+                       a, r, a);
+    if (f->parent[0]) {
+        if ((rc = add_text(b, f->parent)))
+            return rc;
+        int p = b->n;
+        fh_buf_append_str(sql, " WHEN ");
+        append_is_submitter(sql, a, p);
+        fh_buf_append_str(sql, " THEN 2");
+        if (f->parent_reads)
+            fh_buf_appendf(sql,
+                           " WHEN NOT EXISTS (SELECT 1 FROM object_groups g WHERE g.seq = %s.seq "
+                           "AND NOT EXISTS (SELECT 1 FROM group_members m WHERE m.group_id = "
+                           "g.group_id AND m.org_id = ?%d)) THEN 2",
+                           a, p);
+    }
+    return fh_buf_append_str(sql, " ELSE -1 END");
+}
+
+/* " OR this row is the last (later = true) or first version of its object
+ * that reader f may see": with a reader, the flags stored on the row answer
+ * for everyone, and a later visible version is looked up otherwise. */
+static fh_err add_edge_version(fh_buf *sql, struct binds *b, const struct fh__store_reader_facts *f,
+                               bool later)
+{
+    const char *flag = later ? "is_last" : "is_first";
+    if (f == NULL) {
+        fh_buf_appendf(sql, " OR %s = 1", flag);
+        return FH_OK;
+    }
+    fh_buf_appendf(sql,
+                   " OR %s = 1 OR NOT EXISTS (SELECT 1 FROM objects o2 WHERE o2.coll = "
+                   "objects.coll AND o2.id = objects.id AND o2.vkey %s objects.vkey",
+                   flag, later ? ">" : "<");
+    fh_err rc = add_visibility(sql, b, f, "o2");
+    if (rc == FH_OK)
+        rc = fh_buf_append_char(sql, ')');
+    return rc;
+}
+
 /*
  * Appends the WHERE conditions of q (after "coll = ?1") to sql. vkeys holds
  * the normalized version timestamps (the caller frees it). When
  * versions_default_all is set, a query without version filters selects every
- * version (DELETE) instead of the latest (GET).
+ * version (DELETE) instead of the latest (GET). f is the reader (NULL: no
+ * visibility filter).
  */
-static fh_err build_where(const fh_store_query *q, bool ignore_versions, bool versions_default_all,
-                          fh_buf *sql, struct binds *b, char (**vkeys)[32])
+static fh_err build_where(const fh_store_query *q, const struct fh__store_reader_facts *f,
+                          bool ignore_versions, bool versions_default_all, fh_buf *sql,
+                          struct binds *b, char (**vkeys)[32])
 {
     fh_err rc = FH_OK;
+    if (f && (rc = add_visibility(sql, b, f, "objects")))
+        return rc;
     if (q->object_id) {
         rc = add_text(b, q->object_id);
         if (rc)
@@ -592,10 +832,10 @@ static fh_err build_where(const fh_store_query *q, bool ignore_versions, bool ve
     if (!ignore_versions && !q->version_all && (any_version || !versions_default_all)) {
         *vkeys = fh_xcalloc(q->versions.n ? q->versions.n : 1, sizeof **vkeys);
         fh_buf_append_str(sql, " AND (0");
-        if (q->version_first)
-            fh_buf_append_str(sql, " OR is_first = 1");
-        if (q->version_last || !any_version)
-            fh_buf_append_str(sql, " OR is_last = 1");
+        if (q->version_first && (rc = add_edge_version(sql, b, f, false)))
+            return rc;
+        if ((q->version_last || !any_version) && (rc = add_edge_version(sql, b, f, true)))
+            return rc;
         if (q->versions.n) {
             fh_buf_append_str(sql, " OR vkey IN (");
             for (size_t i = 0; i < q->versions.n; i++) {
@@ -630,6 +870,41 @@ static void bind_all(sqlite3_stmt *st, const struct binds *b)
     }
 }
 
+/*
+ * Appends a reader's copy of body (len bytes, a stored object) to out:
+ * properties granular-marked above clearance (a TLP level) removed; and,
+ * when submitter_ref is non-NULL, the submitter's identity hidden behind
+ * community_ref: created_by_ref (whatever it names: the submitter is
+ * answerable for it) and each where_sighted_refs entry equal to
+ * submitter_ref. The result depends only on its inputs, so a reader always
+ * sees the same copy.
+ */
+static fh_err append_reader_copy(fh_buf *out, const char *body, size_t len,
+                                 const char *submitter_ref, const char *community_ref,
+                                 int clearance)
+{
+    if (submitter_ref == NULL && clearance >= FH_TLP_RED)
+        return fh_buf_append(out, body, len);
+    json_t *o = json_loadb(body, len, 0, NULL);
+    if (o == NULL)
+        return fh_buf_append(out, body, len); /* stored by this hub: cannot happen */
+    if (clearance < FH_TLP_RED)
+        fh_policy_redact(o, clearance);
+    if (submitter_ref && json_object_get(o, "created_by_ref"))
+        json_object_set_new(o, "created_by_ref", json_string(community_ref));
+    size_t i;
+    json_t *v;
+    json_array_foreach(json_object_get(o, "where_sighted_refs"), i, v)
+    {
+        const char *ref = json_string_value(v);
+        if (ref && submitter_ref && strcmp(ref, submitter_ref) == 0)
+            json_string_set(v, community_ref);
+    }
+    fh_err rc = fh_json_compact(o, out);
+    json_decref(o);
+    return rc;
+}
+
 fh_err fh_store_query_run(fh_store *s, const fh_store_query *q, fh_store_view view,
                           fh_store_result *r)
 {
@@ -641,22 +916,44 @@ fh_err fh_store_query_run(fh_store *s, const fh_store_query *q, fh_store_view vi
     struct binds *b = fh_xcalloc(1, sizeof *b);
     char(*vkeys)[32] = NULL;
     int64_t coll = 0;
+    struct fh__store_reader_facts facts;
     fh_err rc = fh__store_collection_n(c, q->collection, &coll);
+    if (rc == FH_OK && q->reader)
+        rc = fh__store_reader_facts(c, coll, q->reader, &facts);
     if (rc)
         goto done;
     add_int(b, coll);
     switch (view) {
     case FH_STORE_VIEW_OBJECTS:
-        fh_buf_append_str(&sql, "SELECT date_added, body FROM objects WHERE coll = ?1");
+        /* The third column is the submitter's identity id when this reader
+         * must see the community identity instead (docs/SHARING.md). */
+        if (q->reader) {
+            add_text(b, q->reader);
+            fh_buf_append_str(&sql, "SELECT date_added, body, (SELECT json_extract(so.identity, "
+                                    "'$.id') FROM orgs so WHERE so.id = objects.submitter AND "
+                                    "so.id <> ?2 AND so.named = 0 AND NOT EXISTS (SELECT 1 FROM "
+                                    "object_submitters c WHERE c.seq = objects.seq AND "
+                                    "c.org_id = ?2)), id, max(tlp, coalesce(gtlp, -1)), "
+                                    "CASE WHEN gtlp IS NULL THEN NULL ELSE ");
+            if ((rc = add_clearance(&sql, b, &facts, "objects")))
+                goto done;
+            fh_buf_append_str(&sql, " END FROM objects WHERE coll = ?1");
+        } else {
+            fh_buf_append_str(
+                &sql, "SELECT date_added, body, NULL, id, tlp, NULL FROM objects WHERE coll = ?1");
+        }
         break;
     case FH_STORE_VIEW_MANIFEST:
-        fh_buf_append_str(&sql, "SELECT date_added, id, version FROM objects WHERE coll = ?1");
+        fh_buf_append_str(
+            &sql, "SELECT date_added, id, version, id, tlp, NULL FROM objects WHERE coll = ?1");
         break;
     case FH_STORE_VIEW_VERSIONS:
-        fh_buf_append_str(&sql, "SELECT date_added, version FROM objects WHERE coll = ?1");
+        fh_buf_append_str(
+            &sql, "SELECT date_added, version, NULL, id, tlp, NULL FROM objects WHERE coll = ?1");
         break;
     }
-    rc = build_where(q, view == FH_STORE_VIEW_VERSIONS, false, &sql, b, &vkeys);
+    rc = build_where(q, q->reader ? &facts : NULL, view == FH_STORE_VIEW_VERSIONS, false, &sql, b,
+                     &vkeys);
     if (rc)
         goto done;
     if ((rc = add_int(b, (int64_t)q->limit + 1)))
@@ -682,7 +979,13 @@ fh_err fh_store_query_run(fh_store *s, const fh_store_query *q, fh_store_view vi
         r->last_added_us = added;
         if (r->count)
             fh_buf_append_char(&r->items, ',');
-        if (view == FH_STORE_VIEW_OBJECTS) {
+        bool cut = view == FH_STORE_VIEW_OBJECTS && sqlite3_column_type(st, 5) != SQLITE_NULL;
+        if (view == FH_STORE_VIEW_OBJECTS && (cut || sqlite3_column_type(st, 2) != SQLITE_NULL)) {
+            rc = append_reader_copy(
+                &r->items, (const char *)sqlite3_column_text(st, 1),
+                (size_t)sqlite3_column_bytes(st, 1), (const char *)sqlite3_column_text(st, 2),
+                fh__store_community_id(s), cut ? sqlite3_column_int(st, 5) : FH_TLP_RED);
+        } else if (view == FH_STORE_VIEW_OBJECTS) {
             rc = fh_buf_append(&r->items, sqlite3_column_text(st, 1),
                                (size_t)sqlite3_column_bytes(st, 1));
         } else if (view == FH_STORE_VIEW_MANIFEST) {
@@ -697,6 +1000,14 @@ fh_err fh_store_query_run(fh_store *s, const fh_store_query *q, fh_store_view vi
         } else {
             rc = append_json_str(&r->items, (const char *)sqlite3_column_text(st, 1),
                                  (size_t)sqlite3_column_bytes(st, 1));
+        }
+        if (rc == FH_OK && sqlite3_column_int(st, 4) >= FH_TLP_AMBER) {
+            /* Reads of AMBER and above are audited (docs/SHARING.md). */
+            if (r->n_restricted)
+                fh_buf_append_char(&r->restricted, ',');
+            rc = append_json_str(&r->restricted, (const char *)sqlite3_column_text(st, 3),
+                                 (size_t)sqlite3_column_bytes(st, 3));
+            r->n_restricted++;
         }
         if (rc)
             break;
@@ -714,27 +1025,46 @@ done:
 }
 
 fh_err fh_store_object_exists(fh_store *s, const char *collection, const char *object_id,
-                              bool *exists)
+                              const char *reader, bool *exists)
 {
     *exists = false;
     struct fh__store_conn *c = fh__store_reader(s);
-    sqlite3_stmt *st = fh__store_stmt_lit(
-        c, "SELECT 1 FROM objects WHERE coll = (SELECT n FROM collections WHERE id = ?1) "
-           "AND id = ?2 LIMIT 1");
-    fh_err rc = FH_OK;
+    fh_buf sql;
+    fh_buf_init(&sql, 1 << 16);
+    struct binds *b = fh_xcalloc(1, sizeof *b);
+    struct fh__store_reader_facts facts;
+    int64_t coll = 0;
+    fh_err rc = fh__store_collection_n(c, collection, &coll);
+    if (rc == FH_ERR_NOTFOUND) {
+        rc = FH_OK; /* no collection, no object */
+        goto done;
+    }
+    if (rc == FH_OK && reader)
+        rc = fh__store_reader_facts(c, coll, reader, &facts);
+    if (rc)
+        goto done;
+    add_int(b, coll);
+    add_text(b, object_id);
+    fh_buf_append_str(&sql, "SELECT 1 FROM objects WHERE coll = ?1 AND id = ?2");
+    if (reader && (rc = add_visibility(&sql, b, &facts, "objects")))
+        goto done;
+    fh_buf_append_str(&sql, " LIMIT 1");
+    sqlite3_stmt *st = fh__store_stmt(c, sql.data);
     if (st == NULL) {
         rc = FH_ERR_DB;
-    } else {
-        fh__store_bind_text(st, 1, collection);
-        fh__store_bind_text(st, 2, object_id);
-        int r = sqlite3_step(st);
-        if (r == SQLITE_ROW)
-            *exists = true;
-        else if (r != SQLITE_DONE)
-            rc = fh__store_dberr(c, "object lookup");
-        sqlite3_reset(st);
+        goto done;
     }
+    bind_all(st, b);
+    int r = sqlite3_step(st);
+    if (r == SQLITE_ROW)
+        *exists = true;
+    else if (r != SQLITE_DONE)
+        rc = fh__store_dberr(c, "object lookup");
+    sqlite3_reset(st);
+done:
     fh__store_reader_done(s, c);
+    free(b);
+    fh_buf_cleanup(&sql);
     return rc;
 }
 
@@ -752,12 +1082,15 @@ fh_err fh_store_delete(fh_store *s, const fh_store_query *q, size_t *deleted)
         goto out;
     struct fh__store_conn *w = &s->writer;
     int64_t coll = 0;
+    struct fh__store_reader_facts facts;
     rc = fh__store_collection_n(w, q->collection, &coll);
+    if (rc == FH_OK && q->reader)
+        rc = fh__store_reader_facts(w, coll, q->reader, &facts);
     if (rc)
         goto done;
     add_int(b, coll);
     fh_buf_append_str(&sql, "DELETE FROM objects WHERE coll = ?1");
-    rc = build_where(q, false, true, &sql, b, &vkeys);
+    rc = build_where(q, q->reader ? &facts : NULL, false, true, &sql, b, &vkeys);
     if (rc)
         goto done;
     sqlite3_stmt *st = fh__store_stmt(w, sql.data);

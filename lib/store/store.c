@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "fenghuo/json.h"
+#include "fenghuo/policy.h"
 #include "fenghuo/time.h"
 #include "fenghuo/uuid.h"
 #include "store/store-int.h"
@@ -233,6 +234,47 @@ static const char *const migrations[] = {
     "CREATE TABLE statuses(id TEXT PRIMARY KEY, org_id TEXT NOT NULL,"
     "  created INTEGER NOT NULL, body TEXT NOT NULL);"
     "CREATE INDEX statuses_created ON statuses(created);",
+    /* 2: the sharing policy (docs/SHARING.md): client organizations,
+     * collection default TLP, per-version effective TLP and submitter,
+     * sharing groups, attribution (named or anonymous), the append-only
+     * audit log. Stored objects get their TLP from
+     * object_marking_refs (TLP 1.0 and 2.0 ids; AMBER, the default, when none). */
+    "ALTER TABLE orgs ADD COLUMN parent TEXT REFERENCES orgs(id);"
+    "ALTER TABLE orgs ADD COLUMN named INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE collections ADD COLUMN default_tlp INTEGER NOT NULL DEFAULT 2;"
+    "ALTER TABLE objects ADD COLUMN tlp INTEGER NOT NULL DEFAULT 2;"
+    "ALTER TABLE objects ADD COLUMN submitter TEXT;"
+    "ALTER TABLE objects ADD COLUMN gtlp INTEGER;"
+    "UPDATE objects SET tlp = coalesce((SELECT max(CASE substr(value, 21)"
+    "  WHEN '613f2e26-407d-48c7-9eca-b8e91df99dc9' THEN 0"
+    "  WHEN '34098fce-860f-48ae-8e50-ebd3cc5e41da' THEN 1"
+    "  WHEN 'f88d31f6-486f-44da-b317-01333bde0b82' THEN 2"
+    "  WHEN '5e57c739-391a-4eb3-b6be-7d15ca92d5ed' THEN 4"
+    "  WHEN '94868c89-83c2-464b-929b-a1a8aa3c8487' THEN 0"
+    "  WHEN 'bab4a63c-aed9-4cf5-a766-dfca5abac2bb' THEN 1"
+    "  WHEN '55d920b0-5e8b-4f79-9ee9-91f868d9b421' THEN 2"
+    "  WHEN '939a9414-2ddd-4d32-a0cd-375ea402b003' THEN 3"
+    "  WHEN 'e828b379-4e03-4974-9ac4-e53a884c97c1' THEN 4 END)"
+    "  FROM json_each(objects.body, '$.object_marking_refs')), 2);"
+    "CREATE TABLE groups(id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE,"
+    "  created TEXT NOT NULL);"
+    "CREATE TABLE group_members(group_id TEXT NOT NULL REFERENCES groups(id),"
+    "  org_id TEXT NOT NULL REFERENCES orgs(id), PRIMARY KEY(group_id, org_id)) WITHOUT ROWID;"
+    "CREATE TABLE object_groups(seq INTEGER NOT NULL, group_id TEXT NOT NULL,"
+    "  PRIMARY KEY(seq, group_id)) WITHOUT ROWID;"
+    "CREATE TABLE object_submitters(seq INTEGER NOT NULL, org_id TEXT NOT NULL,"
+    "  PRIMARY KEY(seq, org_id)) WITHOUT ROWID;"
+    "CREATE TRIGGER objects_groups_gone AFTER DELETE ON objects BEGIN"
+    "  DELETE FROM object_groups WHERE seq = old.seq;"
+    "  DELETE FROM object_submitters WHERE seq = old.seq; END;"
+    "CREATE TABLE audit(seq INTEGER PRIMARY KEY, at INTEGER NOT NULL, org_id TEXT,"
+    "  token_id TEXT, action TEXT NOT NULL, endpoint TEXT NOT NULL, collection TEXT,"
+    "  object_ids TEXT, detail TEXT);"
+    "CREATE INDEX audit_org ON audit(org_id, at);"
+    "CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN"
+    "  SELECT RAISE(ABORT, 'audit records are append-only'); END;"
+    "CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN"
+    "  SELECT RAISE(ABORT, 'audit records are append-only'); END;",
 };
 
 static fh_err user_version(struct fh__store_conn *c, int *v)
@@ -314,6 +356,65 @@ static fh_err load_cursor_key(fh_store *s)
         rc = fh__store_dberr(&s->writer, "saving the cursor key");
     sqlite3_reset(st);
     return fh__store_end(s, rc);
+}
+
+/* Loads the hub's community identity (docs/SHARING.md, submitter
+ * anonymity), creating it on the first open: one per hub, kept for good. */
+static fh_err load_community(fh_store *s)
+{
+    fh_err rc = fh__store_begin(s);
+    if (rc)
+        return rc;
+    sqlite3_stmt *st =
+        fh__store_stmt_lit(&s->writer, "SELECT value FROM meta WHERE key = 'community_identity'");
+    if (st == NULL)
+        return fh__store_end(s, FH_ERR_DB);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        s->community = json_loads((const char *)sqlite3_column_text(st, 0), 0, NULL);
+        sqlite3_reset(st);
+        return fh__store_end(s, s->community ? FH_OK : FH_ERR_DB);
+    }
+    sqlite3_reset(st);
+    fh_uuid u;
+    rc = fh_uuid_v4(&u);
+    if (rc)
+        return fh__store_end(s, rc);
+    char uuid[FH_UUID_STRLEN], id[64], now[32];
+    fh_uuid_format(&u, uuid);
+    snprintf(id, sizeof id, "identity--%s", uuid);
+    int64_t us = fh__store_now_us();
+    fh_store_format_us(us - us % 1000, now);
+    s->community =
+        json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "type", "identity", "spec_version", "2.1",
+                  "id", id, "created", now, "modified", now, "name", "fenghuo community",
+                  "identity_class", "group", "description",
+                  "Stands for the member organization that shared an object when that organization "
+                  "chose not to be named.");
+    fh_buf body;
+    fh_buf_init(&body, 0);
+    rc = fh_json_canonical(s->community, &body);
+    st = fh__store_stmt_lit(&s->writer,
+                            "INSERT INTO meta(key, value) VALUES ('community_identity', ?1)");
+    if (rc == FH_OK && st == NULL)
+        rc = FH_ERR_DB;
+    if (rc == FH_OK) {
+        sqlite3_bind_text(st, 1, body.data, (int)body.len, SQLITE_TRANSIENT);
+        if (sqlite3_step(st) != SQLITE_DONE)
+            rc = fh__store_dberr(&s->writer, "saving the community identity");
+        sqlite3_reset(st);
+    }
+    fh_buf_cleanup(&body);
+    return fh__store_end(s, rc);
+}
+
+json_t *fh_store_community_identity(fh_store *s)
+{
+    return json_deep_copy(s->community);
+}
+
+const char *fh__store_community_id(fh_store *s)
+{
+    return json_string_value(json_object_get(s->community, "id"));
 }
 
 static fh_err conn_open(const char *path, bool writer, struct fh__store_conn *c, fh_buf *err)
@@ -415,6 +516,8 @@ fh_err fh_store_open(const char *dir, unsigned readers, fh_store **out, fh_buf *
         rc = migrate(s, err);
     if (rc == FH_OK)
         rc = load_cursor_key(s);
+    if (rc == FH_OK)
+        rc = load_community(s);
     for (unsigned i = 0; rc == FH_OK && i < s->n_readers; i++)
         rc = conn_open(s->db_path, false, &s->readers[i], err);
     pthread_mutex_init(&s->checkpoint_lock, NULL);
@@ -462,6 +565,7 @@ void fh_store_close(fh_store *s)
     pthread_cond_destroy(&s->group_cond);
     pthread_mutex_destroy(&s->read_lock);
     pthread_cond_destroy(&s->read_cond);
+    json_decref(s->community);
     free(s->readers);
     free(s->dir);
     free(s->db_path);
@@ -554,7 +658,7 @@ fh_err fh_store_org_add(fh_store *s, const char *name, char id_out[FH_STORE_ID_S
     return rc;
 }
 
-static fh_err org_find_on(struct fh__store_conn *c, const char *id_or_name,
+fh_err fh__store_org_find(struct fh__store_conn *c, const char *id_or_name,
                           char id_out[FH_STORE_ID_STRLEN])
 {
     sqlite3_stmt *st = fh__store_stmt_lit(c, "SELECT id FROM orgs WHERE id = ?1 OR name = ?1");
@@ -576,7 +680,7 @@ static fh_err org_find_on(struct fh__store_conn *c, const char *id_or_name,
 fh_err fh_store_org_find(fh_store *s, const char *id_or_name, char id_out[FH_STORE_ID_STRLEN])
 {
     struct fh__store_conn *c = fh__store_reader(s);
-    fh_err rc = org_find_on(c, id_or_name, id_out);
+    fh_err rc = fh__store_org_find(c, id_or_name, id_out);
     fh__store_reader_done(s, c);
     return rc;
 }
@@ -617,11 +721,12 @@ static fh_err rows_to_json(struct fh__store_conn *c, sqlite3_stmt *st, const cha
 
 fh_err fh_store_org_list(fh_store *s, json_t **out)
 {
-    static const char *const keys[] = {"id", "name", "identity", "created"};
+    static const char *const keys[] = {"id", "name", "identity", "created", "parent", "named"};
     struct fh__store_conn *c = fh__store_reader(s);
     sqlite3_stmt *st = fh__store_stmt_lit(
-        c, "SELECT id, name, json_extract(identity, '$.id'), created FROM orgs ORDER BY created");
-    fh_err rc = st ? rows_to_json(c, st, keys, 4, 0, out) : FH_ERR_DB;
+        c, "SELECT o.id, o.name, json_extract(o.identity, '$.id'), o.created, p.name, o.named "
+           "FROM orgs o LEFT JOIN orgs p ON p.id = o.parent ORDER BY o.created");
+    fh_err rc = st ? rows_to_json(c, st, keys, 6, 1u << 5, out) : FH_ERR_DB;
     fh__store_reader_done(s, c);
     return rc;
 }
@@ -649,7 +754,7 @@ fh_err fh_store_token_new(fh_store *s, const char *org, const char *label, bool 
     if (rc)
         return rc;
     char org_id[FH_STORE_ID_STRLEN];
-    rc = org_find_on(&s->writer, org, org_id);
+    rc = fh__store_org_find(&s->writer, org, org_id);
     if (rc == FH_OK) {
         sqlite3_stmt *st =
             fh__store_stmt_lit(&s->writer, "INSERT INTO tokens(id, org_id, label, admin, hash, "
@@ -794,12 +899,21 @@ fh_err fh_store_collection_add(fh_store *s, const char *title, const char *descr
 
 fh_err fh_store_collection_list(fh_store *s, json_t **out)
 {
-    static const char *const keys[] = {"id", "title", "description", "created", "objects"};
+    static const char *const keys[] = {"id",      "title",   "description",
+                                       "created", "objects", "default_tlp"};
     struct fh__store_conn *c = fh__store_reader(s);
     sqlite3_stmt *st = fh__store_stmt_lit(c, "SELECT id, title, description, created, "
-                                             "(SELECT count(*) FROM objects o WHERE o.coll = c.n) "
-                                             "FROM collections c ORDER BY n");
-    fh_err rc = st ? rows_to_json(c, st, keys, 5, 0, out) : FH_ERR_DB;
+                                             "(SELECT count(*) FROM objects o WHERE o.coll = c.n), "
+                                             "default_tlp FROM collections c ORDER BY n");
+    fh_err rc = st ? rows_to_json(c, st, keys, 6, 0, out) : FH_ERR_DB;
+    /* The level as its name, as `collection add --default-tlp` takes it. */
+    size_t i;
+    json_t *o;
+    json_array_foreach(rc == FH_OK ? *out : NULL, i, o)
+    {
+        fh_tlp t = (fh_tlp)json_integer_value(json_object_get(o, "default_tlp"));
+        json_object_set_new(o, "default_tlp", json_string(fh_policy_tlp_name(t)));
+    }
     fh__store_reader_done(s, c);
     return rc;
 }
@@ -814,7 +928,7 @@ fh_err fh_store_grant(fh_store *s, const char *collection, const char *org, bool
     char org_id[FH_STORE_ID_STRLEN];
     rc = fh__store_collection_n(&s->writer, collection, &n);
     if (rc == FH_OK)
-        rc = org_find_on(&s->writer, org, org_id);
+        rc = fh__store_org_find(&s->writer, org, org_id);
     if (rc == FH_OK) {
         sqlite3_stmt *st =
             fh__store_stmt_lit(&s->writer, "INSERT OR REPLACE INTO grants(coll, org_id, can_read, "
@@ -843,7 +957,7 @@ fh_err fh_store_revoke(fh_store *s, const char *collection, const char *org)
     char org_id[FH_STORE_ID_STRLEN];
     rc = fh__store_collection_n(&s->writer, collection, &n);
     if (rc == FH_OK)
-        rc = org_find_on(&s->writer, org, org_id);
+        rc = fh__store_org_find(&s->writer, org, org_id);
     if (rc == FH_OK) {
         sqlite3_stmt *st =
             fh__store_stmt_lit(&s->writer, "DELETE FROM grants WHERE coll = ?1 AND org_id = ?2");
@@ -868,8 +982,10 @@ fh_err fh_store_access(fh_store *s, const char *collection, const char *org_id, 
     *exists = *can_read = *can_write = false;
     struct fh__store_conn *c = fh__store_reader(s);
     sqlite3_stmt *st = fh__store_stmt_lit(
-        c, "SELECT g.can_read, g.can_write FROM collections c LEFT JOIN grants g "
-           "ON g.coll = c.n AND g.org_id = ?2 WHERE c.id = ?1");
+        c, "SELECT max(coalesce(g.can_read, 0), coalesce(pg.can_read, 0)), g.can_write "
+           "FROM collections c LEFT JOIN grants g ON g.coll = c.n AND g.org_id = ?2 "
+           "LEFT JOIN grants pg ON pg.coll = c.n "
+           "AND pg.org_id = (SELECT parent FROM orgs WHERE id = ?2) WHERE c.id = ?1");
     fh_err rc = FH_OK;
     if (st == NULL) {
         rc = FH_ERR_DB;
@@ -894,9 +1010,13 @@ fh_err fh_store_collections_for(fh_store *s, const char *org_id, const char *onl
 {
     struct fh__store_conn *c = fh__store_reader(s);
     sqlite3_stmt *st = fh__store_stmt_lit(
-        c, "SELECT c.id, c.title, c.description, g.can_read, g.can_write FROM collections c "
-           "JOIN grants g ON g.coll = c.n AND g.org_id = ?1 "
-           "WHERE (?2 IS NULL OR c.id = ?2) AND (g.can_read OR g.can_write) ORDER BY c.n");
+        c, "SELECT c.id, c.title, c.description, "
+           "max(coalesce(g.can_read, 0), coalesce(pg.can_read, 0)), coalesce(g.can_write, 0) "
+           "FROM collections c LEFT JOIN grants g ON g.coll = c.n AND g.org_id = ?1 "
+           "LEFT JOIN grants pg ON pg.coll = c.n "
+           "AND pg.org_id = (SELECT parent FROM orgs WHERE id = ?1) "
+           "WHERE (?2 IS NULL OR c.id = ?2) AND (g.can_read OR g.can_write OR pg.can_read) "
+           "ORDER BY c.n");
     fh_err rc = FH_OK;
     if (st == NULL) {
         rc = FH_ERR_DB;

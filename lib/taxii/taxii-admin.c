@@ -12,10 +12,19 @@
  *   POST   /admin/collections/  {"title","description","id"} -> {"id"}
  *   PUT    /admin/collections/{id}/grants/{org}/ {"read","write"}
  *   DELETE /admin/collections/{id}/grants/{org}/ revoke the grant
+ *   PUT    /admin/orgs/{org}/   {"parent","attribution"}  client of / named
+ *   PUT    /admin/collections/{id}/ {"default_tlp"}
+ *   GET    /admin/groups/                        list sharing groups
+ *   POST   /admin/groups/       {"name","members"} -> {"id"}
+ *   PUT    /admin/groups/{group}/members/ {"add":[...],"remove":[...]}
+ *   GET    /admin/audit/?since=TS&org=ORG        audit records
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "fenghuo/json.h"
+#include "fenghuo/policy.h"
+#include "fenghuo/time.h"
 #include "taxii/taxii-int.h"
 
 #define ADMIN_JSON "application/json"
@@ -61,6 +70,32 @@ static void store_result(fh_taxii_response *r, fh_err rc, json_t *ok_body)
     }
 }
 
+/* A JSON array of strings (or absent) as a new array of borrowed strings
+ * (caller frees the array). FH_ERR_INVALID for anything else. */
+static fh_err string_list(const json_t *v, const char ***out, size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    if (v == NULL)
+        return FH_OK;
+    if (!json_is_array(v))
+        return FH_ERR_INVALID;
+    const char **list = fh_xcalloc(json_array_size(v) + 1, sizeof *list);
+    size_t i;
+    json_t *e;
+    json_array_foreach(v, i, e)
+    {
+        if (!json_is_string(e)) {
+            free(list);
+            return FH_ERR_INVALID;
+        }
+        list[i] = json_string_value(e);
+    }
+    *out = list;
+    *n = json_array_size(v);
+    return FH_OK;
+}
+
 /* The request body as a JSON object, or NULL after answering 400. */
 static json_t *body_object(const fh_taxii_request *req, fh_taxii_response *r)
 {
@@ -81,8 +116,40 @@ static json_t *body_object(const fh_taxii_request *req, fh_taxii_response *r)
     return v;
 }
 
+static void admin_route(fh_store *s, const fh_store_principal *who, const fh_taxii_request *req,
+                        fh_taxii_response *resp);
+
+/* Every admin request that may change something is audited with the answer
+ * it got, refused ones included (docs/SHARING.md, audit). */
 void fh__taxii_admin(fh_store *s, const fh_store_principal *who, const fh_taxii_request *req,
                      fh_taxii_response *resp)
+{
+    admin_route(s, who, req, resp);
+    const char *m = req->method ? req->method : "";
+    if (strcmp(m, "GET") == 0 || strcmp(m, "HEAD") == 0)
+        return;
+    fh_buf endpoint, detail;
+    fh_buf_init(&endpoint, 4096);
+    fh_buf_init(&detail, 128 * 1024);
+    fh_buf_appendf(&endpoint, "%s %s", m, req->path ? req->path : "");
+    fh_buf_appendf(&detail, "HTTP %d", resp->status);
+    if (req->body_len) {
+        fh_buf_append_str(&detail, " ");
+        fh_buf_append(&detail, req->body, req->body_len < 65536 ? req->body_len : 65536);
+    }
+    fh_store_audit a = {.org_id = who->org_id,
+                        .token_id = who->token_id,
+                        .action = "admin",
+                        .endpoint = endpoint.data,
+                        .detail = detail.data};
+    if (fh_store_audit_append(s, &a) != FH_OK)
+        fh_error("taxii", "cannot write the audit record of %s", endpoint.data);
+    fh_buf_cleanup(&endpoint);
+    fh_buf_cleanup(&detail);
+}
+
+static void admin_route(fh_store *s, const fh_store_principal *who, const fh_taxii_request *req,
+                        fh_taxii_response *resp)
 {
     if (!who->admin) {
         admin_error(resp, 403, "the admin API needs a token created with --admin");
@@ -161,6 +228,77 @@ void fh__taxii_admin(fh_store *s, const fh_store_principal *who, const fh_taxii_
         store_result(resp, rc, NULL);
     } else if (n == 4 && strcmp(a, "collections") == 0 && strcmp(c, "grants") == 0 && del) {
         store_result(resp, fh_store_revoke(s, b, d), NULL);
+    } else if (n == 2 && strcmp(a, "orgs") == 0 && put) {
+        if ((body = body_object(req, resp)) == NULL)
+            return;
+        json_t *parent = json_object_get(body, "parent");
+        const char *attribution = fh_json_str(body, "attribution");
+        rc = FH_OK;
+        if ((parent && !json_is_string(parent) && !json_is_null(parent)) ||
+            (attribution && strcmp(attribution, "named") != 0 &&
+             strcmp(attribution, "anonymous") != 0))
+            rc = FH_ERR_INVALID;
+        if (rc == FH_OK && attribution)
+            rc = fh_store_org_set_named(s, b, strcmp(attribution, "named") == 0);
+        if (rc == FH_OK && parent)
+            rc = fh_store_org_set_parent(s, b, json_string_value(parent));
+        store_result(resp, rc, NULL);
+    } else if (n == 2 && strcmp(a, "collections") == 0 && put) {
+        if ((body = body_object(req, resp)) == NULL)
+            return;
+        fh_tlp t = FH_TLP_NONE;
+        rc = fh_policy_tlp_parse(fh_json_str(body, "default_tlp"), &t);
+        if (rc == FH_OK)
+            rc = fh_store_collection_set_default_tlp(s, b, t);
+        store_result(resp, rc, NULL);
+    } else if (n == 1 && strcmp(a, "groups") == 0 && get) {
+        rc = fh_store_group_list(s, NULL, &list);
+        store_result(resp, rc, list);
+    } else if (n == 1 && strcmp(a, "groups") == 0 && post) {
+        if ((body = body_object(req, resp)) == NULL)
+            return;
+        const char *name = fh_json_str(body, "name");
+        const char **members = NULL;
+        size_t count = 0;
+        rc = string_list(json_object_get(body, "members"), &members, &count);
+        char gid[FH_STORE_GROUP_ID_STRLEN];
+        if (rc == FH_OK)
+            rc = name ? fh_store_group_add(s, name, members, count, gid) : FH_ERR_INVALID;
+        free(members);
+        out = rc ? NULL : json_pack("{s:s}", "id", gid);
+        store_result(resp, rc, out);
+    } else if (n == 3 && strcmp(a, "groups") == 0 && strcmp(c, "members") == 0 && put) {
+        if ((body = body_object(req, resp)) == NULL)
+            return;
+        const char **add = NULL, **remove = NULL;
+        size_t n_add = 0, n_remove = 0;
+        rc = string_list(json_object_get(body, "add"), &add, &n_add);
+        if (rc == FH_OK)
+            rc = string_list(json_object_get(body, "remove"), &remove, &n_remove);
+        if (rc == FH_OK)
+            rc = fh_store_group_members(s, b, add, n_add, remove, n_remove);
+        free(add);
+        free(remove);
+        store_result(resp, rc, NULL);
+    } else if (n == 1 && strcmp(a, "audit") == 0 && get) {
+        int64_t since_us = 0;
+        const char *org = NULL;
+        rc = FH_OK;
+        for (size_t i = 0; i < req->n_params; i++) {
+            const char *k = req->params[i].key, *v = req->params[i].value;
+            if (k && v && strcmp(k, "org") == 0) {
+                org = v;
+            } else if (k && v && strcmp(k, "since") == 0) {
+                fh_time t;
+                if (fh_time_parse(v, strlen(v), &t, NULL) != FH_OK)
+                    rc = FH_ERR_INVALID;
+                else
+                    since_us = t.sec * 1000000 + (int64_t)(t.nsec / 1000);
+            }
+        }
+        if (rc == FH_OK)
+            rc = fh_store_audit_list(s, since_us, org, &list);
+        store_result(resp, rc, list);
     } else {
         admin_error(resp, 404, "no such admin endpoint or method");
     }

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "fenghuo/json.h"
+#include "fenghuo/policy.h"
 #include "fenghuo/stix.h"
 #include "fenghuo/taxii.h"
 #include "fenghuo/time.h"
@@ -249,6 +250,44 @@ static void collections(struct req *q, const char *only)
     json_decref(list);
 }
 
+/* ---- sharing groups (docs/SHARING.md) ------------------------------------ */
+
+/* An envelope with the hub's community identity (which stands for
+ * submitters who are not named), fenghuo's sharing-group
+ * extension-definition and the marking-definitions of the groups the
+ * caller's organization belongs to: what a member needs to mark objects for
+ * a group. Groups the caller is not in are not shown, so their existence and
+ * members stay private. Not a TAXII endpoint; it answers in the TAXII media
+ * type like one. */
+static void sharing_definitions(struct req *q)
+{
+    json_t *groups = NULL;
+    fh_err rc = fh_store_group_list(q->h->store, NULL, &groups);
+    if (rc) {
+        store_error(q->out, rc);
+        return;
+    }
+    json_t *objects = json_array();
+    json_array_append_new(objects, fh_store_community_identity(q->h->store));
+    json_array_append_new(objects, fh_policy_group_extension_definition());
+    size_t i, k;
+    json_t *g, *m;
+    json_array_foreach(groups, i, g)
+    {
+        json_array_foreach(json_object_get(g, "members"), k, m)
+        {
+            if (strcmp(json_string_value(json_object_get(m, "id")), q->who.org_id) == 0) {
+                json_array_append(objects, json_object_get(g, "marking_definition"));
+                break;
+            }
+        }
+    }
+    json_t *env = json_pack("{s:b,s:o}", "more", 0, "objects", objects);
+    fh__taxii_json(q->out, 200, env);
+    json_decref(env);
+    json_decref(groups);
+}
+
 /* ---- queries: objects, manifest, versions ------------------------------- */
 
 enum endpoint { EP_OBJECTS, EP_OBJECT, EP_MANIFEST, EP_VERSIONS };
@@ -289,7 +328,8 @@ static void query(struct req *q, enum endpoint ep)
     }
     uint8_t digest[16];
     fh_taxii_filter_digest(&f, endpoint_names[ep], q->collection, q->object_id, digest);
-    fh_store_query sq = {.collection = q->collection, .object_id = q->object_id};
+    fh_store_query sq = {
+        .collection = q->collection, .object_id = q->object_id, .reader = q->who.org_id};
     set_strs(&sq.ids, f.ids, f.n_ids);
     set_strs(&sq.types, f.types, f.n_types);
     set_strs(&sq.spec_versions, f.spec_versions, f.n_spec_versions);
@@ -322,7 +362,8 @@ static void query(struct req *q, enum endpoint ep)
     }
     if (ep == EP_VERSIONS || ep == EP_OBJECT) {
         bool exists = false;
-        rc = fh_store_object_exists(q->h->store, q->collection, q->object_id, &exists);
+        rc = fh_store_object_exists(q->h->store, q->collection, q->object_id, q->who.org_id,
+                                    &exists);
         if (rc) {
             store_error(q->out, rc);
             goto done;
@@ -344,6 +385,31 @@ static void query(struct req *q, enum endpoint ep)
     if (rc) {
         store_error(q->out, rc);
         goto done;
+    }
+    if (res.n_restricted) {
+        /* Reads of AMBER and above are audited before they are answered:
+         * no record, no answer. */
+        fh_buf endpoint;
+        fh_buf_init(&endpoint, 4096);
+        fh_buf_appendf(&endpoint, "%s %s", q->in->method, q->in->path);
+        fh_buf ids;
+        fh_buf_init(&ids, FH_BUF_DEFAULT_MAX);
+        fh_buf_append_char(&ids, '[');
+        fh_buf_append(&ids, res.restricted.data, res.restricted.len);
+        fh_buf_append_char(&ids, ']');
+        fh_store_audit a = {.org_id = q->who.org_id,
+                            .token_id = q->who.token_id,
+                            .action = "read",
+                            .endpoint = endpoint.data,
+                            .collection = q->collection,
+                            .object_ids = ids.data};
+        rc = fh_store_audit_append(q->h->store, &a);
+        fh_buf_cleanup(&endpoint);
+        fh_buf_cleanup(&ids);
+        if (rc) {
+            store_error(q->out, rc);
+            goto done;
+        }
     }
     if (ep == EP_OBJECT && res.count == 0 && f.next == NULL && !f.has_added_after) {
         fh__taxii_error(q->out, 404, "no version of this object matches the filters");
@@ -642,7 +708,12 @@ static void delete_object(struct req *q)
         fh__taxii_error(q->out, 400, err.data);
         goto done;
     }
-    fh_store_query sq = {.collection = q->collection, .object_id = q->object_id, .limit = 1};
+    /* Only versions the caller may see can be deleted: a hidden object is
+     * a 404 here as everywhere. */
+    fh_store_query sq = {.collection = q->collection,
+                         .object_id = q->object_id,
+                         .reader = q->who.org_id,
+                         .limit = 1};
     set_strs(&sq.spec_versions, f.spec_versions, f.n_spec_versions);
     set_strs(&sq.versions, f.versions, f.n_versions);
     sq.version_all = f.version_all;
@@ -710,6 +781,7 @@ void fh_taxii_handle(fh_taxii_hub *h, const fh_taxii_request *req, fh_taxii_resp
         R_OBJECT,
         R_VERSIONS,
         R_MANIFEST,
+        R_SHARING,
         R_NONE
     } route = R_NONE;
     char seg[5][300];
@@ -722,6 +794,8 @@ void fh_taxii_handle(fh_taxii_hub *h, const fh_taxii_request *req, fh_taxii_resp
             route = R_API_ROOT;
         else if (n == 2 && strcmp(seg[0], "status") == 0)
             route = R_STATUS;
+        else if (n == 1 && strcmp(seg[0], "sharing") == 0)
+            route = R_SHARING;
         else if (n >= 1 && strcmp(seg[0], "collections") == 0) {
             if (n == 1)
                 route = R_COLLECTIONS;
@@ -810,6 +884,9 @@ void fh_taxii_handle(fh_taxii_hub *h, const fh_taxii_request *req, fh_taxii_resp
         break;
     case R_VERSIONS:
         query(&q, EP_VERSIONS);
+        break;
+    case R_SHARING:
+        sharing_definitions(&q);
         break;
     default:
         fh__taxii_error(resp, 404, "no such endpoint");

@@ -77,5 +77,51 @@ class AdminApiTest(unittest.TestCase):
         self.assertEqual(self.call("GET", "/admin/orgs").status, 404)
 
 
+    def test_sharing_policy_settings_over_http(self):
+        for name in ["ministry", "unit"]:
+            self.assertEqual(self.call("POST", "/admin/orgs/", {"name": name}).status, 200)
+        r = self.call("PUT", "/admin/orgs/unit/", {"parent": "ministry", "attribution": "named"})
+        self.assertEqual(r.status, 204, r.body)
+        orgs = {o["name"]: o for o in self.call("GET", "/admin/orgs/").json()}
+        self.assertEqual(orgs["unit"]["parent"], "ministry")
+        self.assertTrue(orgs["unit"]["named"])
+        self.assertFalse(orgs["ministry"]["named"])
+        self.assertEqual(self.call("PUT", "/admin/orgs/unit/", {"parent": None}).status, 204)
+        orgs = {o["name"]: o for o in self.call("GET", "/admin/orgs/").json()}
+        self.assertIsNone(orgs["unit"]["parent"])
+        self.assertEqual(self.call("PUT", "/admin/orgs/unit/", {"attribution": "x"}).status, 400)
+        self.assertEqual(self.call("PUT", "/admin/orgs/nobody/", {"parent": None}).status, 404)
+
+        cid = self.call("POST", "/admin/collections/", {"title": "tlp"}).json()["id"]
+        r = self.call("PUT", "/admin/collections/%s/" % cid, {"default_tlp": "amber+strict"})
+        self.assertEqual(r.status, 204, r.body)
+        colls = {c["id"]: c for c in self.call("GET", "/admin/collections/").json()}
+        self.assertEqual(colls[cid]["default_tlp"], "amber+strict")
+        r = self.call("PUT", "/admin/collections/%s/" % cid, {"default_tlp": "pink"})
+        self.assertEqual(r.status, 400)
+
+        r = self.call("POST", "/admin/groups/", {"name": "cell", "members": ["ministry"]})
+        self.assertEqual(r.status, 200, r.body)
+        gid = r.json()["id"]
+        self.assertTrue(gid.startswith("marking-definition--"))
+        r = self.call("PUT", "/admin/groups/cell/members/", {"add": ["unit"],
+                                                             "remove": ["ministry"]})
+        self.assertEqual(r.status, 204, r.body)
+        groups = {g["name"]: g for g in self.call("GET", "/admin/groups/").json()}
+        self.assertEqual([m["name"] for m in groups["cell"]["members"]], ["unit"])
+        self.assertEqual(groups["cell"]["marking_definition"]["id"], gid)
+        self.assertEqual(self.call("POST", "/admin/groups/", {"name": "cell"}).status, 409)
+
+        audit = self.call("GET", "/admin/audit/").json()
+        self.assertIn("PUT /admin/groups/cell/members/", [a["endpoint"] for a in audit])
+        r = request(self.hub.base, "/admin/audit/", token=self.admin_token,
+                    accept="application/json", params=[("org", "nobody")])
+        self.assertEqual(r.status, 404)
+        r = request(self.hub.base, "/admin/audit/", token=self.admin_token,
+                    accept="application/json", params=[("since", "2100-01-01T00:00:00Z")])
+        self.assertEqual(r.json(), [])
+        self.assertEqual(self.call("GET", "/admin/audit/", token=self.user_token).status, 403)
+
+
 if __name__ == "__main__":
     unittest.main()

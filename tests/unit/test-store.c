@@ -93,7 +93,7 @@ static void run(struct fixture *f, fh_store_query *q, fh_store_view view, fh_sto
 static void opens_with_current_schema(void **state)
 {
     struct fixture *f = *state;
-    assert_int_equal(fh_store_schema_version(f->s), 1);
+    assert_int_equal(fh_store_schema_version(f->s), 2);
     bool ok = false;
     assert_int_equal(fh_store_integrity_check(f->s, &ok), FH_OK);
     assert_true(ok);
@@ -377,7 +377,7 @@ static void delete_one_version_then_all(void **state)
     assert_int_equal(fh_store_delete(f->s, &all, &n), FH_OK);
     assert_int_equal(n, 1);
     bool exists = true;
-    assert_int_equal(fh_store_object_exists(f->s, f->coll, oid, &exists), FH_OK);
+    assert_int_equal(fh_store_object_exists(f->s, f->coll, oid, NULL, &exists), FH_OK);
     assert_false(exists);
     json_decref(v1);
     json_decref(v2);
