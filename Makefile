@@ -27,7 +27,11 @@ build: deps
 run: build
 	./scripts/run-hub
 
+# The release build is compiled too: the optimizer finds warnings (e.g.
+# maybe-uninitialized) that the debug build does not, and `make run` uses it.
 test: deps
+	@$(CMAKE) -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	@$(CMAKE) --build build -j $(JOBS)
 	@$(CMAKE) -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DFH_SANITIZE=ON >/dev/null
 	@$(CMAKE) --build build-asan -j $(JOBS)
 	cd build-asan && ctest --output-on-failure -j $(JOBS)

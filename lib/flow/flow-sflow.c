@@ -231,7 +231,7 @@ fh_err fh__flow_decode_sflow(fh_flow_collector *c, const fh_flow_addr *exporter,
                              void *ctx)
 {
     struct xdr x = {data + 4, data + len};
-    uint32_t atype, sub_agent, seq, uptime, nsamples;
+    uint32_t atype, sub_agent = 0, seq = 0, uptime = 0, nsamples = 0;
     fh_flow_addr agent = {0};
     if (!get32(&x, &atype)) {
         fh__flow_anomaly(c, NULL, FH_FLOW_ANOM_TRUNCATED_HEADER);
