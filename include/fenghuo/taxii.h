@@ -45,6 +45,7 @@ typedef struct fh_taxii_request {
     const char *accept;        /* NULL when absent */
     const char *content_type;  /* NULL when absent */
     const char *authorization; /* NULL when absent */
+    const char *if_none_match; /* NULL when absent (feeds answer 304 on a match) */
     const char *body;
     size_t body_len;
 } fh_taxii_request;

@@ -11,10 +11,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+#include <nettle/sha2.h>
 
 #include "fenghuo/json.h"
 #include "fenghuo/policy.h"
 #include "fenghuo/stix.h"
+#include "fenghuo/mitigate.h"
 #include "fenghuo/taxii.h"
 #include "fenghuo/time.h"
 #include "fenghuo/uuid.h"
@@ -300,6 +304,32 @@ static void set_strs(fh_store_strs *s, char **v, size_t n)
     s->n = n;
 }
 
+/* Reads of AMBER and above are audited before they are answered: no
+ * record, no answer. */
+static fh_err audit_read(struct req *q, const fh_store_result *res)
+{
+    if (res->n_restricted == 0)
+        return FH_OK;
+    fh_buf endpoint;
+    fh_buf_init(&endpoint, 4096);
+    fh_buf_appendf(&endpoint, "%s %s", q->in->method, q->in->path);
+    fh_buf ids;
+    fh_buf_init(&ids, FH_BUF_DEFAULT_MAX);
+    fh_buf_append_char(&ids, '[');
+    fh_buf_append(&ids, res->restricted.data, res->restricted.len);
+    fh_buf_append_char(&ids, ']');
+    fh_store_audit a = {.org_id = q->who.org_id,
+                        .token_id = q->who.token_id,
+                        .action = "read",
+                        .endpoint = endpoint.data,
+                        .collection = q->collection,
+                        .object_ids = ids.data};
+    fh_err rc = fh_store_audit_append(q->h->store, &a);
+    fh_buf_cleanup(&endpoint);
+    fh_buf_cleanup(&ids);
+    return rc;
+}
+
 static void query(struct req *q, enum endpoint ep)
 {
     static const unsigned allowed[] = {
@@ -386,30 +416,10 @@ static void query(struct req *q, enum endpoint ep)
         store_error(q->out, rc);
         goto done;
     }
-    if (res.n_restricted) {
-        /* Reads of AMBER and above are audited before they are answered:
-         * no record, no answer. */
-        fh_buf endpoint;
-        fh_buf_init(&endpoint, 4096);
-        fh_buf_appendf(&endpoint, "%s %s", q->in->method, q->in->path);
-        fh_buf ids;
-        fh_buf_init(&ids, FH_BUF_DEFAULT_MAX);
-        fh_buf_append_char(&ids, '[');
-        fh_buf_append(&ids, res.restricted.data, res.restricted.len);
-        fh_buf_append_char(&ids, ']');
-        fh_store_audit a = {.org_id = q->who.org_id,
-                            .token_id = q->who.token_id,
-                            .action = "read",
-                            .endpoint = endpoint.data,
-                            .collection = q->collection,
-                            .object_ids = ids.data};
-        rc = fh_store_audit_append(q->h->store, &a);
-        fh_buf_cleanup(&endpoint);
-        fh_buf_cleanup(&ids);
-        if (rc) {
-            store_error(q->out, rc);
-            goto done;
-        }
+    rc = audit_read(q, &res);
+    if (rc) {
+        store_error(q->out, rc);
+        goto done;
     }
     if (ep == EP_OBJECT && res.count == 0 && f.next == NULL && !f.has_added_after) {
         fh__taxii_error(q->out, 404, "no version of this object matches the filters");
@@ -761,6 +771,106 @@ static bool is_uuid(const char *s)
     return strlen(s) == 36 && fh_uuid_parse(s, 36, &u) == FH_OK;
 }
 
+/*
+ * GET /feeds/{collection}/{format}[?since=TS][&kind=K]: the collection's
+ * indicators that the caller may read (the same visibility as the TAXII
+ * reads, audited the same way) in a defender's format (docs/export.md),
+ * with an ETag over the content and 304 for a matching If-None-Match.
+ */
+static void feed(struct req *q, const char *format_name)
+{
+    fh_export_format format;
+    fh_export_opts opts = {.kind = FH_KIND_ANY, .now = (int64_t)time(NULL)};
+    if (fh_export_format_parse(format_name, &format) != FH_OK) {
+        fh__taxii_error(q->out, 404, "no such feed format (see docs/export.md)");
+        return;
+    }
+    if (!authorize(q, true, false))
+        return;
+    fh_store_query sq = {.collection = q->collection, .reader = q->who.org_id, .limit = 10000};
+    char *indicator = "indicator";
+    set_strs(&sq.types, &indicator, 1);
+    for (size_t i = 0; i < q->in->n_params; i++) {
+        const fh_taxii_param *p = &q->in->params[i];
+        fh_time t;
+        if (strcmp(p->key, "since") == 0) {
+            if (fh_time_parse(p->value, strlen(p->value), &t, NULL) != FH_OK) {
+                fh__taxii_error(q->out, 400, "since takes an RFC 3339 UTC timestamp");
+                return;
+            }
+            sq.has_added_after = true;
+            sq.added_after_us = t.sec * 1000000 + t.nsec / 1000;
+        } else if (strcmp(p->key, "kind") == 0) {
+            if (fh_export_kind_parse(p->value, &opts.kind) != FH_OK) {
+                fh__taxii_error(q->out, 400, "kind is ip, domain, url or hash");
+                return;
+            }
+        } else {
+            fh__taxii_error(q->out, 400, "feeds take since and kind only");
+            return;
+        }
+    }
+    json_t *objects = json_array();
+    fh_err rc = FH_OK;
+    for (;;) {
+        fh_store_result res;
+        fh_store_result_init(&res);
+        rc = fh_store_query_run(q->h->store, &sq, FH_STORE_VIEW_OBJECTS, &res);
+        if (rc == FH_OK)
+            rc = audit_read(q, &res);
+        if (rc == FH_OK && res.count) {
+            fh_buf arr;
+            fh_buf_init(&arr, FH_BUF_DEFAULT_MAX);
+            fh_buf_append_char(&arr, '[');
+            fh_buf_append(&arr, res.items.data, res.items.len);
+            fh_buf_append_char(&arr, ']');
+            json_t *page = json_loadb(arr.data, arr.len, 0, NULL);
+            json_array_extend(objects, page);
+            json_decref(page);
+            fh_buf_cleanup(&arr);
+        }
+        bool more = res.more;
+        sq.has_added_after = true;
+        sq.added_after_us = res.last_added_us;
+        fh_store_result_cleanup(&res);
+        if (rc || !more)
+            break;
+    }
+    if (rc) {
+        store_error(q->out, rc);
+        json_decref(objects);
+        return;
+    }
+    fh_export_stats st;
+    fh_buf_reset(&q->out->body);
+    fh_export_write(format, objects, &opts, &q->out->body, &st);
+    json_decref(objects);
+    /* ETag: the first 128 bits of the content's SHA-256. */
+    struct sha256_ctx ctx;
+    uint8_t d[SHA256_DIGEST_SIZE];
+    sha256_init(&ctx);
+    sha256_update(&ctx, q->out->body.len,
+                  (const uint8_t *)(q->out->body.data ? q->out->body.data : ""));
+    sha256_digest(&ctx, sizeof d, d);
+    char etag[40];
+    etag[0] = '"';
+    for (int i = 0; i < 16; i++)
+        snprintf(etag + 1 + 2 * i, 3, "%02x", d[i]);
+    etag[33] = '"';
+    etag[34] = '\0';
+    fh__taxii_header(q->out, "ETag", etag);
+    fh__taxii_header(q->out, "Cache-Control", "private, no-cache");
+    q->out->content_type = format == FH_EXPORT_CSV    ? "text/csv; charset=utf-8"
+                           : format == FH_EXPORT_STIX ? "application/stix+json;version=2.1"
+                                                      : "text/plain; charset=utf-8";
+    if (q->in->if_none_match && strstr(q->in->if_none_match, etag)) {
+        q->out->status = 304;
+        fh_buf_reset(&q->out->body);
+        return;
+    }
+    q->out->status = 200;
+}
+
 void fh_taxii_handle(fh_taxii_hub *h, const fh_taxii_request *req, fh_taxii_response *resp)
 {
     struct req q = {.h = h, .in = req, .out = resp};
@@ -812,6 +922,30 @@ void fh_taxii_handle(fh_taxii_hub *h, const fh_taxii_request *req, fh_taxii_resp
             else if (n == 5 && strcmp(seg[2], "objects") == 0 && strcmp(seg[4], "versions") == 0)
                 route = R_VERSIONS;
         }
+    }
+    if (route == R_NONE && strncmp(path, "/feeds/", 7) == 0) {
+        /* Feeds: plain formats for firewalls and IDSs, same tokens. A feed
+         * is a file to its consumers: the trailing '/' is optional. */
+        char fpath[700];
+        snprintf(fpath, sizeof fpath, "%s%s", path + 7, path[strlen(path) - 1] == '/' ? "" : "/");
+        n = split_path(fpath, seg);
+        if (n != 2 || !is_uuid(seg[0])) {
+            fh__taxii_error(resp, 404, "feeds are /feeds/{collection}/{format}");
+            return;
+        }
+        if (!get) {
+            fh__taxii_error(resp, 405, "feeds answer GET and HEAD");
+            fh__taxii_header(resp, "Allow", "GET, HEAD");
+            return;
+        }
+        if (!authenticate(&q)) {
+            fh__taxii_header(resp, "WWW-Authenticate",
+                             "Basic realm=\"fenghuo\", Bearer realm=\"fenghuo\"");
+            return;
+        }
+        q.collection = seg[0];
+        feed(&q, seg[1]);
+        return;
     }
     if (route == R_NONE && strncmp(path, "/admin/", 7) == 0) {
         /* The admin API: JSON, admin tokens only. */

@@ -191,6 +191,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         .accept = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Accept"),
         .content_type = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type"),
         .authorization = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization"),
+        .if_none_match = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "If-None-Match"),
         .body = st->body.data,
         .body_len = st->body.len,
     };

@@ -107,13 +107,13 @@ class Response:
 
 
 def request(base, path, method="GET", token=None, basic=None, accept=TAXII,
-            content_type=None, body=None, params=None, timeout=60, cafile=None):
+            content_type=None, body=None, params=None, timeout=60, cafile=None, headers=None):
     """One HTTP request; never raises on HTTP errors. params is a list of
     (key, value) pairs, encoded as a query string."""
     url = base + path
     if params:
         url += "?" + urllib.parse.urlencode(params, safe="[],:")
-    headers = {}
+    headers = dict(headers or {})
     if accept is not None:
         headers["Accept"] = accept
     if token is not None:

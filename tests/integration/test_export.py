@@ -193,5 +193,58 @@ class Export(unittest.TestCase):
                          ["fe90a7e910cb3a4739bed9180e807e93fa70c90f25a8915476f5e4bfbac681db"])
 
 
+class HubFeeds(unittest.TestCase):
+    def setUp(self):
+        self.setup = Setup()
+        self.addCleanup(self.setup.cleanup)
+        self.token = self.setup.org("cert")
+        self.other = self.setup.org("isp")
+        self.coll = self.setup.collection("feed", {"cert": "read,write", "isp": "read"})
+        self.hub = Hub(self.setup.data)
+        self.addCleanup(lambda: self.hub.stop())
+        green = "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb"
+        red = "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1"
+        objs = [dict(INDICATORS[0], object_marking_refs=[green]),
+                dict(INDICATORS[1], object_marking_refs=[red])]
+        r = request(self.hub.base, "/api/collections/%s/objects/" % self.coll, method="POST",
+                    token=self.token, body={"objects": objs})
+        self.assertEqual(r.status, 202, r.body)
+
+    def feed(self, fmt, token, **kw):
+        return request(self.hub.base, "/feeds/%s/%s" % (self.coll, fmt), token=token, accept=None,
+                       **kw)
+
+    def test_feed_obeys_the_sharing_policy(self):
+        mine = self.feed("plain", self.token)
+        self.assertEqual(mine.status, 200, mine.body)
+        self.assertIn("text/plain", mine.headers["Content-Type"])
+        self.assertIn("evil.example", mine.body.decode().split())
+        theirs = self.feed("plain", self.other)
+        self.assertEqual(theirs.status, 200, theirs.body)
+        # TLP:RED of another organization, with no sharing group: not theirs
+        self.assertNotIn("evil.example", theirs.body.decode().split())
+        self.assertIn("198.51.100.7", theirs.body.decode().split())
+
+    def test_etag_and_if_none_match(self):
+        r = self.feed("suricata-rules", self.token)
+        self.assertEqual(r.status, 200)
+        etag = r.headers["ETag"]
+        self.assertRegex(etag, r'^"[0-9a-f]{32}"$')
+        again = self.feed("suricata-rules", self.token)
+        self.assertEqual(again.headers["ETag"], etag)
+        r304 = self.feed("suricata-rules", self.token, headers={"If-None-Match": etag})
+        self.assertEqual((r304.status, r304.body), (304, b""))
+        other = self.feed("suricata-rules", self.token, headers={"If-None-Match": '"0000"'})
+        self.assertEqual(other.status, 200)
+
+    def test_since_unknown_format_and_no_credentials(self):
+        later = "2999-01-01T00:00:00Z"
+        r = self.feed("plain", self.token, params=[("since", later)])
+        self.assertEqual((r.status, r.body), (200, b""))
+        self.assertEqual(self.feed("xml", self.token).status, 404)
+        self.assertEqual(self.feed("plain", None).status, 401)
+        self.assertEqual(self.feed("plain", self.token, params=[("since", "soon")]).status, 400)
+
+
 if __name__ == "__main__":
     unittest.main()
