@@ -3,8 +3,9 @@
  * kept in step with a list of (prefix, expiry) entries through libnftables,
  * in batched transactions.
  *
- * The ruleset is a table of its own (default "inet fenghuo") with two
- * interval sets with timeouts (block4, block6) and filter chains on the
+ * The ruleset is a table of its own (default "inet fenghuo") with sets with
+ * timeouts: addr4 and addr6 (hash sets of single addresses, cheap to update)
+ * and net4 and net6 (interval sets of prefixes), and filter chains on the
  * input, forward and output hooks that drop packets whose source (input,
  * forward) or destination (forward, output) is in a set. Nothing else in the
  * host's ruleset is touched.

@@ -107,11 +107,15 @@ fh_err fh_nft_setup(fh_nft *n, fh_buf *err)
     fh_buf_init(&cmd, 1 << 16);
     fh_buf_appendf(&cmd,
                    "add table inet %s\n"
-                   "add set inet %s block4 { type ipv4_addr; flags interval, timeout; }\n"
-                   "add set inet %s block6 { type ipv6_addr; flags interval, timeout; }\n"
-                   "flush set inet %s block4\n"
-                   "flush set inet %s block6\n",
-                   t, t, t, t, t);
+                   "add set inet %s addr4 { type ipv4_addr; flags timeout; }\n"
+                   "add set inet %s addr6 { type ipv6_addr; flags timeout; }\n"
+                   "add set inet %s net4 { type ipv4_addr; flags interval, timeout; }\n"
+                   "add set inet %s net6 { type ipv6_addr; flags interval, timeout; }\n"
+                   "flush set inet %s addr4\n"
+                   "flush set inet %s addr6\n"
+                   "flush set inet %s net4\n"
+                   "flush set inet %s net6\n",
+                   t, t, t, t, t, t, t, t, t);
     static const struct {
         const char *chain, *hook;
         bool src, dst;
@@ -125,14 +129,20 @@ fh_err fh_nft_setup(fh_nft *n, fh_buf *err)
                        t, chains[i].chain, chains[i].hook, t, chains[i].chain);
         if (chains[i].src)
             fh_buf_appendf(&cmd,
-                           "add rule inet %s %s ip saddr @block4 counter drop\n"
-                           "add rule inet %s %s ip6 saddr @block6 counter drop\n",
-                           t, chains[i].chain, t, chains[i].chain);
+                           "add rule inet %s %s ip saddr @addr4 counter drop\n"
+                           "add rule inet %s %s ip6 saddr @addr6 counter drop\n"
+                           "add rule inet %s %s ip saddr @net4 counter drop\n"
+                           "add rule inet %s %s ip6 saddr @net6 counter drop\n",
+                           t, chains[i].chain, t, chains[i].chain, t, chains[i].chain, t,
+                           chains[i].chain);
         if (chains[i].dst)
             fh_buf_appendf(&cmd,
-                           "add rule inet %s %s ip daddr @block4 counter drop\n"
-                           "add rule inet %s %s ip6 daddr @block6 counter drop\n",
-                           t, chains[i].chain, t, chains[i].chain);
+                           "add rule inet %s %s ip daddr @addr4 counter drop\n"
+                           "add rule inet %s %s ip6 daddr @addr6 counter drop\n"
+                           "add rule inet %s %s ip daddr @net4 counter drop\n"
+                           "add rule inet %s %s ip6 daddr @net6 counter drop\n",
+                           t, chains[i].chain, t, chains[i].chain, t, chains[i].chain, t,
+                           chains[i].chain);
     }
     fh_err rc = run(n, cmd.data, err);
     fh_buf_cleanup(&cmd);
@@ -234,7 +244,15 @@ static fh_err apply(fh_nft *n, const char *verb, fh_block *const *items, size_t 
                     size_t *transactions, fh_buf *err)
 {
     fh_err rc = FH_OK;
-    for (int fam = 4; fam <= 6 && rc == FH_OK; fam += 2) {
+    /* Single addresses go to a hash set (updates are cheap); prefixes to an
+     * interval set, whose updates libnftables computes over the whole set. */
+    static const struct {
+        int fam;
+        bool host;
+        const char *set;
+    } sets[] = {{4, true, "addr4"}, {6, true, "addr6"}, {4, false, "net4"}, {6, false, "net6"}};
+    for (size_t si = 0; si < FH_ARRAY_LEN(sets) && rc == FH_OK; si++) {
+        int fam = sets[si].fam;
         fh_buf cmd;
         fh_buf_init(&cmd, 0);
         size_t in_batch = 0;
@@ -247,12 +265,13 @@ static fh_err apply(fh_nft *n, const char *verb, fh_block *const *items, size_t 
                 fh_buf_reset(&cmd);
                 in_batch = 0;
             }
-            if (i == count || items[i]->family != fam)
+            if (i == count || items[i]->family != fam ||
+                (items[i]->plen == (fam == 4 ? 32 : 128)) != sets[si].host)
                 continue;
             char text[50];
             fh_block_format(items[i], text);
             if (in_batch == 0)
-                fh_buf_appendf(&cmd, "%s element inet %s block%d { ", verb, n->table, fam);
+                fh_buf_appendf(&cmd, "%s element inet %s %s { ", verb, n->table, sets[si].set);
             else
                 fh_buf_append_str(&cmd, ", ");
             fh_buf_append_str(&cmd, text);

@@ -70,15 +70,19 @@ class Enforce(unittest.TestCase):
         return p
 
     def elements(self):
-        p = sh("ip", "netns", "exec", self.b, "nft", "-j", "list", "set", "inet", "fenghuo",
-               "block4", check=False)
-        if p.returncode:
-            return None
+        """What the IPv4 sets hold (single addresses and prefixes), or None
+        when the table is not there."""
         out = []
-        for item in json.loads(p.stdout)["nftables"]:
-            for e in item.get("set", {}).get("elem", []):
-                v = e["elem"]["val"] if isinstance(e, dict) and "elem" in e else e
-                out.append(v if isinstance(v, str) else "%s/%s" % (v["prefix"]["addr"], v["prefix"]["len"]))
+        for name in ("addr4", "net4"):
+            p = sh("ip", "netns", "exec", self.b, "nft", "-j", "list", "set", "inet", "fenghuo",
+                   name, check=False)
+            if p.returncode:
+                return None
+            for item in json.loads(p.stdout)["nftables"]:
+                for e in item.get("set", {}).get("elem", []):
+                    v = e["elem"]["val"] if isinstance(e, dict) and "elem" in e else e
+                    out.append(v if isinstance(v, str)
+                               else "%s/%s" % (v["prefix"]["addr"], v["prefix"]["len"]))
         return out
 
     def test_listed_source_is_dropped_allowlisted_is_not_and_entries_expire(self):
@@ -137,8 +141,8 @@ class Enforce(unittest.TestCase):
         with open(lst, "w") as f:
             f.write("198.18.3.1\n2001:db8:bad::/48\n")
         p = self.enforce("--indicators", lst, "--once", "--dry-run")
-        self.assertIn("add element inet fenghuo block4 { 198.18.3.1 timeout 86400s }", p.stdout)
-        self.assertIn("add element inet fenghuo block6 { 2001:db8:bad::/48 timeout 86400s }",
+        self.assertIn("add element inet fenghuo addr4 { 198.18.3.1 timeout 86400s }", p.stdout)
+        self.assertIn("add element inet fenghuo net6 { 2001:db8:bad::/48 timeout 86400s }",
                       p.stdout)
         self.assertIsNone(self.elements())
         self.assertTrue(self.reaches("198.18.3.1"))

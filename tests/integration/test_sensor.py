@@ -226,7 +226,7 @@ class SensorTest(unittest.TestCase):
         path = self.pcap("enf.pcap", g.benign, g.port_scan, g.ssh_bruteforce, g.syn_flood)
         evs, err = self.sensor("--pcap", path, "--enforce", "nft", "--enforce-dry-run",
                                "--enforce-ttl", "600")
-        blocked = re.findall(r"add element inet fenghuo_sensor block4 \{ ([0-9.]+) timeout 600s \}",
+        blocked = re.findall(r"add element inet fenghuo_sensor addr4 \{ ([0-9.]+) timeout 600s \}",
                              err)
         self.assertEqual(sorted(blocked), ["203.0.113.66", "203.0.113.99"])
         self.assertEqual(evs[-1]["enforce"], {"block_requests": 2, "block_requests_dropped": 0})

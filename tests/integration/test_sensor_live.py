@@ -78,7 +78,7 @@ class LiveSensor(unittest.TestCase):
             time.sleep(1.5)  # a quiet gap, so the scan and the flood are apart
             # The scanner is blocked by now, by the sensor's privileged helper.
             nft = sh("ip", "netns", "exec", self.b, "nft", "list", "set", "inet",
-                     "fenghuo_sensor", "block4", check=False)
+                     "fenghuo_sensor", "addr4", check=False)
             self.assertIn("198.18.1.1", nft.stdout, nft.stderr)
             flood = self.in_a("hping3", "-q", "-S", "-p", "80", "-i", "u100", "-c", "10000",
                               "198.18.1.2", timeout=120)
