@@ -163,5 +163,38 @@ class Enforce(unittest.TestCase):
             self.assertIn(text, p.stderr, args)
 
 
+class EnforceFollowsHub(unittest.TestCase):
+    """The --hub --follow path, in a dry run (no kernel change, no root)."""
+
+    def test_indicators_posted_to_the_hub_are_blocked_and_revoked_ones_are_not(self):
+        from hubtest import Hub, Setup, request
+        setup = Setup()
+        self.addCleanup(setup.cleanup)
+        token = setup.org("cert")
+        coll = setup.collection("blocklist", {"cert": "read,write"})
+        hub = Hub(setup.data)
+        self.addCleanup(lambda: hub.stop())
+
+        def ind(n, addr, **kw):
+            o = {"type": "indicator", "spec_version": "2.1",
+                 "id": "indicator--1a2b3c4d-0000-4000-8000-0000000002%02d" % n,
+                 "created": "2026-11-01T00:00:00.000Z", "modified": "2026-11-01T00:00:00.000Z",
+                 "pattern": "[ipv4-addr:value = '%s']" % addr, "pattern_type": "stix",
+                 "valid_from": "2026-11-01T00:00:00Z"}
+            o.update(kw)
+            return o
+        objs = [ind(1, "198.51.100.21"), ind(2, "198.51.100.22"),
+                ind(2, "198.51.100.22", modified="2026-11-02T00:00:00.000Z", revoked=True)]
+        r = request(hub.base, "/api/collections/%s/objects/" % coll, method="POST", token=token,
+                    body={"objects": objs})
+        self.assertEqual(r.status, 202, r.body)
+        p = subprocess.run([FENGHUO, "enforce", "--hub", hub.base, "--follow", coll, "--token",
+                            token, "--once", "--dry-run"], capture_output=True, text=True,
+                           timeout=60)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("add element inet fenghuo addr4 { 198.51.100.21 timeout 86400s }", p.stdout)
+        self.assertNotIn("198.51.100.22", p.stdout)
+
+
 if __name__ == "__main__":
     unittest.main()
