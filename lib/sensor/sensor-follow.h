@@ -18,6 +18,9 @@ struct fh__sensor_snapshot {
     struct rules {
         struct rule *items;
         size_t count, cap;
+        fh_buf arena; /* the rules' strings, NUL-terminated, one allocation */
+        struct rule_cond *conds;
+        size_t n_conds, cap_conds;
     } rules;
 };
 

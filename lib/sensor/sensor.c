@@ -46,12 +46,10 @@ enum where { W_IP_SRC, W_IP_DST, W_DNS, W_TLS, W_HTTP, W_URL, W__COUNT };
 static const char *const where_names[W__COUNT] = {"ip_src",  "ip_dst",    "dns_query",
                                                   "tls_sni", "http_host", "http_url"};
 
-struct rule {
-    char *indicator; /* "indicator--…" or "list:FILE:LINE" */
-    char *value;
-    bool exact; /* false: one part of a pattern that needs more to match */
-    /* What else the pattern asks of the packet (network-traffic paths,
-     * START/STOP): checked after the matcher found the value. */
+/* What a pattern asks of the packet beside the value (network-traffic
+ * paths, START/STOP): checked after the matcher found the value. Few rules
+ * have any, so they live in a table of their own. */
+struct rule_cond {
     uint8_t side; /* fh_pattern_side of an address: any, src, dst */
     bool has_port;
     uint8_t port_side;
@@ -59,6 +57,14 @@ struct rule {
     uint8_t proto; /* 0: any */
     bool has_window;
     uint64_t start_us, stop_us;
+};
+
+/* 24 bytes: ten million of them are 240 MB. */
+struct rule {
+    size_t indicator; /* offset in the arena: "indicator--…" or "list:FILE:LINE" */
+    size_t value;     /* offset in the arena */
+    uint32_t cond;    /* 1 + index into conds, or 0 */
+    bool exact;       /* false: one part of a pattern that needs more to match */
 };
 
 /* Matches are aggregated per (indicator entry, where, host): the host is the
@@ -202,11 +208,11 @@ static void emit_match(fh_sensor *s, const struct match_state *m, uint64_t ts_us
     char src[46], dst[46], host[46];
     fh_detect_addr_str(family, m->src, src);
     fh_detect_addr_str(family, m->dst, dst);
-    json_t *ev =
-        json_pack("{s:s,s:o,s:s,s:s,s:s,s:b,s:s,s:s,s:s,s:I}", "event_type", "indicator_match",
-                  "time", time_json(ts_us), "indicator", rule->indicator, "value", rule->value,
-                  "where", where_names[m->key.where], "exact", rule->exact, "src", src, "dst", dst,
-                  "proto", proto_name(m->proto), "packets", (json_int_t)m->pending);
+    json_t *ev = json_pack(
+        "{s:s,s:o,s:s,s:s,s:s,s:b,s:s,s:s,s:s,s:I}", "event_type", "indicator_match", "time",
+        time_json(ts_us), "indicator", s->rules.arena.data + rule->indicator, "value",
+        s->rules.arena.data + rule->value, "where", where_names[m->key.where], "exact", rule->exact,
+        "src", src, "dst", dst, "proto", proto_name(m->proto), "packets", (json_int_t)m->pending);
     json_object_set_new(ev, "first_seen", time_json(m->first_us ? m->first_us : ts_us));
     if (m->key.family) {
         fh_detect_addr_str(m->key.family, m->key.host, host);
@@ -223,11 +229,12 @@ static void emit_match(fh_sensor *s, const struct match_state *m, uint64_t ts_us
     s->match_events++;
 }
 
-static bool rule_applies(const struct rule *r, enum where w, const fh_pkt *p, uint64_t ts_us);
+static bool rule_applies(const struct rules *rules, const struct rule *rule, enum where w,
+                         const fh_pkt *p, uint64_t ts_us);
 
 static void on_match(fh_sensor *s, uint32_t rule, enum where w, const fh_pkt *p, uint64_t ts_us)
 {
-    if (!rule_applies(&s->rules.items[rule - 1], w, p, ts_us))
+    if (!rule_applies(&s->rules, &s->rules.items[rule - 1], w, p, ts_us))
         return;
     struct match_key k;
     memset(&k, 0, sizeof k);
@@ -292,14 +299,29 @@ static void matches_sweep(fh_sensor *s, uint64_t ts_us, bool flush)
 
 /* ---- indicators ------------------------------------------------------------- */
 
+/* Appends s and its NUL to the arena; returns its offset. The arena has no
+ * practical maximum: indicator files are bounded before they are read. */
+static size_t arena_add(struct rules *r, const char *s)
+{
+    if (r->arena.max == 0)
+        fh_buf_init(&r->arena, (size_t)1 << 40);
+    /* A repeated indicator id (several observables of one pattern) is kept once. */
+    if (r->count && strcmp(r->arena.data + r->items[r->count - 1].indicator, s) == 0)
+        return r->items[r->count - 1].indicator;
+    size_t off = r->arena.len;
+    fh_buf_append(&r->arena, s, strlen(s) + 1);
+    return off;
+}
+
 static uint32_t add_rule(struct rules *r, const char *indicator, const char *value, bool exact)
 {
     if (r->count == r->cap) {
         r->cap = r->cap ? r->cap * 2 : 256;
         r->items = fh_xrealloc(r->items, r->cap * sizeof *r->items);
     }
-    r->items[r->count] = (struct rule){
-        .indicator = fh_xstrdup(indicator), .value = fh_xstrdup(value), .exact = exact};
+    size_t ind = arena_add(r, indicator);
+    size_t val = arena_add(r, value);
+    r->items[r->count] = (struct rule){.indicator = ind, .value = val, .exact = exact};
     return (uint32_t)++r->count;
 }
 
@@ -312,23 +334,38 @@ static uint64_t time_us(const fh_time *t)
 static uint32_t add_observable_rule(struct rules *r, const char *id, const fh_pattern_observable *o)
 {
     uint32_t n = add_rule(r, id, o->value, o->exact);
-    struct rule *rule = &r->items[n - 1];
-    rule->side = (uint8_t)o->side;
-    rule->has_port = o->has_port;
-    rule->port_side = (uint8_t)o->port_side;
-    rule->port = o->port;
-    rule->proto = strcmp(o->protocol, "tcp") == 0 ? 6 : strcmp(o->protocol, "udp") == 0 ? 17 : 0;
-    rule->has_window = o->has_window;
+    struct rule_cond c = {
+        .side = (uint8_t)o->side,
+        .has_port = o->has_port,
+        .port_side = (uint8_t)o->port_side,
+        .port = o->port,
+        .proto = strcmp(o->protocol, "tcp") == 0   ? 6
+                 : strcmp(o->protocol, "udp") == 0 ? 17
+                                                   : 0,
+        .has_window = o->has_window,
+    };
     if (o->has_window) {
-        rule->start_us = time_us(&o->start);
-        rule->stop_us = time_us(&o->stop);
+        c.start_us = time_us(&o->start);
+        c.stop_us = time_us(&o->stop);
+    }
+    if (c.side || c.has_port || c.proto || c.has_window) {
+        if (r->n_conds == r->cap_conds) {
+            r->cap_conds = r->cap_conds ? r->cap_conds * 2 : 16;
+            r->conds = fh_xrealloc(r->conds, r->cap_conds * sizeof *r->conds);
+        }
+        r->conds[r->n_conds++] = c;
+        r->items[n - 1].cond = (uint32_t)r->n_conds;
     }
     return n;
 }
 
 /* Does the packet meet what the rule asks beyond its value? */
-static bool rule_applies(const struct rule *r, enum where w, const fh_pkt *p, uint64_t ts_us)
+static bool rule_applies(const struct rules *rules, const struct rule *rule, enum where w,
+                         const fh_pkt *p, uint64_t ts_us)
 {
+    if (rule->cond == 0)
+        return true;
+    const struct rule_cond *r = &rules->conds[rule->cond - 1];
     if (r->side == FH_PATTERN_SIDE_SRC && w == W_IP_DST)
         return false;
     if (r->side == FH_PATTERN_SIDE_DST && w == W_IP_SRC)
@@ -351,11 +388,9 @@ static bool rule_applies(const struct rule *r, enum where w, const fh_pkt *p, ui
 
 static void rules_cleanup(struct rules *r)
 {
-    for (size_t i = 0; i < r->count; i++) {
-        free(r->items[i].indicator);
-        free(r->items[i].value);
-    }
     free(r->items);
+    free(r->conds);
+    fh_buf_cleanup(&r->arena);
     memset(r, 0, sizeof *r);
 }
 
