@@ -230,6 +230,21 @@ static fh_err cosubmit(struct fh__store_conn *w, int64_t coll, const struct prep
     return add ? add_cosubmitter(w, seq, submitter) : FH_OK;
 }
 
+/* Clears the first or last flag of an object's older versions (sql binds
+ * the collection as ?1 and the id as ?2). */
+static fh_err clear_flag(struct fh__store_conn *w, const char *sql, int64_t coll, const char *id,
+                         const char *what)
+{
+    sqlite3_stmt *st = fh__store_stmt_lit(w, sql);
+    if (st == NULL)
+        return FH_ERR_DB;
+    sqlite3_bind_int64(st, 1, coll);
+    fh__store_bind_text(st, 2, id);
+    int r = sqlite3_step(st);
+    sqlite3_reset(st);
+    return r == SQLITE_DONE ? FH_OK : fh__store_dberr(w, what);
+}
+
 static fh_err insert_one(struct fh__store_conn *w, int64_t coll, int default_tlp,
                          const char *submitter, int64_t *last_added, struct prepared *p,
                          char vbuf[32], const char **version_out)
@@ -315,28 +330,20 @@ static fh_err insert_one(struct fh__store_conn *w, int64_t coll, int default_tlp
     }
     /* A new object (the common case) has no flags to clear. */
     if (first && others) {
-        st = fh__store_stmt_lit(w, "UPDATE objects SET is_first = 0 WHERE coll = ?1 AND id = ?2 "
-                                   "AND is_first = 1");
-        if (st == NULL)
-            return FH_ERR_DB;
-        sqlite3_bind_int64(st, 1, coll);
-        fh__store_bind_text(st, 2, p->id);
-        r = sqlite3_step(st);
-        sqlite3_reset(st);
-        if (r != SQLITE_DONE)
-            return fh__store_dberr(w, "first flag");
+        fh_err frc = clear_flag(w,
+                                "UPDATE objects SET is_first = 0 WHERE coll = ?1 AND id = ?2 "
+                                "AND is_first = 1",
+                                coll, p->id, "first flag");
+        if (frc)
+            return frc;
     }
     if (last && others) {
-        st = fh__store_stmt_lit(w, "UPDATE objects SET is_last = 0 WHERE coll = ?1 AND id = ?2 "
-                                   "AND is_last = 1");
-        if (st == NULL)
-            return FH_ERR_DB;
-        sqlite3_bind_int64(st, 1, coll);
-        fh__store_bind_text(st, 2, p->id);
-        r = sqlite3_step(st);
-        sqlite3_reset(st);
-        if (r != SQLITE_DONE)
-            return fh__store_dberr(w, "last flag");
+        fh_err frc = clear_flag(w,
+                                "UPDATE objects SET is_last = 0 WHERE coll = ?1 AND id = ?2 "
+                                "AND is_last = 1",
+                                coll, p->id, "last flag");
+        if (frc)
+            return frc;
     }
     st = fh__store_stmt_lit(w, "INSERT INTO objects(coll, id, type, spec_version, version, vkey, "
                                "date_added, is_first, is_last, digest, body, tlp, submitter, "
