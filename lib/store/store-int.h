@@ -64,6 +64,11 @@ const char *fh__store_community_id(fh_store *s);
 sqlite3_stmt *fh__store_stmt(struct fh__store_conn *c, const char *sql);
 /* The same for sql that is a string literal: found by its address. */
 sqlite3_stmt *fh__store_stmt_lit(struct fh__store_conn *c, const char *sql);
+/* Runs sql (one text parameter ?1 = key, one text column) and copies the
+ * first row's value into out. FH_ERR_NOTFOUND when there is no row; what
+ * names the lookup in database errors. */
+fh_err fh__store_find_id(struct fh__store_conn *c, const char *sql, const char *key, char *out,
+                         size_t outsize, const char *what);
 
 /* Takes a read-only connection (waiting when all are busy) / gives it back. */
 struct fh__store_conn *fh__store_reader(fh_store *s);

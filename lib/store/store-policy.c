@@ -101,20 +101,8 @@ fh_err fh_store_collection_set_default_tlp(fh_store *s, const char *collection, 
 static fh_err group_find(struct fh__store_conn *c, const char *id_or_name,
                          char id_out[FH_STORE_GROUP_ID_STRLEN])
 {
-    sqlite3_stmt *st = fh__store_stmt_lit(c, "SELECT id FROM groups WHERE id = ?1 OR name = ?1");
-    if (st == NULL)
-        return FH_ERR_DB;
-    fh__store_bind_text(st, 1, id_or_name);
-    int r = sqlite3_step(st);
-    fh_err rc = FH_OK;
-    if (r == SQLITE_ROW)
-        snprintf(id_out, FH_STORE_GROUP_ID_STRLEN, "%s", (const char *)sqlite3_column_text(st, 0));
-    else if (r == SQLITE_DONE)
-        rc = FH_ERR_NOTFOUND;
-    else
-        rc = fh__store_dberr(c, "group lookup");
-    sqlite3_reset(st);
-    return rc;
+    return fh__store_find_id(c, "SELECT id FROM groups WHERE id = ?1 OR name = ?1", id_or_name,
+                             id_out, FH_STORE_GROUP_ID_STRLEN, "group lookup");
 }
 
 /* Adds (add true) or removes one member, by organization id or name. */

@@ -658,23 +658,30 @@ fh_err fh_store_org_add(fh_store *s, const char *name, char id_out[FH_STORE_ID_S
     return rc;
 }
 
-fh_err fh__store_org_find(struct fh__store_conn *c, const char *id_or_name,
-                          char id_out[FH_STORE_ID_STRLEN])
+fh_err fh__store_find_id(struct fh__store_conn *c, const char *sql, const char *key, char *out,
+                         size_t outsize, const char *what)
 {
-    sqlite3_stmt *st = fh__store_stmt_lit(c, "SELECT id FROM orgs WHERE id = ?1 OR name = ?1");
+    sqlite3_stmt *st = fh__store_stmt_lit(c, sql);
     if (st == NULL)
         return FH_ERR_DB;
-    fh__store_bind_text(st, 1, id_or_name);
+    fh__store_bind_text(st, 1, key);
     int r = sqlite3_step(st);
     fh_err rc = FH_OK;
     if (r == SQLITE_ROW)
-        snprintf(id_out, FH_STORE_ID_STRLEN, "%s", (const char *)sqlite3_column_text(st, 0));
+        snprintf(out, outsize, "%s", (const char *)sqlite3_column_text(st, 0));
     else if (r == SQLITE_DONE)
         rc = FH_ERR_NOTFOUND;
     else
-        rc = fh__store_dberr(c, "organization lookup");
+        rc = fh__store_dberr(c, what);
     sqlite3_reset(st);
     return rc;
+}
+
+fh_err fh__store_org_find(struct fh__store_conn *c, const char *id_or_name,
+                          char id_out[FH_STORE_ID_STRLEN])
+{
+    return fh__store_find_id(c, "SELECT id FROM orgs WHERE id = ?1 OR name = ?1", id_or_name,
+                             id_out, FH_STORE_ID_STRLEN, "organization lookup");
 }
 
 fh_err fh_store_org_find(fh_store *s, const char *id_or_name, char id_out[FH_STORE_ID_STRLEN])
