@@ -255,6 +255,49 @@ static void hosts_and_groups_in_one_slash24_and_batches_agree(void **state)
     fh_match_free(m);
 }
 
+/* The batch is a software pipeline with a ring of in-flight lookups: every
+ * batch length, shorter and longer than the pipeline, must give exactly the
+ * single lookups' answers, in order. */
+static void batches_of_every_length_agree_with_single_lookups(void **state)
+{
+    srand(777);
+    enum { NPFX = 300, MAX = 200 };
+    uint32_t pfx[NPFX];
+    fh_match_builder *b = fh_match_builder_new();
+    for (uint32_t i = 0; i < NPFX; i++) {
+        uint32_t a = (uint32_t)(rand() % 3 + 10) << 24 | (uint32_t)(rand() & 0xffffff);
+        unsigned plen = i % 3 == 0 ? 32 : i % 3 == 1 ? 24 : 28;
+        if (plen < 32)
+            a &= ~(0xffffffffu >> plen);
+        pfx[i] = a;
+        uint8_t bytes[4] = {a >> 24, a >> 16 & 0xff, a >> 8 & 0xff, a & 0xff};
+        assert_int_equal(fh_match_add_ipv4(b, bytes, plen, i + 1), FH_OK);
+    }
+    fh_match *m = fh_match_build(b);
+    uint8_t addrs[MAX][4];
+    uint32_t want[MAX], got[MAX + 1];
+    unsigned hits = 0, looked = 0;
+    for (size_t len = 0; len <= MAX; len++) {
+        for (size_t i = 0; i < len; i++) {
+            /* half inside a loaded prefix (host bits random), half anywhere */
+            uint32_t a = i % 2 ? pfx[rand() % NPFX] | (uint32_t)(rand() & (i % 4 == 1 ? 0 : 0xf))
+                               : (uint32_t)(rand() % 3 + 10) << 24 | (uint32_t)(rand() & 0xffffff);
+            for (int k = 0; k < 4; k++)
+                addrs[i][k] = (uint8_t)(a >> (24 - 8 * k));
+            want[i] = fh_match_ipv4(m, addrs[i]);
+            hits += want[i] != 0;
+            looked++;
+        }
+        got[len] = 0xdeadbeef; /* the batch must not write past its end */
+        fh_match_ipv4_batch(m, (const uint8_t(*)[4])addrs, len, got);
+        if (len)
+            assert_memory_equal(got, want, len * sizeof *want);
+        assert_int_equal(got[len], 0xdeadbeef);
+    }
+    assert_true(hits > looked / 3); /* the lookups did reach loaded prefixes */
+    fh_match_free(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -267,6 +310,7 @@ int main(void)
         cmocka_unit_test(list_lines_that_are_not_indicators_are_refused),
         cmocka_unit_test(ipv4_agrees_with_a_linear_scan_on_random_prefixes),
         cmocka_unit_test(hosts_and_groups_in_one_slash24_and_batches_agree),
+        cmocka_unit_test(batches_of_every_length_agree_with_single_lookups),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
