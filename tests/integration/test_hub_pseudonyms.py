@@ -316,5 +316,71 @@ class PseudonymTest(unittest.TestCase):
         self.assertIn("POST /admin/pseudonyms/rotate/", audit)
 
 
+class SensorVictimTest(unittest.TestCase):
+    """End to end: a sensor reports a match of traffic from one of its hosts
+    (inside its organization's networks) to a listed address; another
+    member sees the host only as a pseudonym."""
+
+    def test_sensor_reports_reach_others_pseudonymized(self):
+        import pcapgen as g
+        import shutil
+        import tempfile
+        setup = Setup()
+        self.addCleanup(setup.cleanup)
+        token = setup.org("sensor-org")
+        setup.org("peer")
+        coll = setup.collection("sightings", {"sensor-org": "read,write", "peer": "read"})
+        admin(setup.data, "org", "networks", "sensor-org", "198.18.0.0/15")
+        hub = Hub(setup.data)
+        self.addCleanup(hub.stop)
+        tmp = tempfile.mkdtemp(prefix="fh-pseudo-sensor-")
+        self.addCleanup(shutil.rmtree, tmp, True)
+        os.chmod(tmp, 0o755)
+        listed = "indicator--1a2b3c4d-0000-4000-8000-0000000000bb"
+        ind_path = os.path.join(tmp, "ind.json")
+        with open(ind_path, "w") as f:
+            json.dump({"type": "indicator", "spec_version": "2.1", "id": listed,
+                       "created": "2026-11-01T00:00:00.000Z",
+                       "modified": "2026-11-01T00:00:00.000Z",
+                       "pattern": "[ipv4-addr:value = '198.51.100.7']", "pattern_type": "stix",
+                       "valid_from": "2026-11-01T00:00:00Z"}, f)
+        p = g.Pcap()
+        g.indicator_traffic(p)  # 198.18.0.30 -> 198.51.100.7
+        pcap = os.path.join(tmp, "m.pcap")
+        p.write(pcap)
+        run = subprocess.run([FENGHUO, "sensor", "--networks", "198.18.0.0/15", "--pcap", pcap,
+                              "--indicators", ind_path, "--hub", hub.base, "--collection", coll,
+                              "--spool", os.path.join(tmp, "spool"), "--report-wait", "20"],
+                             capture_output=True, text=True, timeout=120,
+                             env=dict(os.environ, FENGHUO_TOKEN=token))
+        self.assertEqual(run.returncode, 0, run.stderr)
+
+        def read(tok):
+            r = request(hub.base, API + "collections/%s/objects/" % coll, token=tok,
+                        params=[("limit", "1000")])
+            self.assertEqual(r.status, 200, r.body)
+            return {o["id"]: o for o in r.json()["objects"]}
+
+        mine, theirs = read(token), read(setup.tokens["peer"])
+        self.assertEqual(len(mine), len(theirs))
+        def values(objs):
+            return {o["value"] for o in objs.values() if o["type"] == "ipv4-addr"}
+
+        self.assertEqual(values(mine), {"198.18.0.30", "198.51.100.7"})
+        seen = values(theirs)
+        self.assertIn("198.51.100.7", seen)
+        self.assertNotIn("198.18.0.30", seen)
+        self.assertEqual(len(seen), 2)
+        self.assertNotIn("198.18.0.30", json.dumps(list(theirs.values())))
+        sighting = [o for o in theirs.values() if o["type"] == "sighting"][0]
+        od = theirs[sighting["observed_data_refs"][0]]
+        for ref in od["object_refs"]:
+            self.assertIn(ref, theirs, "a reference the reader cannot follow")
+        flow = theirs[od["object_refs"][2]]
+        self.assertEqual(flow["id"], sco_id(flow))
+        self.assertEqual(theirs[flow["src_ref"]]["value"], [v for v in seen
+                                                            if v != "198.51.100.7"][0])
+
+
 if __name__ == "__main__":
     unittest.main()
