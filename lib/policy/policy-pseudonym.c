@@ -164,29 +164,28 @@ static bool has_content_id(const json_t *obj)
     return id && fh_stix_sco_id(obj, want, sizeof want) == FH_OK && strcmp(want, id) == 0;
 }
 
-/* Sets *ref to the id its object gets once rewritten; false when unchanged
- * (unknown to the hub, not an address or network-traffic, outside). */
-static bool rewrite_ref(json_t *ref, const fh_policy_victims *v, int depth)
+/* The id that the object named by ref has once rewritten, as a new JSON
+ * string; NULL when unchanged (unknown to the hub, not an address or
+ * network-traffic, outside the nets). The caller replaces the reference: a
+ * string may be shared, so it is never changed in place. */
+static json_t *rewrite_ref(const json_t *ref, const fh_policy_victims *v, int depth)
 {
     const char *id = json_string_value(ref);
     if (id == NULL || depth >= MAX_DEPTH || v->resolve == NULL)
-        return false;
+        return NULL;
     if (strncmp(id, "ipv4-addr--", 11) != 0 && strncmp(id, "ipv6-addr--", 11) != 0 &&
         strncmp(id, "network-traffic--", 17) != 0)
-        return false;
+        return NULL;
     const json_t *stored = v->resolve(v->ctx, id);
     if (stored == NULL)
-        return false;
+        return NULL;
     json_t *copy = json_deep_copy(stored);
     bool changed = false;
     rewrite(copy, v, depth + 1, &changed);
     const char *nid = json_string_value(json_object_get(copy, "id"));
-    if (changed && nid && strcmp(nid, id) != 0)
-        json_string_set(ref, nid);
-    else
-        changed = false;
+    json_t *out = changed && nid && strcmp(nid, id) != 0 ? json_string(nid) : NULL;
     json_decref(copy);
-    return changed;
+    return out;
 }
 
 static void rewrite(json_t *obj, const fh_policy_victims *v, int depth, bool *changed)
@@ -210,9 +209,11 @@ static void rewrite(json_t *obj, const fh_policy_victims *v, int depth, bool *ch
         bool any = false;
         static const char *const refs[] = {"src_ref", "dst_ref"};
         for (size_t i = 0; i < FH_ARRAY_LEN(refs); i++) {
-            json_t *r = json_object_get(obj, refs[i]);
-            if (r && rewrite_ref(r, v, depth))
+            json_t *r = rewrite_ref(json_object_get(obj, refs[i]), v, depth);
+            if (r) {
+                json_object_set_new(obj, refs[i], r);
                 any = true;
+            }
         }
         char id[300];
         if (any && content_id && fh_stix_sco_id(obj, id, sizeof id) == FH_OK)
@@ -222,10 +223,14 @@ static void rewrite(json_t *obj, const fh_policy_victims *v, int depth, bool *ch
     } else if (strcmp(type, "observed-data") == 0) {
         size_t i;
         json_t *r;
-        json_array_foreach(json_object_get(obj, "object_refs"), i, r)
+        json_t *list = json_object_get(obj, "object_refs");
+        json_array_foreach(list, i, r)
         {
-            if (rewrite_ref(r, v, depth))
+            json_t *nr = rewrite_ref(r, v, depth);
+            if (nr) {
+                json_array_set_new(list, i, nr);
                 *changed = true;
+            }
         }
         /* The deprecated embedded dictionary: its references are local keys,
          * so only the values change. */
