@@ -225,6 +225,24 @@ class PseudonymTest(unittest.TestCase):
         self.assertEqual(st.st_size, 32)
         self.assertEqual(st.st_mode & 0o777, 0o600)
 
+    def test_a_key_others_may_read_is_refused(self):
+        setup = Setup()
+        self.addCleanup(setup.cleanup)
+        admin(setup.data, "org", "list")
+        key = os.path.join(setup.data, "pseudonym.key")
+        os.chmod(key, 0o644)
+        p = subprocess.run([FENGHUO, "admin", "--data", setup.data, "org", "list"],
+                           capture_output=True, text=True, timeout=60)
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("only its owner may read it", p.stderr)
+        os.chmod(key, 0o600)
+        with open(key, "ab") as f:
+            f.write(b"x")
+        p = subprocess.run([FENGHUO, "admin", "--data", setup.data, "org", "list"],
+                           capture_output=True, text=True, timeout=60)
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("must hold exactly 32 bytes", p.stderr)
+
     def test_submitter_sees_its_originals(self):
         got = self.objects("A")
         for o in self.originals:
