@@ -334,6 +334,51 @@ class PseudonymTest(unittest.TestCase):
         self.assertIn("POST /admin/pseudonyms/rotate/", audit)
 
 
+class MigrationTest(unittest.TestCase):
+    """Objects stored before schema version 3 are indexed by the migration:
+    their references resolve and their address ranges are filled in."""
+
+    def test_objects_stored_before_schema_3_are_pseudonymized(self):
+        import sqlite3
+        setup = Setup()
+        self.addCleanup(setup.cleanup)
+        setup.org("A")
+        setup.org("B")
+        coll = setup.collection("old", {"A": "read,write", "B": "read"})
+        victim, attacker = addr(VICTIM4), addr(ATTACKER)
+        t = "2026-11-28T10:00:00.000Z"
+        od = {"type": "observed-data", "spec_version": "2.1", "id": OBSERVED, "created": t,
+              "modified": t, "first_observed": t, "last_observed": t, "number_observed": 1,
+              "object_refs": [attacker["id"], victim["id"]]}
+        hub = Hub(setup.data)
+        r = request(hub.base, API + "collections/%s/objects/" % coll, method="POST",
+                    token=setup.tokens["A"], body={"objects": [victim, attacker, od]})
+        self.assertEqual(r.status, 202, r.body)
+        self.assertEqual(hub.stop(), 0)
+        # Back to schema version 2, as a hub of that version left it.
+        db = sqlite3.connect(os.path.join(setup.data, "fenghuo.db"))
+        db.executescript("DROP TABLE org_networks; DROP TABLE sco_index;"
+                         "DELETE FROM meta WHERE key = 'sco_index_ranges';"
+                         "PRAGMA user_version = 2;")
+        db.close()
+        admin(setup.data, "org", "networks", "A", NET4)
+        hub = Hub(setup.data)
+        self.addCleanup(hub.stop)
+
+        def get(path, params=None):
+            return request(hub.base, API + "collections/%s/%s" % (coll, path),
+                           token=setup.tokens["B"], params=params)
+
+        objs = {o["id"]: o for o in get("objects/").json()["objects"]}
+        values = {o["value"]: o["id"] for o in objs.values() if o["type"] == "ipv4-addr"}
+        self.assertNotIn(VICTIM4, values)
+        self.assertIn(ATTACKER, values)
+        pseudo = [v for v in values if v != ATTACKER][0]
+        self.assertEqual(objs[OBSERVED]["object_refs"], [attacker["id"], values[pseudo]])
+        self.assertEqual(get("objects/%s/" % victim["id"]).status, 404)
+        self.assertEqual(get("objects/%s/" % attacker["id"]).status, 200)
+
+
 class SensorVictimTest(unittest.TestCase):
     """End to end: a sensor reports a match of traffic from one of its hosts
     (inside its organization's networks) to a listed address; another
