@@ -145,6 +145,11 @@ typedef struct fh_policy_victims {
     size_t n_nets;
     const json_t *(*resolve)(void *ctx, const char *id);
     void *ctx;
+    /* Optional (may be NULL): a JSON object the caller keeps between calls
+     * with the same cp and nets (and clears when they change), where the
+     * rewritten id of each reference followed is remembered (null: it
+     * stays). Saves resolving and rewriting the same SCO again. */
+    json_t *memo;
 } fh_policy_victims;
 
 /*

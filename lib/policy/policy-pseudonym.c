@@ -176,15 +176,21 @@ static json_t *rewrite_ref(const json_t *ref, const fh_policy_victims *v, int de
     if (strncmp(id, "ipv4-addr--", 11) != 0 && strncmp(id, "ipv6-addr--", 11) != 0 &&
         strncmp(id, "network-traffic--", 17) != 0)
         return NULL;
+    json_t *known = v->memo ? json_object_get(v->memo, id) : NULL;
+    if (known)
+        return json_is_string(known) ? json_incref(known) : NULL;
     const json_t *stored = v->resolve(v->ctx, id);
-    if (stored == NULL)
-        return NULL;
-    json_t *copy = json_deep_copy(stored);
-    bool changed = false;
-    rewrite(copy, v, depth + 1, &changed);
-    const char *nid = json_string_value(json_object_get(copy, "id"));
-    json_t *out = changed && nid && strcmp(nid, id) != 0 ? json_string(nid) : NULL;
-    json_decref(copy);
+    json_t *out = NULL;
+    if (stored) {
+        json_t *copy = json_deep_copy(stored);
+        bool changed = false;
+        rewrite(copy, v, depth + 1, &changed);
+        const char *nid = json_string_value(json_object_get(copy, "id"));
+        out = changed && nid && strcmp(nid, id) != 0 ? json_string(nid) : NULL;
+        json_decref(copy);
+    }
+    if (v->memo)
+        json_object_set(v->memo, id, out ? out : json_null());
     return out;
 }
 

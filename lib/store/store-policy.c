@@ -797,6 +797,7 @@ struct fh__store_victims {
     struct fh__store_pseudo_key *key;
     sqlite3_stmt *lookup; /* not from the statement cache: see resolve() */
     json_t *resolved;     /* id -> stored object, or null when unknown */
+    json_t *memo;         /* id -> rewritten id under nets_text (fh_policy_victims) */
     json_t *scratch;      /* the last object resolved beyond MAX_RESOLVED */
     char *nets_text;      /* the networks parsed last */
     fh_policy_prefix *nets;
@@ -809,6 +810,7 @@ struct fh__store_victims *fh__store_victims_new(fh_store *s, struct fh__store_co
     v->s = s;
     v->c = c;
     v->resolved = json_object();
+    v->memo = json_object();
     return v;
 }
 
@@ -819,6 +821,7 @@ void fh__store_victims_free(struct fh__store_victims *v)
     key_release(v->s, v->key);
     sqlite3_finalize(v->lookup);
     json_decref(v->resolved);
+    json_decref(v->memo);
     json_decref(v->scratch);
     free(v->nets_text);
     free(v->nets);
@@ -876,7 +879,10 @@ fh_err fh__store_victims_apply(struct fh__store_victims *v, const char *nets, js
                 v->n_nets++;
         }
         json_decref(arr);
+        json_object_clear(v->memo);
     }
+    if (json_object_size(v->memo) >= MAX_RESOLVED)
+        json_object_clear(v->memo);
     if (v->key == NULL && (v->key = key_acquire(v->s)) == NULL) {
         fh_error("store", "no pseudonym key: reads that need pseudonyms fail");
         return FH_ERR_CRYPTO;

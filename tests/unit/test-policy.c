@@ -510,6 +510,25 @@ static void pseudonymize_rewrites_victims_and_follows_references(void **state)
     assert_string_equal(json_string_value(json_array_get(refs, 4)),
                         "ipv4-addr--00000000-0000-5000-8000-000000000000");
     assert_valid(od);
+    /* With a memo: the same answer, the second time from the memo. */
+    fh_policy_victims memo = v;
+    memo.memo = json_object();
+    for (int round = 0; round < 2; round++) {
+        json_t *again = json_pack("{s:s,s:O}", "type", "observed-data", "object_refs",
+                                  json_object_get(od, "object_refs"));
+        json_object_set_new(again, "object_refs",
+                            json_pack("[O,O,O,O]", json_object_get(attacker, "id"),
+                                      json_object_get(victim, "id"), json_object_get(flow, "id"),
+                                      json_object_get(victim6, "id")));
+        fh_policy_pseudonymize(again, &memo, &changed);
+        assert_true(changed);
+        for (size_t i = 0; i < 4; i++)
+            assert_true(json_equal(json_array_get(json_object_get(again, "object_refs"), i),
+                                   json_array_get(refs, i)));
+        json_decref(again);
+    }
+    assert_int_equal(json_object_size(memo.memo), 4);
+    json_decref(memo.memo);
     json_decref(od);
 
     /* The deprecated embedded dictionary: values only. */
