@@ -28,6 +28,13 @@ static void admin_usage(FILE *out)
             "                                    show its name on what it shares, or the hub's\n"
             "                                    community identity (the default)\n"
             "  org list                          list organizations\n"
+            "  org networks ORG [CIDR...] [--add CIDR]... [--remove CIDR]... [--clear]\n"
+            "                                    ORG's own address space (IPv4/IPv6 prefixes):\n"
+            "                                    CIDRs replace the list, --add/--remove change\n"
+            "                                    it, --clear empties it, nothing lists it.\n"
+            "                                    Others see addresses inside as pseudonyms\n"
+            "  pseudonyms rotate                 replace the hub's pseudonym key: pseudonyms\n"
+            "                                    from then on are unlinkable to earlier ones\n"
             "  token new ORG [--label TEXT] [--admin]\n"
             "                                    create a token for ORG (id or name); prints the\n"
             "                                    token alone on stdout, once: it is stored only\n"
@@ -75,6 +82,55 @@ static const char *str_or(const json_t *o, const char *k, const char *dflt)
     return v ? v : dflt;
 }
 
+static int print_list(json_t *list, bool as_json, const char *kind);
+
+/* "  networks A, B" after an organization, when it declared any. */
+static void print_networks(const json_t *nets)
+{
+    size_t i;
+    json_t *n;
+    json_array_foreach(nets, i, n)
+    {
+        printf("%s%s", i ? ", " : "  networks ", json_string_value(n) ? json_string_value(n) : "");
+    }
+}
+
+/* `org networks ORG [CIDR...] [--add ...] [--remove ...] [--clear]`:
+ * changes ORG's networks when asked to, then lists them. *changed says
+ * whether anything was asked (for the audit record). */
+static int org_networks(fh_store *s, const char *org, char **cidrs, size_t n_cidrs, bool clear,
+                        const char **adds, size_t n_adds, const char **removes, size_t n_removes,
+                        bool as_json, bool *changed)
+{
+    *changed = clear || n_cidrs || n_adds || n_removes;
+    fh_err rc = FH_OK;
+    if (*changed) {
+        const char **add = fh_xcalloc(n_cidrs + n_adds + 1, sizeof *add);
+        for (size_t i = 0; i < n_cidrs; i++)
+            add[i] = cidrs[i];
+        for (size_t i = 0; i < n_adds; i++)
+            add[n_cidrs + i] = adds[i];
+        const char *bad = NULL;
+        rc = fh_store_org_networks(s, org, clear || n_cidrs > 0, add, n_cidrs + n_adds, removes,
+                                   n_removes, &bad);
+        free(add);
+        if (rc == FH_ERR_INVALID)
+            fprintf(stderr,
+                    "fenghuo admin: '%s' is not an IPv4 or IPv6 network (an address, or a prefix "
+                    "such as 198.51.100.0/24 with no bits set after its length)\n",
+                    bad ? bad : "?");
+        if (rc == FH_ERR_LIMIT)
+            fprintf(stderr, "fenghuo admin: an organization may declare at most %d networks\n",
+                    FH_STORE_MAX_NETWORKS);
+    }
+    json_t *list = NULL;
+    if (rc == FH_OK)
+        rc = fh_store_org_networks_list(s, org, &list);
+    if (rc == FH_ERR_NOTFOUND)
+        fprintf(stderr, "fenghuo admin: no organization '%s'\n", org);
+    return rc ? fail(rc, "org networks") : print_list(list, as_json, "network");
+}
+
 static int print_list(json_t *list, bool as_json, const char *kind)
 {
     if (as_json) {
@@ -88,12 +144,16 @@ static int print_list(json_t *list, bool as_json, const char *kind)
     json_t *o;
     json_array_foreach(list, i, o)
     {
-        if (strcmp(kind, "org") == 0)
-            printf("%s  %s  %s%s%s%s\n", str_or(o, "id", ""), str_or(o, "identity", ""),
+        if (strcmp(kind, "org") == 0) {
+            printf("%s  %s  %s%s%s%s", str_or(o, "id", ""), str_or(o, "identity", ""),
                    str_or(o, "name", ""),
                    json_is_string(json_object_get(o, "parent")) ? "  client of " : "",
                    str_or(o, "parent", ""),
                    json_is_true(json_object_get(o, "named")) ? "  named" : "");
+            print_networks(json_object_get(o, "networks"));
+            printf("\n");
+        } else if (strcmp(kind, "network") == 0)
+            printf("%s\n", json_string_value(o) ? json_string_value(o) : "");
         else if (strcmp(kind, "group") == 0) {
             printf("%s  %s:", str_or(o, "id", ""), str_or(o, "name", ""));
             size_t k;
@@ -181,6 +241,7 @@ int fh_cmd_admin(int argc, char **argv)
                                              {"attribution", required_argument, NULL, 'N'},
                                              {"since", required_argument, NULL, 'S'},
                                              {"org", required_argument, NULL, 'O'},
+                                             {"clear", no_argument, NULL, 'C'},
                                              {NULL, 0, NULL, 0}};
     const char *data = NULL, *label = NULL, *description = NULL, *id = NULL, *parent = NULL;
     const char *tlp_name = NULL, *attribution = NULL, *since = NULL, *audit_org = NULL;
@@ -188,7 +249,7 @@ int fh_cmd_admin(int argc, char **argv)
     const char **removes = fh_xcalloc((size_t)argc + 1, sizeof *removes);
     size_t n_adds = 0, n_removes = 0;
     int status = -1;
-    bool admin = false, as_json = false;
+    bool admin = false, as_json = false, clear = false, changed = true;
     optind = 1;
     int c;
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
@@ -231,6 +292,9 @@ int fh_cmd_admin(int argc, char **argv)
             break;
         case 'O':
             audit_org = optarg;
+            break;
+        case 'C':
+            clear = true;
             break;
         case 'h':
             admin_usage(stdout);
@@ -322,6 +386,15 @@ int fh_cmd_admin(int argc, char **argv)
                 fprintf(stderr, "fenghuo admin: no organization '%s'\n", audit_org);
             status = rc ? fail(rc, "audit") : print_list(list, as_json, "audit");
         }
+    } else if (strcmp(cmd, "org") == 0 && strcmp(sub, "networks") == 0 && nargs >= 3) {
+        status = org_networks(s, args[2], args + 3, (size_t)nargs - 3, clear, adds, n_adds, removes,
+                              n_removes, as_json, &changed);
+    } else if (strcmp(cmd, "pseudonyms") == 0 && strcmp(sub, "rotate") == 0 && nargs == 2) {
+        rc = fh_store_pseudonym_rotate(s);
+        if (rc == FH_OK)
+            fprintf(stderr, "fenghuo admin: new pseudonym key; pseudonyms shown from now on are "
+                            "unlinkable to earlier ones\n");
+        status = rc ? fail(rc, "pseudonyms rotate") : FH_EXIT_OK;
     } else if (strcmp(cmd, "org") == 0 && strcmp(sub, "list") == 0 && nargs == 2) {
         rc = fh_store_org_list(s, &list);
         status = rc ? fail(rc, "org list") : print_list(list, as_json, "org");
@@ -412,7 +485,7 @@ int fh_cmd_admin(int argc, char **argv)
     bool changes = strcmp(cmd, "audit") != 0 && strcmp(sub, "list") != 0 &&
                    !(strcmp(cmd, "group") == 0 && strcmp(sub, "members") == 0 && n_adds == 0 &&
                      n_removes == 0);
-    if (changes && status != FH_EXIT_USAGE)
+    if (changes && changed && status != FH_EXIT_USAGE)
         audit_command(s, argc, argv, status);
     fh_store_close(s);
 early:

@@ -98,4 +98,72 @@ void fh_policy_cryptopan_free(fh_policy_cryptopan *c);
 void fh_policy_cryptopan_v4(const fh_policy_cryptopan *c, const uint8_t in[4], uint8_t out[4]);
 void fh_policy_cryptopan_v6(const fh_policy_cryptopan *c, const uint8_t in[16], uint8_t out[16]);
 
+/* ---- victim privacy (docs/SHARING.md) ------------------------------------- */
+
+/* An IPv4 or IPv6 address or prefix. */
+typedef struct fh_policy_prefix {
+    uint8_t family;   /* 4 or 6 */
+    uint8_t len;      /* prefix length: 32 / 128 for a single address */
+    bool has_len;     /* written with "/len" */
+    uint8_t addr[16]; /* network byte order; IPv4 in the first 4 bytes */
+} fh_policy_prefix;
+
+/* Parses "198.51.100.7", "198.51.100.0/24", "2001:db8::1", "2001:db8::/32"
+ * (inet_pton syntax; the length in decimal, no sign, in range). Host bits
+ * after the length are kept as written. FH_ERR_INVALID otherwise. */
+fh_err fh_policy_prefix_parse(const char *text, fh_policy_prefix *out /* OUT */);
+
+/* Writes p as text ("/len" only when has_len) into out (64 bytes suffice). */
+void fh_policy_prefix_format(const fh_policy_prefix *p, char *out, size_t outsize);
+
+/* Clears the host bits after p->len. */
+void fh_policy_prefix_mask(fh_policy_prefix *p);
+
+/* True when every address of inner lies in outer (same family, inner at
+ * least as long, the first outer->len bits equal). */
+bool fh_policy_prefix_within(const fh_policy_prefix *inner, const fh_policy_prefix *outer);
+
+/* The first and last address of p as sortable byte strings (out: 17 bytes
+ * for IPv6, 5 for IPv4; a family byte first), for range checks in SQL.
+ * Returns the length written. */
+size_t fh_policy_prefix_range(const fh_policy_prefix *p, uint8_t lo[17] /* OUT */,
+                              uint8_t hi[17] /* OUT */);
+
+/* The Crypto-PAn pseudonym of an address or prefix: the address bits
+ * pseudonymized, then (for a prefix) the host bits after the length cleared,
+ * so a prefix keeps its length and is the prefix of its members' pseudonyms. */
+void fh_policy_prefix_pseudonym(const fh_policy_cryptopan *c, const fh_policy_prefix *in,
+                                fh_policy_prefix *out /* OUT */);
+
+/* What the pseudonymization of one object needs. nets: the networks of the
+ * version's submitters; resolve: returns the stored ipv4-addr, ipv6-addr or
+ * network-traffic object with that id (a borrowed reference that lives as
+ * long as the call) or NULL when the hub has none. */
+typedef struct fh_policy_victims {
+    const fh_policy_cryptopan *cp;
+    const fh_policy_prefix *nets;
+    size_t n_nets;
+    const json_t *(*resolve)(void *ctx, const char *id);
+    void *ctx;
+    /* Optional (may be NULL): a JSON object the caller keeps between calls
+     * with the same cp and nets (and clears when they change), where the
+     * rewritten id of each reference followed is remembered (null: it
+     * stays). Saves resolving and rewriting the same SCO again. */
+    json_t *memo;
+} fh_policy_victims;
+
+/*
+ * Replaces, in obj (in place), every address inside v->nets by its Crypto-PAn
+ * pseudonym: the value of an ipv4-addr / ipv6-addr, the values of those in
+ * an observed-data's embedded "objects" dictionary, and the references to
+ * address SCOs and network-traffic objects (object_refs, src_ref, dst_ref)
+ * whose stored value is inside: a reference becomes the id of the rewritten
+ * object it names. The id of a rewritten SCO is recomputed
+ * (fh_stix_sco_id) when it was the deterministic id of its content. Other
+ * objects and addresses outside v->nets are left alone. *changed (may be
+ * NULL) tells whether anything changed. Pure: the result depends only on obj,
+ * the nets, the key and what resolve answers.
+ */
+void fh_policy_pseudonymize(json_t *obj, const fh_policy_victims *v, bool *changed /* OUT */);
+
 #endif

@@ -90,7 +90,8 @@ fh_err fh_store_org_set_named(fh_store *s, const char *org, bool named);
 json_t *fh_store_community_identity(fh_store *s);
 
 /* A new JSON array (caller decrefs) of {"id","name","identity","created",
- * "parent","named"} (parent: the parent's name or null). */
+ * "parent","named","networks"} (parent: the parent's name or null; networks:
+ * an array of prefixes). */
 fh_err fh_store_org_list(fh_store *s, json_t **out /* OUT */);
 
 /*
@@ -119,6 +120,36 @@ typedef struct fh_store_principal {
  * compared in constant time. FH_ERR_AUTH when unknown or revoked. */
 fh_err fh_store_token_auth(fh_store *s, const char *token, size_t len,
                            fh_store_principal *out /* OUT */);
+
+/* ---- victim privacy (docs/SHARING.md) ------------------------------------ */
+
+/* The most networks one organization may declare. */
+#define FH_STORE_MAX_NETWORKS 1000
+
+/*
+ * Changes the networks (own address space) of org (id or name): with clear,
+ * every network is removed first; then the n_add prefixes of add are added
+ * and the n_remove of remove removed ("198.51.100.0/24", "2001:db8::/32"; a
+ * single address is a /32 or /128). One transaction. FH_ERR_NOTFOUND (no
+ * such organization), FH_ERR_INVALID (a prefix does not parse or has bits
+ * set after its length; *bad, when non-NULL, points at it), FH_ERR_LIMIT
+ * (more than FH_STORE_MAX_NETWORKS).
+ */
+fh_err fh_store_org_networks(fh_store *s, const char *org, bool clear, const char *const *add,
+                             size_t n_add, const char *const *remove, size_t n_remove,
+                             const char **bad /* OUT */);
+
+/* A new JSON array of org's networks as text, sorted. FH_ERR_NOTFOUND. */
+fh_err fh_store_org_networks_list(fh_store *s, const char *org, json_t **out /* OUT */);
+
+/*
+ * Replaces the hub's pseudonym key (the file pseudonym.key in the data
+ * folder, 32 random bytes, mode 0600) by a new random one. Every read from
+ * then on, in this process and in a hub running on the same folder, uses
+ * the new key: pseudonyms before and after are unlinkable.
+ * FH_ERR_IO when the file cannot be written (logged without the key).
+ */
+fh_err fh_store_pseudonym_rotate(fh_store *s);
 
 /* ---- collections, grants ------------------------------------------------ */
 

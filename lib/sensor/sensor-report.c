@@ -3,7 +3,13 @@
  * written to a spool folder, and posted as TAXII envelopes by a thread of
  * their own, so the packet path never waits for the network.
  *
- *   indicator_match of a STIX indicator -> a sighting of it
+ *   indicator_match of a STIX indicator -> a sighting of it, with the
+ *                                          observed-data of what was seen:
+ *                                          the source and destination
+ *                                          address SCOs and their
+ *                                          network-traffic (so the hub can
+ *                                          pseudonymize the victim inside
+ *                                          the reporter's networks)
  *   scan, bruteforce                    -> an indicator for the source
  *                                          address and a sighting of it
  *
@@ -26,6 +32,7 @@
 #include <unistd.h>
 
 #include "fenghuo/json.h"
+#include "fenghuo/stix.h"
 #include "fenghuo/taxii.h"
 #include "fenghuo/time.h"
 #include "fenghuo/uuid.h"
@@ -116,6 +123,89 @@ static json_t *sighting(fh__sensor_report *r, const char *of, const char *first,
     return s;
 }
 
+/* An ipv4-addr or ipv6-addr SCO for addr with its deterministic id (STIX
+ * section 2.9), or NULL when addr is not an address. */
+static json_t *address_sco(const char *addr, const char *tlp)
+{
+    if (addr == NULL)
+        return NULL;
+    json_t *o =
+        json_pack("{s:s,s:s,s:s,s:[s]}", "type", strchr(addr, ':') ? "ipv6-addr" : "ipv4-addr",
+                  "spec_version", "2.1", "value", addr, "object_marking_refs", tlp);
+    char id[128];
+    if (fh_stix_sco_id(o, id, sizeof id) != FH_OK) {
+        json_decref(o);
+        return NULL;
+    }
+    json_object_set_new(o, "id", json_string(id));
+    return o;
+}
+
+/*
+ * The observed-data of an indicator match: what the sensor saw, as SCOs
+ * (source and destination addresses, the network-traffic between them),
+ * queued before it. Returns its id in od_id, or "" when the event names no
+ * addresses. Every id is deterministic, so a replayed batch is stored once.
+ */
+static void observed_data(fh__sensor_report *r, const json_t *ev, const char *first,
+                          const char *last, json_int_t count, const char *name, char *od_id,
+                          size_t od_size)
+{
+    od_id[0] = '\0';
+    const char *tlp = r->cfg.sighting_tlp ? r->cfg.sighting_tlp : TLP_AMBER;
+    json_t *src = address_sco(fh_json_str(ev, "src"), tlp);
+    json_t *dst = address_sco(fh_json_str(ev, "dst"), tlp);
+    if (src == NULL || dst == NULL) {
+        json_decref(src);
+        json_decref(dst);
+        return;
+    }
+    const char *proto = fh_json_str(ev, "proto");
+    bool v6 = strcmp(fh_json_str(src, "type"), "ipv6-addr") == 0;
+    json_t *protocols = json_pack("[s]", v6 ? "ipv6" : "ipv4");
+    /* Protocol names as in the IANA Service Name and Transport Protocol
+     * Port Number Registry (STIX section 6.12). */
+    if (proto && strcmp(proto, "other") != 0)
+        json_array_append_new(protocols,
+                              json_string(strcmp(proto, "icmpv6") == 0 ? "ipv6-icmp" : proto));
+    json_t *flow =
+        json_pack("{s:s,s:s,s:O,s:O,s:o,s:[s]}", "type", "network-traffic", "spec_version", "2.1",
+                  "src_ref", json_object_get(src, "id"), "dst_ref", json_object_get(dst, "id"),
+                  "protocols", protocols, "object_marking_refs", tlp);
+    json_t *sport = json_object_get(ev, "sport"), *dport = json_object_get(ev, "dport");
+    if (json_is_integer(sport) && json_is_integer(dport)) {
+        json_object_set(flow, "src_port", sport);
+        json_object_set(flow, "dst_port", dport);
+    }
+    char flow_id[128];
+    if (fh_stix_sco_id(flow, flow_id, sizeof flow_id) != FH_OK) {
+        json_decref(src);
+        json_decref(dst);
+        json_decref(flow);
+        return;
+    }
+    json_object_set_new(flow, "id", json_string(flow_id));
+    char *od_name = fh_xasprintf("observed-data|%s", name);
+    make_id(od_id, od_size, "observed-data", od_name);
+    free(od_name);
+    if (count < 1)
+        count = 1;
+    if (count > 999999999)
+        count = 999999999;
+    json_t *od =
+        json_pack("{s:s,s:s,s:s,s:o,s:o,s:s,s:s,s:I,s:[O,O,s],s:[s]}", "type", "observed-data",
+                  "spec_version", "2.1", "id", od_id, "created", stamp(last), "modified",
+                  stamp(last), "first_observed", first, "last_observed", last, "number_observed",
+                  count, "object_refs", json_object_get(src, "id"), json_object_get(dst, "id"),
+                  flow_id, "object_marking_refs", tlp);
+    if (r->cfg.identity)
+        json_object_set_new(od, "created_by_ref", json_string(r->cfg.identity));
+    enqueue(r, src);
+    enqueue(r, dst);
+    enqueue(r, flow);
+    enqueue(r, od);
+}
+
 /* An indicator for a misbehaving source address, and a sighting of it. */
 static void report_source(fh__sensor_report *r, const char *addr, const char *kind,
                           const char *time_str, json_int_t count, const char *description)
@@ -156,8 +246,14 @@ void fh__sensor_report_event(fh__sensor_report *r, const json_t *ev)
             return; /* a plain-list entry: nothing to sight on the hub */
         const char *first = fh_json_str(ev, "first_seen");
         char *what = fh_xasprintf("%s|%s", fh_json_str(ev, "where"), fh_json_str(ev, "host"));
-        enqueue(r, sighting(r, ind, first ? first : time_str, time_str,
-                            json_integer_value(json_object_get(ev, "packets")), what));
+        json_int_t packets = json_integer_value(json_object_get(ev, "packets"));
+        json_t *s = sighting(r, ind, first ? first : time_str, time_str, packets, what);
+        char od[80];
+        observed_data(r, ev, first ? first : time_str, time_str, packets, fh_json_str(s, "id"), od,
+                      sizeof od);
+        if (od[0])
+            json_object_set_new(s, "observed_data_refs", json_pack("[s]", od));
+        enqueue(r, s);
         free(what);
     } else if (strcmp(type, "scan") == 0) {
         const char *who = fh_json_str(ev, "scanner");

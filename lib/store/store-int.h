@@ -54,6 +54,10 @@ struct fh_store {
     struct fh__store_post_job *group_head, *group_tail;
     bool group_leader;
     json_t *community; /* the hub's community identity (STIX identity) */
+    /* Victim privacy (store-policy.c): the pseudonym key as last read from
+     * its file, reloaded when the file changes. */
+    pthread_mutex_t pseudo_lock;
+    struct fh__store_pseudo_key *pseudo;
 };
 
 /* The id of the hub's community identity ("identity--…"; lives as long as s). */
@@ -111,6 +115,31 @@ struct fh__store_reader_facts {
 };
 fh_err fh__store_reader_facts(struct fh__store_conn *c, int64_t coll, const char *org_id,
                               struct fh__store_reader_facts *out /* OUT */);
+
+/* ---- victim privacy (store-policy.c) ---- */
+
+/* Loads the pseudonym key (creating its file on the first open) and fills
+ * the address ranges of SCOs indexed by the migration. */
+fh_err fh__store_pseudonym_open(fh_store *s, fh_buf *err);
+/* Drops the key (wiped). */
+void fh__store_pseudonym_close(fh_store *s);
+
+/* Records an ipv4-addr, ipv6-addr or network-traffic object (any other type
+ * does nothing) in the SCO index that references are resolved with. */
+fh_err fh__store_sco_index(struct fh__store_conn *w, const char *id, const char *type,
+                           const json_t *o, const char *body, size_t len);
+
+/* Adds the networks of each organization of list (fh_store_org_list). */
+fh_err fh__store_org_list_networks(struct fh__store_conn *c, json_t *list);
+
+/* The per-query state of pseudonymization: the key (taken once per query),
+ * the SCOs resolved so far. */
+struct fh__store_victims;
+struct fh__store_victims *fh__store_victims_new(fh_store *s, struct fh__store_conn *c);
+void fh__store_victims_free(struct fh__store_victims *v);
+/* Pseudonymizes o (in place) for a reader to whom nets (the JSON text of an
+ * array of the version's submitters' networks) are foreign. */
+fh_err fh__store_victims_apply(struct fh__store_victims *v, const char *nets, json_t *o);
 
 /* Microseconds since the epoch, now. */
 int64_t fh__store_now_us(void);

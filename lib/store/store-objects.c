@@ -380,7 +380,10 @@ static fh_err insert_one(struct fh__store_conn *w, int64_t coll, int default_tlp
     sqlite3_reset(st);
     if (r != SQLITE_DONE)
         return fh__store_dberr(w, "storing an object");
-    return record_groups(w, sqlite3_last_insert_rowid(w->db), p->object);
+    fh_err rc = record_groups(w, sqlite3_last_insert_rowid(w->db), p->object);
+    if (rc == FH_OK)
+        rc = fh__store_sco_index(w, p->id, p->type, p->object, p->body.data, p->body.len);
+    return rc;
 }
 
 /* Appends one status-details entry to list (comma-separated). */
@@ -791,6 +794,57 @@ static fh_err add_clearance(fh_buf *sql, struct binds *b, const struct fh__store
     return fh_buf_append_str(sql, " ELSE -1 END");
 }
 
+/* The types whose copies victim privacy may rewrite (docs/SHARING.md). */
+#define VICTIM_TYPES    "'ipv4-addr', 'ipv6-addr', 'network-traffic', 'observed-data'"
+#define VICTIM_ID_TYPES "'ipv4-addr', 'ipv6-addr', 'network-traffic'"
+
+/* "Any submitter of row alias has declared a network n such that ..." */
+static void append_submitter_networks(fh_buf *sql, const char *a)
+{
+    fh_buf_appendf(sql,
+                   "(n.org_id = %s.submitter OR n.org_id IN (SELECT c.org_id FROM "
+                   "object_submitters c WHERE c.seq = %s.seq))",
+                   a, a);
+}
+
+/*
+ * An SQL expression: for a row of alias whose copy the reader (bound as
+ * ?param) may see pseudonymized, the JSON array of its submitters'
+ * networks; NULL when the reader submitted it or its type has no addresses.
+ * types: the SQL list of types to consider.
+ */
+static void append_victim_nets(fh_buf *sql, const char *a, int param, const char *types)
+{
+    fh_buf_appendf(sql, "CASE WHEN %s.type IN (%s) AND NOT ", a, types);
+    append_is_submitter(sql, a, param);
+    fh_buf_append_str(sql, " THEN (SELECT json_group_array(n.cidr) FROM org_networks n WHERE ");
+    append_submitter_networks(sql, a);
+    fh_buf_append_str(sql, ") END");
+}
+
+/*
+ * " AND the row is not one whose id this reader sees pseudonymized": an
+ * address SCO whose value, or a network-traffic whose src_ref or dst_ref
+ * value, lies inside a network of a submitter the reader is not. Used when
+ * a query selects by id, so that a reader who guesses a victim's address
+ * cannot learn from its deterministic id that the hub holds it.
+ */
+static fh_err add_not_pseudonymized(fh_buf *sql, struct binds *b, const char *reader, const char *a)
+{
+    fh_err rc = add_text(b, reader);
+    if (rc)
+        return rc;
+    fh_buf_appendf(sql, " AND NOT (%s.type IN (" VICTIM_ID_TYPES ") AND NOT ", a);
+    append_is_submitter(sql, a, b->n);
+    fh_buf_appendf(sql,
+                   " AND EXISTS (SELECT 1 FROM sco_index x JOIN org_networks n ON x.lo >= n.lo "
+                   "AND x.hi <= n.hi WHERE x.id IN (%s.id, json_extract(%s.body, '$.src_ref'), "
+                   "json_extract(%s.body, '$.dst_ref')) AND ",
+                   a, a, a);
+    append_submitter_networks(sql, a);
+    return fh_buf_append_str(sql, "))");
+}
+
 /* " OR this row is the last (later = true) or first version of its object
  * that reader f may see": with a reader, the flags stored on the row answer
  * for everyone, and a later visible version is looked up otherwise. */
@@ -832,6 +886,9 @@ static fh_err build_where(const fh_store_query *q, const struct fh__store_reader
             return rc;
         fh_buf_appendf(sql, " AND id = ?%d", b->n);
     }
+    if (f && (q->object_id || q->ids.n) &&
+        (rc = add_not_pseudonymized(sql, b, f->org_id, "objects")))
+        return rc;
     if ((rc = add_in(sql, b, "id", &q->ids)) || (rc = add_in(sql, b, "type", &q->types)) ||
         (rc = add_in(sql, b, "spec_version", &q->spec_versions)))
         return rc;
@@ -883,20 +940,28 @@ static void bind_all(sqlite3_stmt *st, const struct binds *b)
  * when submitter_ref is non-NULL, the submitter's identity hidden behind
  * community_ref: created_by_ref (whatever it names: the submitter is
  * answerable for it) and each where_sighted_refs entry equal to
- * submitter_ref. The result depends only on its inputs, so a reader always
- * sees the same copy.
+ * submitter_ref; with nets (the submitters' networks, JSON text), victims'
+ * addresses pseudonymized. The result depends only on its inputs, so a
+ * reader always sees the same copy.
  */
 static fh_err append_reader_copy(fh_buf *out, const char *body, size_t len,
                                  const char *submitter_ref, const char *community_ref,
-                                 int clearance)
+                                 int clearance, struct fh__store_victims *victims, const char *nets)
 {
-    if (submitter_ref == NULL && clearance >= FH_TLP_RED)
+    if (submitter_ref == NULL && clearance >= FH_TLP_RED && nets == NULL)
         return fh_buf_append(out, body, len);
     json_t *o = json_loadb(body, len, 0, NULL);
     if (o == NULL)
         return fh_buf_append(out, body, len); /* stored by this hub: cannot happen */
     if (clearance < FH_TLP_RED)
         fh_policy_redact(o, clearance);
+    /* Victim privacy: addresses inside the submitters' networks become
+     * pseudonyms (docs/SHARING.md). */
+    fh_err prc = nets ? fh__store_victims_apply(victims, nets, o) : FH_OK;
+    if (prc) {
+        json_decref(o);
+        return prc;
+    }
     if (submitter_ref && json_object_get(o, "created_by_ref"))
         json_object_set_new(o, "created_by_ref", json_string(community_ref));
     size_t i;
@@ -908,6 +973,28 @@ static fh_err append_reader_copy(fh_buf *out, const char *body, size_t len,
             json_string_set(v, community_ref);
     }
     fh_err rc = fh_json_compact(o, out);
+    json_decref(o);
+    return rc;
+}
+
+/* Appends one manifest-record. With nets, id is that of the copy the reader
+ * sees: body (the stored SCO) pseudonymized. */
+static fh_err append_manifest_record(fh_buf *out, int64_t added, const char *id,
+                                     const char *version, const char *body,
+                                     struct fh__store_victims *victims, const char *nets)
+{
+    json_t *o = nets && body ? json_loads(body, 0, NULL) : NULL;
+    fh_err rc = o ? fh__store_victims_apply(victims, nets, o) : FH_OK;
+    if (rc == FH_OK && o && fh_json_str(o, "id"))
+        id = fh_json_str(o, "id");
+    char ts[32];
+    fh_store_format_us(added, ts);
+    fh_buf_append_str(out, "{\"id\":");
+    append_json_str(out, id, strlen(id));
+    fh_buf_appendf(out, ",\"date_added\":\"%s\",\"version\":", ts);
+    append_json_str(out, version, strlen(version));
+    if (rc == FH_OK)
+        rc = fh_buf_append_str(out, ",\"media_type\":\"" MANIFEST_MEDIA_TYPE "\"}");
     json_decref(o);
     return rc;
 }
@@ -924,6 +1011,7 @@ fh_err fh_store_query_run(fh_store *s, const fh_store_query *q, fh_store_view vi
     char(*vkeys)[32] = NULL;
     int64_t coll = 0;
     struct fh__store_reader_facts facts;
+    struct fh__store_victims *victims = NULL;
     fh_err rc = fh__store_collection_n(c, q->collection, &coll);
     if (rc == FH_OK && q->reader)
         rc = fh__store_reader_facts(c, coll, q->reader, &facts);
@@ -944,15 +1032,27 @@ fh_err fh_store_query_run(fh_store *s, const fh_store_query *q, fh_store_view vi
                                     "CASE WHEN gtlp IS NULL THEN NULL ELSE ");
             if ((rc = add_clearance(&sql, b, &facts, "objects")))
                 goto done;
-            fh_buf_append_str(&sql, " END FROM objects WHERE coll = ?1");
+            fh_buf_append_str(&sql, " END, ");
+            append_victim_nets(&sql, "objects", 2, VICTIM_TYPES);
+            fh_buf_append_str(&sql, " FROM objects WHERE coll = ?1");
         } else {
-            fh_buf_append_str(
-                &sql, "SELECT date_added, body, NULL, id, tlp, NULL FROM objects WHERE coll = ?1");
+            fh_buf_append_str(&sql, "SELECT date_added, body, NULL, id, tlp, NULL, NULL FROM "
+                                    "objects WHERE coll = ?1");
         }
         break;
     case FH_STORE_VIEW_MANIFEST:
-        fh_buf_append_str(
-            &sql, "SELECT date_added, id, version, id, tlp, NULL FROM objects WHERE coll = ?1");
+        /* Ids of SCOs that this reader sees pseudonymized are the ids of the
+         * rewritten copies (columns 6 and 7: networks and body). */
+        if (q->reader) {
+            add_text(b, q->reader);
+            fh_buf_append_str(&sql, "SELECT date_added, id, version, id, tlp, NULL, ");
+            append_victim_nets(&sql, "objects", 2, VICTIM_ID_TYPES);
+            fh_buf_append_str(&sql, ", CASE WHEN type IN (" VICTIM_ID_TYPES
+                                    ") THEN body END FROM objects WHERE coll = ?1");
+        } else {
+            fh_buf_append_str(&sql, "SELECT date_added, id, version, id, tlp, NULL, NULL FROM "
+                                    "objects WHERE coll = ?1");
+        }
         break;
     case FH_STORE_VIEW_VERSIONS:
         fh_buf_append_str(
@@ -967,6 +1067,7 @@ fh_err fh_store_query_run(fh_store *s, const fh_store_query *q, fh_store_view vi
         goto done;
     fh_buf_appendf(&sql, " ORDER BY date_added LIMIT ?%d", b->n);
 
+    victims = fh__store_victims_new(s, c);
     sqlite3_stmt *st = fh__store_stmt(c, sql.data);
     if (st == NULL) {
         rc = FH_ERR_DB;
@@ -974,7 +1075,6 @@ fh_err fh_store_query_run(fh_store *s, const fh_store_query *q, fh_store_view vi
     }
     bind_all(st, b);
     int step;
-    char ts[32];
     while ((step = sqlite3_step(st)) == SQLITE_ROW) {
         if (r->count == q->limit) {
             r->more = true;
@@ -987,23 +1087,27 @@ fh_err fh_store_query_run(fh_store *s, const fh_store_query *q, fh_store_view vi
         if (r->count)
             fh_buf_append_char(&r->items, ',');
         bool cut = view == FH_STORE_VIEW_OBJECTS && sqlite3_column_type(st, 5) != SQLITE_NULL;
-        if (view == FH_STORE_VIEW_OBJECTS && (cut || sqlite3_column_type(st, 2) != SQLITE_NULL)) {
-            rc = append_reader_copy(
-                &r->items, (const char *)sqlite3_column_text(st, 1),
-                (size_t)sqlite3_column_bytes(st, 1), (const char *)sqlite3_column_text(st, 2),
-                fh__store_community_id(s), cut ? sqlite3_column_int(st, 5) : FH_TLP_RED);
+        const char *nets =
+            view == FH_STORE_VIEW_VERSIONS ? NULL : (const char *)sqlite3_column_text(st, 6);
+        if (nets && strcmp(nets, "[]") == 0)
+            nets = NULL; /* the submitters declared no networks */
+        if (view == FH_STORE_VIEW_OBJECTS &&
+            (cut || nets || sqlite3_column_type(st, 2) != SQLITE_NULL)) {
+            rc = append_reader_copy(&r->items, (const char *)sqlite3_column_text(st, 1),
+                                    (size_t)sqlite3_column_bytes(st, 1),
+                                    (const char *)sqlite3_column_text(st, 2),
+                                    fh__store_community_id(s),
+                                    cut ? sqlite3_column_int(st, 5) : FH_TLP_RED, victims, nets);
+        } else if (view == FH_STORE_VIEW_MANIFEST && nets) {
+            rc = append_manifest_record(&r->items, added, (const char *)sqlite3_column_text(st, 1),
+                                        (const char *)sqlite3_column_text(st, 2),
+                                        (const char *)sqlite3_column_text(st, 7), victims, nets);
         } else if (view == FH_STORE_VIEW_OBJECTS) {
             rc = fh_buf_append(&r->items, sqlite3_column_text(st, 1),
                                (size_t)sqlite3_column_bytes(st, 1));
         } else if (view == FH_STORE_VIEW_MANIFEST) {
-            fh_store_format_us(added, ts);
-            fh_buf_append_str(&r->items, "{\"id\":");
-            append_json_str(&r->items, (const char *)sqlite3_column_text(st, 1),
-                            (size_t)sqlite3_column_bytes(st, 1));
-            fh_buf_appendf(&r->items, ",\"date_added\":\"%s\",\"version\":", ts);
-            append_json_str(&r->items, (const char *)sqlite3_column_text(st, 2),
-                            (size_t)sqlite3_column_bytes(st, 2));
-            rc = fh_buf_append_str(&r->items, ",\"media_type\":\"" MANIFEST_MEDIA_TYPE "\"}");
+            rc = append_manifest_record(&r->items, added, (const char *)sqlite3_column_text(st, 1),
+                                        (const char *)sqlite3_column_text(st, 2), NULL, NULL, NULL);
         } else {
             rc = append_json_str(&r->items, (const char *)sqlite3_column_text(st, 1),
                                  (size_t)sqlite3_column_bytes(st, 1));
@@ -1024,6 +1128,7 @@ fh_err fh_store_query_run(fh_store *s, const fh_store_query *q, fh_store_view vi
         rc = fh__store_dberr(c, "query");
     sqlite3_reset(st);
 done:
+    fh__store_victims_free(victims);
     fh__store_reader_done(s, c);
     free(vkeys);
     free(b);
@@ -1053,7 +1158,8 @@ fh_err fh_store_object_exists(fh_store *s, const char *collection, const char *o
     add_int(b, coll);
     add_text(b, object_id);
     fh_buf_append_str(&sql, "SELECT 1 FROM objects WHERE coll = ?1 AND id = ?2");
-    if (reader && (rc = add_visibility(&sql, b, &facts, "objects")))
+    if (reader && ((rc = add_visibility(&sql, b, &facts, "objects")) ||
+                   (rc = add_not_pseudonymized(&sql, b, reader, "objects"))))
         goto done;
     fh_buf_append_str(&sql, " LIMIT 1");
     sqlite3_stmt *st = fh__store_stmt(c, sql.data);

@@ -7,10 +7,15 @@
  * Not for: the predicate itself (it lives beside the queries it joins) or
  * the meaning of TLP markings (lib/policy).
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include "fenghuo/json.h"
 #include "fenghuo/policy.h"
 #include "fenghuo/time.h"
 #include "fenghuo/uuid.h"
@@ -106,8 +111,8 @@ static fh_err group_find(struct fh__store_conn *c, const char *id_or_name,
 }
 
 /* Adds (add true) or removes one member, by organization id or name. */
-static fh_err group_member(struct fh__store_conn *w, const char *group_id, const char *org,
-                           bool add)
+static fh_err set_group_member(struct fh__store_conn *w, const char *group_id, const char *org,
+                               bool add)
 {
     char org_id[FH_STORE_ID_STRLEN];
     fh_err rc = fh__store_org_find(w, org, org_id);
@@ -158,7 +163,7 @@ fh_err fh_store_group_add(fh_store *s, const char *name, const char *const *orgs
             rc = fh__store_dberr(w, "adding a group");
     }
     for (size_t i = 0; rc == FH_OK && i < n; i++)
-        rc = group_member(w, id, orgs[i], true);
+        rc = set_group_member(w, id, orgs[i], true);
     rc = fh__store_end(s, rc);
     if (rc == FH_OK)
         memcpy(id_out, id, FH_STORE_GROUP_ID_STRLEN);
@@ -175,9 +180,9 @@ fh_err fh_store_group_members(fh_store *s, const char *group, const char *const 
     char id[FH_STORE_GROUP_ID_STRLEN];
     rc = group_find(w, group, id);
     for (size_t i = 0; rc == FH_OK && i < n_add; i++)
-        rc = group_member(w, id, add[i], true);
+        rc = set_group_member(w, id, add[i], true);
     for (size_t i = 0; rc == FH_OK && i < n_remove; i++)
-        rc = group_member(w, id, remove[i], false);
+        rc = set_group_member(w, id, remove[i], false);
     return fh__store_end(s, rc);
 }
 
@@ -367,4 +372,523 @@ fh_err fh_store_audit_list(fh_store *s, int64_t since_us, const char *org, json_
 done:
     fh__store_reader_done(s, c);
     return rc;
+}
+
+/* ---- victim privacy: the pseudonym key ------------------------------------- */
+
+/* The key lives in a file of its own so it can be rotated by replacing the
+ * file (an atomic rename), which a hub running on the same folder notices
+ * on its next read; it is never logged. */
+#define PSEUDONYM_KEY_FILE "pseudonym.key"
+
+struct fh__store_pseudo_key {
+    fh_policy_cryptopan *cp;
+    unsigned refs;
+    dev_t dev;
+    ino_t ino;
+    struct timespec mtim, ctim;
+};
+
+static bool same_file(const struct fh__store_pseudo_key *k, const struct stat *st)
+{
+    return k && k->dev == st->st_dev && k->ino == st->st_ino &&
+           k->mtim.tv_sec == st->st_mtim.tv_sec && k->mtim.tv_nsec == st->st_mtim.tv_nsec &&
+           k->ctim.tv_sec == st->st_ctim.tv_sec && k->ctim.tv_nsec == st->st_ctim.tv_nsec;
+}
+
+static void key_release_locked(struct fh__store_pseudo_key *k)
+{
+    if (k && --k->refs == 0) {
+        fh_policy_cryptopan_free(k->cp);
+        free(k);
+    }
+}
+
+/* Reads the key file at path into a new key. The file must be a regular
+ * file of exactly 32 bytes that only its owner may read. */
+static fh_err key_read(const char *path, struct fh__store_pseudo_key **out, fh_buf *err)
+{
+    *out = NULL;
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0) {
+        fh_buf_appendf(err, "cannot read the pseudonym key %s: %s", path, strerror(errno));
+        return FH_ERR_IO;
+    }
+    struct stat st;
+    uint8_t key[FH_POLICY_CRYPTOPAN_KEYLEN];
+    fh_err rc = FH_OK;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        fh_buf_appendf(err, "the pseudonym key %s is not a regular file", path);
+        rc = FH_ERR_IO;
+    } else if (st.st_mode & 077) {
+        fh_buf_appendf(err,
+                       "the pseudonym key %s has mode %03o; only its owner may read it "
+                       "(chmod 600)",
+                       path, (unsigned)(st.st_mode & 0777));
+        rc = FH_ERR_IO;
+    } else if (st.st_size != FH_POLICY_CRYPTOPAN_KEYLEN ||
+               read(fd, key, sizeof key) != (ssize_t)sizeof key) {
+        fh_buf_appendf(err,
+                       "the pseudonym key %s must hold exactly %d bytes (remove it to make a new "
+                       "key; pseudonyms then change)",
+                       path, FH_POLICY_CRYPTOPAN_KEYLEN);
+        rc = FH_ERR_IO;
+    }
+    close(fd);
+    if (rc == FH_OK) {
+        struct fh__store_pseudo_key *k = fh_xcalloc(1, sizeof *k);
+        k->cp = fh_policy_cryptopan_new(key);
+        k->refs = 1;
+        k->dev = st.st_dev;
+        k->ino = st.st_ino;
+        k->mtim = st.st_mtim;
+        k->ctim = st.st_ctim;
+        *out = k;
+    }
+    memset(key, 0, sizeof key);
+    return rc;
+}
+
+/* Writes a new random key file: replacing the old one (rotation) or only
+ * when there is none (first open; another process may create it at the
+ * same time, and then its key is kept). */
+static fh_err key_write(const char *dir, bool replace, fh_buf *err)
+{
+    uint8_t key[FH_POLICY_CRYPTOPAN_KEYLEN];
+    fh_err rc = fh_random_bytes(key, sizeof key);
+    if (rc) {
+        fh_buf_appendf(err, "no random bytes for the pseudonym key");
+        return rc;
+    }
+    char *path = fh_xasprintf("%s/%s", dir, PSEUDONYM_KEY_FILE);
+    char *tmp = fh_xasprintf("%s/.%s.XXXXXX", dir, PSEUDONYM_KEY_FILE);
+    int fd = mkstemp(tmp); /* mode 0600 */
+    if (fd < 0 || fchmod(fd, 0600) != 0 || write(fd, key, sizeof key) != (ssize_t)sizeof key ||
+        fsync(fd) != 0) {
+        fh_buf_appendf(err, "cannot write a pseudonym key in %s: %s", dir, strerror(errno));
+        rc = FH_ERR_IO;
+    }
+    if (fd >= 0)
+        close(fd);
+    memset(key, 0, sizeof key);
+    if (rc == FH_OK && replace && rename(tmp, path) != 0) {
+        fh_buf_appendf(err, "cannot replace %s: %s", path, strerror(errno));
+        rc = FH_ERR_IO;
+    }
+    if (rc == FH_OK && !replace && link(tmp, path) != 0 && errno != EEXIST) {
+        fh_buf_appendf(err, "cannot create %s: %s", path, strerror(errno));
+        rc = FH_ERR_IO;
+    }
+    if (fd >= 0 && (rc || !replace))
+        unlink(tmp);
+    if (rc == FH_OK) {
+        int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dfd >= 0) {
+            fsync(dfd);
+            close(dfd);
+        }
+    }
+    free(tmp);
+    free(path);
+    return rc;
+}
+
+/* Takes a reference to the current key, reloading it first when its file
+ * was replaced (a rotation by this or another process). NULL when there is
+ * no usable key. */
+static struct fh__store_pseudo_key *key_acquire(fh_store *s)
+{
+    char *path = fh_xasprintf("%s/%s", s->dir, PSEUDONYM_KEY_FILE);
+    pthread_mutex_lock(&s->pseudo_lock);
+    struct stat st;
+    if (stat(path, &st) == 0 && !same_file(s->pseudo, &st)) {
+        struct fh__store_pseudo_key *k = NULL;
+        fh_buf err;
+        fh_buf_init(&err, 4096);
+        if (key_read(path, &k, &err) == FH_OK) {
+            key_release_locked(s->pseudo);
+            s->pseudo = k;
+            fh_info("store", "pseudonym key (re)loaded from %s", path);
+        } else if (s->pseudo) {
+            /* Keep pseudonymizing with the key we have; warn once for this
+             * state of the file. */
+            fh_warn("store", "%s; still using the previous key", err.data ? err.data : "?");
+            s->pseudo->dev = st.st_dev;
+            s->pseudo->ino = st.st_ino;
+            s->pseudo->mtim = st.st_mtim;
+            s->pseudo->ctim = st.st_ctim;
+        }
+        fh_buf_cleanup(&err);
+    }
+    struct fh__store_pseudo_key *k = s->pseudo;
+    if (k)
+        k->refs++;
+    pthread_mutex_unlock(&s->pseudo_lock);
+    free(path);
+    return k;
+}
+
+static void key_release(fh_store *s, struct fh__store_pseudo_key *k)
+{
+    if (k == NULL)
+        return;
+    pthread_mutex_lock(&s->pseudo_lock);
+    key_release_locked(k);
+    pthread_mutex_unlock(&s->pseudo_lock);
+}
+
+/* Fills lo/hi of the address SCOs that migration 3 copied into the index,
+ * once. */
+static fh_err fill_sco_ranges(fh_store *s)
+{
+    fh_err rc = fh__store_begin(s);
+    if (rc)
+        return rc;
+    struct fh__store_conn *w = &s->writer;
+    sqlite3_stmt *st =
+        fh__store_stmt_lit(w, "SELECT 1 FROM meta WHERE key = 'sco_index_ranges' AND value = 0");
+    if (st == NULL)
+        return fh__store_end(s, FH_ERR_DB);
+    int r = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (r != SQLITE_ROW)
+        return fh__store_end(s, r == SQLITE_DONE ? FH_OK : fh__store_dberr(w, "meta"));
+    sqlite3_stmt *up = NULL;
+    st = NULL;
+    if (sqlite3_prepare_v2(w->db,
+                           "SELECT id, json_extract(body, '$.value') FROM sco_index WHERE lo IS "
+                           "NULL AND (id LIKE 'ipv4-addr--%' OR id LIKE 'ipv6-addr--%')",
+                           -1, &st, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(w->db, "UPDATE sco_index SET lo = ?2, hi = ?3 WHERE id = ?1", -1, &up,
+                           NULL) != SQLITE_OK)
+        rc = fh__store_dberr(w, "preparing the SCO index");
+    while (rc == FH_OK && (r = sqlite3_step(st)) == SQLITE_ROW) {
+        fh_policy_prefix p;
+        uint8_t lo[17], hi[17];
+        if (fh_policy_prefix_parse((const char *)sqlite3_column_text(st, 1), &p) != FH_OK)
+            continue;
+        size_t n = fh_policy_prefix_range(&p, lo, hi);
+        sqlite3_reset(up);
+        fh__store_bind_text(up, 1, (const char *)sqlite3_column_text(st, 0));
+        sqlite3_bind_blob(up, 2, lo, (int)n, SQLITE_TRANSIENT);
+        sqlite3_bind_blob(up, 3, hi, (int)n, SQLITE_TRANSIENT);
+        if (sqlite3_step(up) != SQLITE_DONE)
+            rc = fh__store_dberr(w, "filling the SCO index");
+    }
+    if (rc == FH_OK && r != SQLITE_DONE)
+        rc = fh__store_dberr(w, "reading the SCO index");
+    sqlite3_finalize(st);
+    sqlite3_finalize(up);
+    if (rc == FH_OK)
+        rc = fh__store_exec(w, "UPDATE meta SET value = 1 WHERE key = 'sco_index_ranges'");
+    return fh__store_end(s, rc);
+}
+
+fh_err fh__store_pseudonym_open(fh_store *s, fh_buf *err)
+{
+    fh_buf e;
+    fh_buf_init(&e, 4096);
+    char *path = fh_xasprintf("%s/%s", s->dir, PSEUDONYM_KEY_FILE);
+    struct stat st;
+    fh_err rc = FH_OK;
+    if (lstat(path, &st) != 0 && errno == ENOENT)
+        rc = key_write(s->dir, false, &e);
+    struct fh__store_pseudo_key *k = NULL;
+    if (rc == FH_OK)
+        rc = key_read(path, &k, &e);
+    if (rc == FH_OK) {
+        pthread_mutex_lock(&s->pseudo_lock);
+        key_release_locked(s->pseudo);
+        s->pseudo = k;
+        pthread_mutex_unlock(&s->pseudo_lock);
+        rc = fill_sco_ranges(s);
+    } else if (err) {
+        fh_buf_append_str(err, e.data ? e.data : "cannot load the pseudonym key");
+    }
+    free(path);
+    fh_buf_cleanup(&e);
+    return rc;
+}
+
+void fh__store_pseudonym_close(fh_store *s)
+{
+    key_release_locked(s->pseudo);
+    s->pseudo = NULL;
+}
+
+fh_err fh_store_pseudonym_rotate(fh_store *s)
+{
+    fh_buf err;
+    fh_buf_init(&err, 4096);
+    fh_err rc = key_write(s->dir, true, &err);
+    if (rc)
+        fh_error("store", "pseudonym key rotation: %s", err.data ? err.data : "?");
+    fh_buf_cleanup(&err);
+    if (rc == FH_OK)
+        key_release(s, key_acquire(s)); /* this process switches at once */
+    return rc;
+}
+
+/* ---- victim privacy: networks ----------------------------------------------- */
+
+/* Parses a declared network: an address or a prefix without host bits. */
+static fh_err network_parse(const char *text, fh_policy_prefix *p, char norm[64])
+{
+    if (fh_policy_prefix_parse(text, p) != FH_OK)
+        return FH_ERR_INVALID;
+    fh_policy_prefix m = *p;
+    fh_policy_prefix_mask(&m);
+    if (memcmp(m.addr, p->addr, sizeof m.addr) != 0)
+        return FH_ERR_INVALID;
+    p->has_len = true;
+    fh_policy_prefix_format(p, norm, 64);
+    return FH_OK;
+}
+
+fh_err fh_store_org_networks(fh_store *s, const char *org, bool clear, const char *const *add,
+                             size_t n_add, const char *const *remove, size_t n_remove,
+                             const char **bad)
+{
+    if (bad)
+        *bad = NULL;
+    fh_policy_prefix p;
+    char norm[64];
+    for (size_t i = 0; i < n_add + n_remove; i++) {
+        const char *t = i < n_add ? add[i] : remove[i - n_add];
+        if (network_parse(t, &p, norm) != FH_OK) {
+            if (bad)
+                *bad = t;
+            return FH_ERR_INVALID;
+        }
+    }
+    if (n_add > FH_STORE_MAX_NETWORKS)
+        return FH_ERR_LIMIT;
+    fh_err rc = fh__store_begin(s);
+    if (rc)
+        return rc;
+    struct fh__store_conn *w = &s->writer;
+    char org_id[FH_STORE_ID_STRLEN];
+    rc = fh__store_org_find(w, org, org_id);
+    sqlite3_stmt *st;
+    if (rc == FH_OK && clear) {
+        st = fh__store_stmt_lit(w, "DELETE FROM org_networks WHERE org_id = ?1");
+        if (st == NULL)
+            rc = FH_ERR_DB;
+        else {
+            fh__store_bind_text(st, 1, org_id);
+            rc = step_done(w, st, "clearing networks");
+        }
+    }
+    for (size_t i = 0; rc == FH_OK && i < n_add + n_remove; i++) {
+        bool adding = i < n_add;
+        network_parse(adding ? add[i] : remove[i - n_add], &p, norm);
+        st = fh__store_stmt_lit(w, adding ? "INSERT OR IGNORE INTO org_networks(org_id, cidr, lo, "
+                                            "hi) VALUES (?1, ?2, ?3, ?4)"
+                                          : "DELETE FROM org_networks WHERE org_id = ?1 AND "
+                                            "cidr = ?2");
+        if (st == NULL) {
+            rc = FH_ERR_DB;
+            break;
+        }
+        fh__store_bind_text(st, 1, org_id);
+        fh__store_bind_text(st, 2, norm);
+        if (adding) {
+            uint8_t lo[17], hi[17];
+            size_t n = fh_policy_prefix_range(&p, lo, hi);
+            sqlite3_bind_blob(st, 3, lo, (int)n, SQLITE_TRANSIENT);
+            sqlite3_bind_blob(st, 4, hi, (int)n, SQLITE_TRANSIENT);
+        }
+        rc = step_done(w, st, "changing networks");
+    }
+    if (rc == FH_OK) {
+        st = fh__store_stmt_lit(w, "SELECT count(*) FROM org_networks WHERE org_id = ?1");
+        if (st == NULL) {
+            rc = FH_ERR_DB;
+        } else {
+            fh__store_bind_text(st, 1, org_id);
+            if (sqlite3_step(st) != SQLITE_ROW)
+                rc = fh__store_dberr(w, "counting networks");
+            else if (sqlite3_column_int64(st, 0) > FH_STORE_MAX_NETWORKS)
+                rc = FH_ERR_LIMIT;
+            sqlite3_reset(st);
+        }
+    }
+    return fh__store_end(s, rc);
+}
+
+/* A new JSON array of the networks of org_id, in address order. */
+static fh_err networks_of(struct fh__store_conn *c, const char *org_id, json_t **out)
+{
+    sqlite3_stmt *st =
+        fh__store_stmt_lit(c, "SELECT cidr FROM org_networks WHERE org_id = ?1 ORDER BY lo, hi");
+    if (st == NULL)
+        return FH_ERR_DB;
+    fh__store_bind_text(st, 1, org_id);
+    json_t *arr = json_array();
+    int r;
+    while ((r = sqlite3_step(st)) == SQLITE_ROW)
+        json_array_append_new(arr, json_string((const char *)sqlite3_column_text(st, 0)));
+    sqlite3_reset(st);
+    if (r != SQLITE_DONE) {
+        json_decref(arr);
+        return fh__store_dberr(c, "listing networks");
+    }
+    *out = arr;
+    return FH_OK;
+}
+
+fh_err fh_store_org_networks_list(fh_store *s, const char *org, json_t **out)
+{
+    *out = NULL;
+    struct fh__store_conn *c = fh__store_reader(s);
+    char org_id[FH_STORE_ID_STRLEN];
+    fh_err rc = fh__store_org_find(c, org, org_id);
+    if (rc == FH_OK)
+        rc = networks_of(c, org_id, out);
+    fh__store_reader_done(s, c);
+    return rc;
+}
+
+fh_err fh__store_org_list_networks(struct fh__store_conn *c, json_t *list)
+{
+    size_t i;
+    json_t *o;
+    json_array_foreach(list, i, o)
+    {
+        json_t *nets = NULL;
+        fh_err rc = networks_of(c, fh_json_str(o, "id"), &nets);
+        if (rc)
+            return rc;
+        json_object_set_new(o, "networks", nets);
+    }
+    return FH_OK;
+}
+
+/* ---- victim privacy: the SCO index and the reader's copy --------------------- */
+
+fh_err fh__store_sco_index(struct fh__store_conn *w, const char *id, const char *type,
+                           const json_t *o, const char *body, size_t len)
+{
+    bool address = strcmp(type, "ipv4-addr") == 0 || strcmp(type, "ipv6-addr") == 0;
+    if (!address && strcmp(type, "network-traffic") != 0)
+        return FH_OK;
+    sqlite3_stmt *st = fh__store_stmt_lit(
+        w, "INSERT OR IGNORE INTO sco_index(id, body, lo, hi) VALUES (?1, ?2, ?3, ?4)");
+    if (st == NULL)
+        return FH_ERR_DB;
+    fh__store_bind_text(st, 1, id);
+    sqlite3_bind_text(st, 2, body, (int)len, SQLITE_TRANSIENT);
+    fh_policy_prefix p;
+    if (address && fh_policy_prefix_parse(fh_json_str(o, "value"), &p) == FH_OK) {
+        uint8_t lo[17], hi[17];
+        size_t n = fh_policy_prefix_range(&p, lo, hi);
+        sqlite3_bind_blob(st, 3, lo, (int)n, SQLITE_TRANSIENT);
+        sqlite3_bind_blob(st, 4, hi, (int)n, SQLITE_TRANSIENT);
+    }
+    return step_done(w, st, "indexing an SCO");
+}
+
+/* The most SCOs one query resolves and keeps (beyond: looked up again). */
+#define MAX_RESOLVED 100000
+
+struct fh__store_victims {
+    fh_store *s;
+    struct fh__store_conn *c;
+    struct fh__store_pseudo_key *key;
+    sqlite3_stmt *lookup; /* not from the statement cache: see resolve() */
+    json_t *resolved;     /* id -> stored object, or null when unknown */
+    json_t *memo;         /* id -> rewritten id under nets_text (fh_policy_victims) */
+    json_t *scratch;      /* the last object resolved beyond MAX_RESOLVED */
+    char *nets_text;      /* the networks parsed last */
+    fh_policy_prefix *nets;
+    size_t n_nets;
+};
+
+struct fh__store_victims *fh__store_victims_new(fh_store *s, struct fh__store_conn *c)
+{
+    struct fh__store_victims *v = fh_xcalloc(1, sizeof *v);
+    v->s = s;
+    v->c = c;
+    v->resolved = json_object();
+    v->memo = json_object();
+    return v;
+}
+
+void fh__store_victims_free(struct fh__store_victims *v)
+{
+    if (v == NULL)
+        return;
+    key_release(v->s, v->key);
+    sqlite3_finalize(v->lookup);
+    json_decref(v->resolved);
+    json_decref(v->memo);
+    json_decref(v->scratch);
+    free(v->nets_text);
+    free(v->nets);
+    free(v);
+}
+
+/* The stored address or network-traffic SCO with this id. The statement is
+ * prepared outside the connection's cache: the query being read is in that
+ * cache, and a new entry could evict (finalize) it mid-step. */
+static const json_t *resolve(void *ctx, const char *id)
+{
+    struct fh__store_victims *v = ctx;
+    json_t *known = json_object_get(v->resolved, id);
+    if (known)
+        return json_is_null(known) ? NULL : known;
+    if (v->lookup == NULL &&
+        sqlite3_prepare_v2(v->c->db, "SELECT body FROM sco_index WHERE id = ?1", -1, &v->lookup,
+                           NULL) != SQLITE_OK) {
+        fh__store_dberr(v->c, "preparing the SCO lookup");
+        v->lookup = NULL;
+        return NULL;
+    }
+    sqlite3_reset(v->lookup);
+    fh__store_bind_text(v->lookup, 1, id);
+    json_t *o = NULL;
+    if (sqlite3_step(v->lookup) == SQLITE_ROW)
+        o = json_loadb((const char *)sqlite3_column_text(v->lookup, 0),
+                       (size_t)sqlite3_column_bytes(v->lookup, 0), 0, NULL);
+    sqlite3_reset(v->lookup);
+    if (json_object_size(v->resolved) >= MAX_RESOLVED) {
+        json_decref(v->scratch);
+        v->scratch = o;
+        return o;
+    }
+    json_object_set_new(v->resolved, id, o ? o : json_null());
+    return o;
+}
+
+fh_err fh__store_victims_apply(struct fh__store_victims *v, const char *nets, json_t *o)
+{
+    if (nets == NULL || strcmp(nets, "[]") == 0)
+        return FH_OK;
+    if (v->nets_text == NULL || strcmp(v->nets_text, nets) != 0) {
+        json_t *arr = json_loads(nets, 0, NULL);
+        free(v->nets_text);
+        free(v->nets);
+        v->nets_text = fh_xstrdup(nets);
+        v->nets = fh_xcalloc(json_array_size(arr) + 1, sizeof *v->nets);
+        v->n_nets = 0;
+        size_t i;
+        json_t *e;
+        json_array_foreach(arr, i, e)
+        {
+            if (fh_policy_prefix_parse(json_string_value(e), &v->nets[v->n_nets]) == FH_OK)
+                v->n_nets++;
+        }
+        json_decref(arr);
+        json_object_clear(v->memo);
+    }
+    if (json_object_size(v->memo) >= MAX_RESOLVED)
+        json_object_clear(v->memo);
+    if (v->key == NULL && (v->key = key_acquire(v->s)) == NULL) {
+        fh_error("store", "no pseudonym key: reads that need pseudonyms fail");
+        return FH_ERR_CRYPTO;
+    }
+    fh_policy_victims pv = {
+        .cp = v->key->cp, .nets = v->nets, .n_nets = v->n_nets, .resolve = resolve, .ctx = v};
+    fh_policy_pseudonymize(o, &pv, NULL);
+    return FH_OK;
 }

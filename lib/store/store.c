@@ -275,6 +275,18 @@ static const char *const migrations[] = {
     "  SELECT RAISE(ABORT, 'audit records are append-only'); END;"
     "CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN"
     "  SELECT RAISE(ABORT, 'audit records are append-only'); END;",
+    /* 3: victim privacy (docs/SHARING.md): each organization's networks, as
+     * text and as the first and last address (sortable blobs: a family byte,
+     * then the address); the index of address and network-traffic SCOs that
+     * references are resolved with (lo/hi: the address range of an address
+     * SCO, filled in by fh__store_pseudonym_open for the rows copied here). */
+    "CREATE TABLE org_networks(org_id TEXT NOT NULL REFERENCES orgs(id), cidr TEXT NOT NULL,"
+    "  lo BLOB NOT NULL, hi BLOB NOT NULL, PRIMARY KEY(org_id, cidr)) WITHOUT ROWID;"
+    "CREATE TABLE sco_index(id TEXT PRIMARY KEY, body TEXT NOT NULL, lo BLOB, hi BLOB)"
+    "  WITHOUT ROWID;"
+    "INSERT OR IGNORE INTO sco_index(id, body) SELECT id, body FROM objects"
+    "  WHERE type IN ('ipv4-addr', 'ipv6-addr', 'network-traffic') ORDER BY seq;"
+    "INSERT OR REPLACE INTO meta(key, value) VALUES ('sco_index_ranges', 0);",
 };
 
 static fh_err user_version(struct fh__store_conn *c, int *v)
@@ -508,6 +520,7 @@ fh_err fh_store_open(const char *dir, unsigned readers, fh_store **out, fh_buf *
     pthread_cond_init(&s->group_cond, NULL);
     pthread_mutex_init(&s->read_lock, NULL);
     pthread_cond_init(&s->read_cond, NULL);
+    pthread_mutex_init(&s->pseudo_lock, NULL);
     s->n_readers = readers ? readers : 4;
     s->readers = fh_xcalloc(s->n_readers, sizeof *s->readers);
 
@@ -518,6 +531,8 @@ fh_err fh_store_open(const char *dir, unsigned readers, fh_store **out, fh_buf *
         rc = load_cursor_key(s);
     if (rc == FH_OK)
         rc = load_community(s);
+    if (rc == FH_OK)
+        rc = fh__store_pseudonym_open(s, err);
     for (unsigned i = 0; rc == FH_OK && i < s->n_readers; i++)
         rc = conn_open(s->db_path, false, &s->readers[i], err);
     pthread_mutex_init(&s->checkpoint_lock, NULL);
@@ -566,6 +581,8 @@ void fh_store_close(fh_store *s)
     pthread_mutex_destroy(&s->read_lock);
     pthread_cond_destroy(&s->read_cond);
     json_decref(s->community);
+    fh__store_pseudonym_close(s);
+    pthread_mutex_destroy(&s->pseudo_lock);
     free(s->readers);
     free(s->dir);
     free(s->db_path);
@@ -734,6 +751,8 @@ fh_err fh_store_org_list(fh_store *s, json_t **out)
         c, "SELECT o.id, o.name, json_extract(o.identity, '$.id'), o.created, p.name, o.named "
            "FROM orgs o LEFT JOIN orgs p ON p.id = o.parent ORDER BY o.created");
     fh_err rc = st ? rows_to_json(c, st, keys, 6, 1u << 5, out) : FH_ERR_DB;
+    if (rc == FH_OK)
+        rc = fh__store_org_list_networks(c, *out);
     fh__store_reader_done(s, c);
     return rc;
 }

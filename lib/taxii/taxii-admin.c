@@ -18,6 +18,10 @@
  *   POST   /admin/groups/       {"name","members"} -> {"id"}
  *   PUT    /admin/groups/{group}/members/ {"add":[...],"remove":[...]}
  *   GET    /admin/audit/?since=TS&org=ORG        audit records
+ *   GET    /admin/orgs/{org}/networks/           the organization's networks
+ *   PUT    /admin/orgs/{org}/networks/ {"networks":[...]} replace them, or
+ *                                      {"add":[...],"remove":[...],"clear":bool}
+ *   POST   /admin/pseudonyms/rotate/             new pseudonym key
  */
 #include <stdlib.h>
 #include <string.h>
@@ -118,6 +122,59 @@ static json_t *body_object(const fh_taxii_request *req, fh_taxii_response *r)
 
 static void admin_route(fh_store *s, const fh_store_principal *who, const fh_taxii_request *req,
                         fh_taxii_response *resp);
+
+/* PUT /admin/orgs/{org}/networks/ (victim privacy, docs/SHARING.md). */
+static void put_networks(fh_store *s, const char *org, const fh_taxii_request *req,
+                         fh_taxii_response *resp)
+{
+    json_t *body = body_object(req, resp);
+    if (body == NULL)
+        return;
+    const char **replace = NULL, **add = NULL, **remove = NULL;
+    size_t n_replace = 0, n_add = 0, n_remove = 0;
+    json_t *networks = json_object_get(body, "networks");
+    json_t *clear = json_object_get(body, "clear");
+    fh_err rc = string_list(networks, &replace, &n_replace);
+    if (rc == FH_OK)
+        rc = string_list(json_object_get(body, "add"), &add, &n_add);
+    if (rc == FH_OK)
+        rc = string_list(json_object_get(body, "remove"), &remove, &n_remove);
+    if (rc == FH_OK && clear && !json_is_boolean(clear))
+        rc = FH_ERR_INVALID;
+    const char *bad = NULL;
+    if (rc == FH_OK) {
+        const char **all = fh_xcalloc(n_replace + n_add + 1, sizeof *all);
+        for (size_t i = 0; i < n_replace; i++)
+            all[i] = replace[i];
+        for (size_t i = 0; i < n_add; i++)
+            all[n_replace + i] = add[i];
+        rc = fh_store_org_networks(s, org, networks != NULL || json_is_true(clear), all,
+                                   n_replace + n_add, remove, n_remove, &bad);
+        free(all);
+    }
+    if (rc == FH_ERR_INVALID) {
+        fh_buf msg;
+        fh_buf_init(&msg, 4096);
+        fh_buf_appendf(&msg,
+                       "networks, add and remove take lists of IPv4/IPv6 prefixes without bits "
+                       "set after their length; clear takes true or false%s%s",
+                       bad ? "; not a network: " : "", bad ? bad : "");
+        admin_error(resp, 400, msg.data);
+        fh_buf_cleanup(&msg);
+    } else if (rc == FH_ERR_LIMIT) {
+        admin_error(resp, 413, "an organization may declare at most 1000 networks");
+    } else {
+        json_t *list = NULL;
+        if (rc == FH_OK)
+            rc = fh_store_org_networks_list(s, org, &list);
+        store_result(resp, rc, list);
+        json_decref(list);
+    }
+    free(replace);
+    free(add);
+    free(remove);
+    json_decref(body);
+}
 
 /* Every admin request that may change something is audited with the answer
  * it got, refused ones included (docs/SHARING.md, audit). */
@@ -280,6 +337,13 @@ static void admin_route(fh_store *s, const fh_store_principal *who, const fh_tax
         free(add);
         free(remove);
         store_result(resp, rc, NULL);
+    } else if (n == 3 && strcmp(a, "orgs") == 0 && strcmp(c, "networks") == 0 && get) {
+        rc = fh_store_org_networks_list(s, b, &list);
+        store_result(resp, rc, list);
+    } else if (n == 3 && strcmp(a, "orgs") == 0 && strcmp(c, "networks") == 0 && put) {
+        put_networks(s, b, req, resp);
+    } else if (n == 2 && strcmp(a, "pseudonyms") == 0 && strcmp(b, "rotate") == 0 && post) {
+        store_result(resp, fh_store_pseudonym_rotate(s), NULL);
     } else if (n == 1 && strcmp(a, "audit") == 0 && get) {
         int64_t since_us = 0;
         const char *org = NULL;

@@ -53,9 +53,9 @@ class SensorToHub(unittest.TestCase):
         self.assertEqual(p.returncode, 0, p.stderr)
         return json.loads(p.stdout.strip().splitlines()[-1]), p.stderr
 
-    def objects(self):
+    def objects(self, params=()):
         r = request(self.hub.base, "/api/collections/%s/objects/" % self.coll, token=self.token,
-                    params=[("limit", "1000")])
+                    params=[("limit", "1000")] + list(params))
         self.assertEqual(r.status, 200, r.body)
         return (r.json() or {}).get("objects", [])
 
@@ -72,6 +72,23 @@ class SensorToHub(unittest.TestCase):
             ind = patterns["[ipv4-addr:value = '%s']" % addr]
             self.assertIn(ind["id"], [s["sighting_of_ref"] for s in sightings])
         self.assertEqual(stats["hub"]["objects_stored"], len(objs))
+        # The sighting of a match carries what was seen: the observed-data
+        # of the source and destination addresses and their traffic.
+        by_id = {o["id"]: o for o in objs}
+        seen = [s for s in sightings if s["sighting_of_ref"] == MATCHED]
+        for s in seen:
+            self.assertEqual(len(s["observed_data_refs"]), 1, s)
+            od = by_id[s["observed_data_refs"][0]]
+            self.assertEqual(od["type"], "observed-data")
+            refs = [by_id[r] for r in od["object_refs"]]
+            self.assertEqual([r["type"] for r in refs],
+                             ["ipv4-addr", "ipv4-addr", "network-traffic"])
+            self.assertEqual([refs[0]["value"], refs[1]["value"]],
+                             ["198.18.0.30", "198.51.100.7"])
+            flow = refs[2]
+            self.assertEqual((flow["src_ref"], flow["dst_ref"]), (refs[0]["id"], refs[1]["id"]))
+            self.assertEqual((flow["src_port"], flow["dst_port"]), (44444, 443))
+            self.assertEqual(flow["protocols"], ["ipv4", "tcp"])
 
     def test_an_outage_loses_nothing_and_a_replay_doubles_nothing(self):
         pcap = self.pcap("b.pcap", g.indicator_traffic, g.port_scan)
@@ -94,9 +111,11 @@ class SensorToHub(unittest.TestCase):
         self.assertIn(MATCHED, [o.get("sighting_of_ref") for o in objs])
         # A replay of the same capture stores nothing new: ids are
         # deterministic and the hub keeps one copy of each (id, modified).
-        before = sorted(o["id"] + o["modified"] for o in objs)
+        every = [("match[version]", "all")]
+        before = sorted(o["id"] + o.get("modified", "") for o in self.objects(every))
+        self.assertIn("observed-data", [o["type"] for o in objs])
         self.sensor(pcap, self.hub.base)
-        after = sorted(o["id"] + o["modified"] for o in self.objects())
+        after = sorted(o["id"] + o.get("modified", "") for o in self.objects(every))
         self.assertEqual(before, after)
 
 

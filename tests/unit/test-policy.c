@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "fenghuo/policy.h"
+#include "fenghuo/stix.h"
 
 #define CLEAR2  "marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487"
 #define GREEN2  "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb"
@@ -282,6 +283,283 @@ static void cryptopan_preserves_exactly_the_common_prefix(void **state)
     fh_policy_cryptopan_free(c);
 }
 
+/* ---- victim privacy ---------------------------------------------------------- */
+
+static fh_policy_prefix prefix(const char *text)
+{
+    fh_policy_prefix p;
+    assert_int_equal(fh_policy_prefix_parse(text, &p), FH_OK);
+    return p;
+}
+
+static void prefixes_parse_print_and_contain(void **state)
+{
+    (void)state;
+    static const char *const good[] = {"198.51.100.7",  "198.51.100.0/24", "0.0.0.0/0",
+                                       "2001:db8::1",   "2001:db8::/32",   "::/0",
+                                       "::ffff:1.2.3.4"};
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+        fh_policy_prefix p = prefix(good[i]);
+        char out[64];
+        fh_policy_prefix_format(&p, out, sizeof out);
+        assert_string_equal(out, good[i]);
+    }
+    static const char *const bad[] = {"",           "banana",      "1.2.3",          "1.2.3.4/33",
+                                      "1.2.3.4/",   "1.2.3.4/024", "2001:db8::/129", "1.2.3.4/-1",
+                                      "1.2.3.4/2x", "/24"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        fh_policy_prefix p;
+        assert_int_equal(fh_policy_prefix_parse(bad[i], &p), FH_ERR_INVALID);
+    }
+    fh_policy_prefix net = prefix("198.51.100.0/24"), host = prefix("198.51.100.7");
+    fh_policy_prefix half = prefix("198.51.100.128/25"), other = prefix("198.51.101.7");
+    fh_policy_prefix six = prefix("2001:db8::/32");
+    assert_true(fh_policy_prefix_within(&host, &net));
+    assert_true(fh_policy_prefix_within(&half, &net));
+    assert_true(fh_policy_prefix_within(&net, &net));
+    assert_false(fh_policy_prefix_within(&net, &half));
+    assert_false(fh_policy_prefix_within(&other, &net));
+    assert_false(fh_policy_prefix_within(&host, &six));
+    fh_policy_prefix in6 = prefix("2001:db8:ffff::1");
+    assert_true(fh_policy_prefix_within(&in6, &six));
+    /* Ranges sort as addresses do, families apart. */
+    uint8_t lo[17], hi[17];
+    assert_int_equal(fh_policy_prefix_range(&net, lo, hi), 5);
+    assert_memory_equal(lo, ((uint8_t[]){4, 198, 51, 100, 0}), 5);
+    assert_memory_equal(hi, ((uint8_t[]){4, 198, 51, 100, 255}), 5);
+    assert_int_equal(fh_policy_prefix_range(&six, lo, hi), 17);
+    assert_int_equal(lo[0], 6);
+    assert_int_equal(hi[4], 0xb8);
+    assert_int_equal(hi[5], 0xff);
+    assert_int_equal(hi[16], 0xff);
+    assert_int_equal(lo[16], 0);
+}
+
+static void prefix_pseudonyms_keep_their_length_and_contain_their_members(void **state)
+{
+    (void)state;
+    fh_policy_cryptopan *c = fh_policy_cryptopan_new(reference_key);
+    uint32_t x = 777;
+    for (int round = 0; round < 200; round++) {
+        fh_policy_prefix p = {.family = round % 2 ? 6 : 4, .has_len = true};
+        unsigned bits = p.family == 6 ? 128 : 32;
+        for (int i = 0; i < 16; i++) {
+            x = x * 1103515245u + 12345u;
+            p.addr[i] = (uint8_t)(x >> 16);
+        }
+        if (p.family == 4)
+            memset(p.addr + 4, 0, 12);
+        p.len = (uint8_t)((x >> 4) % (bits + 1));
+        fh_policy_prefix member = p, pp, pm, masked = p;
+        member.has_len = false;
+        member.len = (uint8_t)bits;
+        fh_policy_prefix_mask(&masked);
+        fh_policy_prefix_pseudonym(c, &p, &pp);
+        fh_policy_prefix_pseudonym(c, &member, &pm);
+        /* The length stays, no bit after it is set, host bits of the input
+         * do not matter, and members map inside the pseudonym. */
+        assert_int_equal(pp.len, p.len);
+        assert_true(pp.has_len);
+        fh_policy_prefix again = pp;
+        fh_policy_prefix_mask(&again);
+        assert_memory_equal(again.addr, pp.addr, 16);
+        fh_policy_prefix pq;
+        fh_policy_prefix_pseudonym(c, &masked, &pq);
+        assert_memory_equal(pq.addr, pp.addr, 16);
+        assert_true(fh_policy_prefix_within(&pm, &pp));
+        /* A single address is its Crypto-PAn pseudonym. */
+        uint8_t direct[16];
+        if (p.family == 6)
+            fh_policy_cryptopan_v6(c, member.addr, direct);
+        else
+            fh_policy_cryptopan_v4(c, member.addr, direct);
+        assert_memory_equal(direct, pm.addr, bits / 8);
+    }
+    /* The reference trace, through prefixes: 128.11.68.132 -> 135.242.180.132. */
+    fh_policy_prefix p = prefix("128.11.68.0/24"), q;
+    fh_policy_prefix_pseudonym(c, &p, &q);
+    char out[64];
+    fh_policy_prefix_format(&q, out, sizeof out);
+    assert_string_equal(out, "135.242.180.0/24");
+    fh_policy_cryptopan_free(c);
+}
+
+/* The store of the test below: objects by id. */
+static const json_t *resolve_in(void *ctx, const char *id)
+{
+    return json_object_get(ctx, id);
+}
+
+static json_t *address(const char *value)
+{
+    json_t *o = json_pack("{s:s,s:s,s:s}", "type", strchr(value, ':') ? "ipv6-addr" : "ipv4-addr",
+                          "spec_version", "2.1", "value", value);
+    char id[128];
+    assert_int_equal(fh_stix_sco_id(o, id, sizeof id), FH_OK);
+    json_object_set_new(o, "id", json_string(id));
+    return o;
+}
+
+static void assert_valid(const json_t *o)
+{
+    fh_stix_validate_opts opts;
+    fh_stix_validate_opts_init(&opts);
+    fh_stix_diags d;
+    fh_stix_diags_init(&d);
+    assert_int_equal(fh_stix_validate_object(o, 0, &opts, &d), FH_OK);
+    fh_stix_diags_cleanup(&d);
+}
+
+static void pseudonymize_rewrites_victims_and_follows_references(void **state)
+{
+    (void)state;
+    fh_policy_cryptopan *c = fh_policy_cryptopan_new(reference_key);
+    fh_policy_prefix nets[2] = {prefix("128.11.0.0/16"), prefix("2001:db8:a::/48")};
+    json_t *victim = address("128.11.68.132"), *attacker = address("203.0.113.9");
+    json_t *victim6 = address("2001:db8:a::7"), *cidr = address("128.11.68.0/24");
+    json_t *randomid =
+        json_pack("{s:s,s:s,s:s,s:s}", "type", "ipv4-addr", "spec_version", "2.1", "id",
+                  "ipv4-addr--4b5e1c3a-2f4d-4e8b-9c1a-6d7e8f9a0b1c", "value", "128.11.1.1");
+    json_t *flow =
+        json_pack("{s:s,s:s,s:O,s:O,s:i,s:[s,s]}", "type", "network-traffic", "spec_version", "2.1",
+                  "src_ref", json_object_get(attacker, "id"), "dst_ref",
+                  json_object_get(victim, "id"), "dst_port", 22, "protocols", "ipv4", "tcp");
+    char id[128];
+    assert_int_equal(fh_stix_sco_id(flow, id, sizeof id), FH_OK);
+    json_object_set_new(flow, "id", json_string(id));
+    json_t *store = json_object();
+    json_t *all[] = {victim, attacker, victim6, cidr, randomid, flow};
+    for (size_t i = 0; i < 6; i++)
+        json_object_set(store, json_string_value(json_object_get(all[i], "id")), all[i]);
+    fh_policy_victims v = {.cp = c, .nets = nets, .n_nets = 2, .resolve = resolve_in, .ctx = store};
+
+    /* An address inside: the value is its pseudonym, the id follows. */
+    json_t *o = json_deep_copy(victim);
+    bool changed = false;
+    fh_policy_pseudonymize(o, &v, &changed);
+    assert_true(changed);
+    assert_string_equal(json_string_value(json_object_get(o, "value")), "135.242.180.132");
+    assert_int_equal(fh_stix_sco_id(o, id, sizeof id), FH_OK);
+    assert_string_equal(json_string_value(json_object_get(o, "id")), id);
+    assert_valid(o);
+    char victim_new[128];
+    snprintf(victim_new, sizeof victim_new, "%s", id);
+    json_decref(o);
+
+    /* A prefix keeps its length. */
+    o = json_deep_copy(cidr);
+    fh_policy_pseudonymize(o, &v, &changed);
+    assert_string_equal(json_string_value(json_object_get(o, "value")), "135.242.180.0/24");
+    assert_valid(o);
+    json_decref(o);
+
+    /* Outside: unchanged. Without networks: unchanged. */
+    o = json_deep_copy(attacker);
+    fh_policy_pseudonymize(o, &v, &changed);
+    assert_false(changed);
+    assert_true(json_equal(o, attacker));
+    fh_policy_victims none = v;
+    none.n_nets = 0;
+    json_decref(o);
+    o = json_deep_copy(victim);
+    fh_policy_pseudonymize(o, &none, &changed);
+    assert_false(changed);
+    assert_true(json_equal(o, victim));
+    json_decref(o);
+
+    /* A random (UUIDv4) id says nothing: it stays, the value changes. */
+    o = json_deep_copy(randomid);
+    fh_policy_pseudonymize(o, &v, &changed);
+    assert_true(changed);
+    assert_true(json_equal(json_object_get(o, "id"), json_object_get(randomid, "id")));
+    assert_string_not_equal(json_string_value(json_object_get(o, "value")), "128.11.1.1");
+    json_decref(o);
+
+    /* network-traffic: dst_ref follows the victim, src_ref stays, new id. */
+    o = json_deep_copy(flow);
+    fh_policy_pseudonymize(o, &v, &changed);
+    assert_true(changed);
+    assert_string_equal(json_string_value(json_object_get(o, "dst_ref")), victim_new);
+    assert_true(json_equal(json_object_get(o, "src_ref"), json_object_get(attacker, "id")));
+    assert_int_equal(fh_stix_sco_id(o, id, sizeof id), FH_OK);
+    assert_string_equal(json_string_value(json_object_get(o, "id")), id);
+    assert_string_not_equal(id, json_string_value(json_object_get(flow, "id")));
+    assert_valid(o);
+    char flow_new[128];
+    snprintf(flow_new, sizeof flow_new, "%s", id);
+    json_decref(o);
+
+    /* observed-data: every reference to a rewritten object follows; refs
+     * the store does not know stay. */
+    json_t *od = json_pack(
+        "{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:i,s:[O,O,O,O,s]}", "type", "observed-data", "spec_version",
+        "2.1", "id", "observed-data--6f0a8a64-5d0e-4c55-8a1b-2b9c4f0e1d2a", "created",
+        "2026-11-28T10:00:00.000Z", "modified", "2026-11-28T10:00:00.000Z", "first_observed",
+        "2026-11-28T10:00:00Z", "last_observed", "2026-11-28T10:00:00Z", "number_observed", 1,
+        "object_refs", json_object_get(attacker, "id"), json_object_get(victim, "id"),
+        json_object_get(flow, "id"), json_object_get(victim6, "id"),
+        "ipv4-addr--00000000-0000-5000-8000-000000000000");
+    fh_policy_pseudonymize(od, &v, &changed);
+    assert_true(changed);
+    json_t *refs = json_object_get(od, "object_refs");
+    assert_true(json_equal(json_array_get(refs, 0), json_object_get(attacker, "id")));
+    assert_string_equal(json_string_value(json_array_get(refs, 1)), victim_new);
+    assert_string_equal(json_string_value(json_array_get(refs, 2)), flow_new);
+    assert_string_not_equal(json_string_value(json_array_get(refs, 3)),
+                            json_string_value(json_object_get(victim6, "id")));
+    assert_string_equal(json_string_value(json_array_get(refs, 4)),
+                        "ipv4-addr--00000000-0000-5000-8000-000000000000");
+    assert_valid(od);
+    /* With a memo: the same answer, the second time from the memo. */
+    fh_policy_victims memo = v;
+    memo.memo = json_object();
+    for (int round = 0; round < 2; round++) {
+        json_t *again = json_pack("{s:s,s:O}", "type", "observed-data", "object_refs",
+                                  json_object_get(od, "object_refs"));
+        json_object_set_new(again, "object_refs",
+                            json_pack("[O,O,O,O]", json_object_get(attacker, "id"),
+                                      json_object_get(victim, "id"), json_object_get(flow, "id"),
+                                      json_object_get(victim6, "id")));
+        fh_policy_pseudonymize(again, &memo, &changed);
+        assert_true(changed);
+        for (size_t i = 0; i < 4; i++)
+            assert_true(json_equal(json_array_get(json_object_get(again, "object_refs"), i),
+                                   json_array_get(refs, i)));
+        json_decref(again);
+    }
+    assert_int_equal(json_object_size(memo.memo), 4);
+    json_decref(memo.memo);
+    json_decref(od);
+
+    /* The deprecated embedded dictionary: values only. */
+    od = json_pack("{s:s,s:{s:{s:s,s:s},s:{s:s,s:s}}}", "type", "observed-data", "objects", "0",
+                   "type", "ipv4-addr", "value", "128.11.68.132", "1", "type", "ipv4-addr", "value",
+                   "203.0.113.9");
+    fh_policy_pseudonymize(od, &v, &changed);
+    assert_true(changed);
+    json_t *emb = json_object_get(od, "objects");
+    assert_string_equal(json_string_value(json_object_get(json_object_get(emb, "0"), "value")),
+                        "135.242.180.132");
+    assert_string_equal(json_string_value(json_object_get(json_object_get(emb, "1"), "value")),
+                        "203.0.113.9");
+    json_decref(od);
+
+    /* Other objects are never touched. */
+    json_t *ind = json_pack("{s:s,s:s}", "type", "indicator", "pattern",
+                            "[ipv4-addr:value = '128.11.68.132']");
+    json_t *copy = json_deep_copy(ind);
+    fh_policy_pseudonymize(copy, &v, &changed);
+    assert_false(changed);
+    assert_true(json_equal(copy, ind));
+    json_decref(copy);
+    json_decref(ind);
+
+    for (size_t i = 0; i < 6; i++)
+        json_decref(all[i]);
+    json_decref(store);
+    fh_policy_cryptopan_free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -296,6 +574,9 @@ int main(void)
         cmocka_unit_test(group_marking_names_members_through_the_extension),
         cmocka_unit_test(cryptopan_matches_the_reference_sample_trace),
         cmocka_unit_test(cryptopan_preserves_exactly_the_common_prefix),
+        cmocka_unit_test(prefixes_parse_print_and_contain),
+        cmocka_unit_test(prefix_pseudonyms_keep_their_length_and_contain_their_members),
+        cmocka_unit_test(pseudonymize_rewrites_victims_and_follows_references),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
