@@ -91,7 +91,7 @@ typedef struct fh_pkt {
     uint8_t src[16];       /* IPv4 in the first 4 bytes */
     uint8_t dst[16];
     uint16_t sport, dport; /* TCP/UDP ports, host order */
-    uint32_t tcp_seq;      /* TCP sequence number of the first payload byte */
+    uint32_t tcp_seq;      /* TCP sequence number (of the SYN itself when SYN is set) */
     uint8_t icmp_type, icmp_code;
     const uint8_t *payload; /* transport payload (captured part), may be NULL */
     uint32_t payload_len;

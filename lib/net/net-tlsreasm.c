@@ -331,6 +331,13 @@ static void parse(const uint8_t *b, uint32_t len, const struct result *res)
     *res->anomaly = fh_tls_sni(b, len, res->sni, res->found);
 }
 
+/* The sequence number of the first payload byte: a SYN (TCP Fast Open
+ * carries the hello in it) takes one number itself. */
+static uint32_t data_seq(const fh_pkt *p)
+{
+    return p->tcp_seq + (p->tcp_flags & FH_TCP_SYN ? 1u : 0u);
+}
+
 /* A payload that starts with a handshake record and has no entry. */
 static void first_segment(fh_tls_reasm *r, const struct key *k, const fh_pkt *p, uint64_t ts_us,
                           const struct result *res)
@@ -371,7 +378,7 @@ static void first_segment(fh_tls_reasm *r, const struct key *k, const fh_pkt *p,
     }
     uint32_t i = take(r, k, ts_us);
     struct slot *s = &r->slots[i];
-    s->isn = p->tcp_seq;
+    s->isn = data_seq(p);
     s->have = n;
     memcpy(buf_of(r, i), d, n);
     r->st.started++;
@@ -387,7 +394,7 @@ static bool next_segment(fh_tls_reasm *r, uint32_t i, const fh_pkt *p, uint64_t 
     uint32_t max = r->cfg.max_bytes;
     const uint8_t *d = p->payload;
     uint32_t n = p->payload_len;
-    int64_t rel = (int32_t)(p->tcp_seq - s->isn);
+    int64_t rel = (int32_t)(data_seq(p) - s->isn);
     if (rel < -(int64_t)max || rel >= (int64_t)max) {
         /* Far from the hello: a new connection on the same ports, or junk. */
         r->st.gaps++;

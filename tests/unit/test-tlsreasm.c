@@ -530,6 +530,31 @@ static void a_new_hello_on_the_same_ports_replaces_the_old(void **state)
     fh_tls_reasm_free(r);
 }
 
+static void a_hello_begun_in_a_fast_open_syn_continues_after_it(void **state)
+{
+    (void)state;
+    fh_tls_reasm *r = table(16);
+    size_t len = browser_hello();
+    struct flow f = flow4(40016);
+    fh_pkt p;
+    memset(&p, 0, sizeof p);
+    p.ip_version = 4, p.proto = 6, p.tcp_flags = FH_TCP_SYN;
+    memcpy(p.src, f.src, 16);
+    memcpy(p.dst, f.dst, 16);
+    p.sport = f.sport, p.dport = f.dport;
+    p.tcp_seq = f.isn - 1; /* the SYN's own number; its data starts one later */
+    p.payload = stream_buf, p.payload_len = 1000;
+    char sni[FH_TLS_SNI_MAX + 1];
+    bool found = true;
+    fh_anomaly a;
+    assert_true(fh_tls_reasm_segment(r, &p, 1, sni, &found, &a));
+    assert_false(found);
+    struct out o = seg(r, &f, stream_buf, 1000, len - 1000, 2);
+    assert_found(&o);
+    assert_int_equal(stats(r).gaps, 0);
+    fh_tls_reasm_free(r);
+}
+
 static void non_tls_traffic_is_left_to_others(void **state)
 {
     (void)state;
@@ -583,6 +608,7 @@ int main(void)
         cmocka_unit_test(ipv6_and_a_wrapping_sequence_number),
         cmocka_unit_test(a_continuation_that_breaks_the_framing_is_malformed),
         cmocka_unit_test(a_new_hello_on_the_same_ports_replaces_the_old),
+        cmocka_unit_test(a_hello_begun_in_a_fast_open_syn_continues_after_it),
         cmocka_unit_test(non_tls_traffic_is_left_to_others),
         cmocka_unit_test(bad_settings_are_refused_with_a_message),
     };
