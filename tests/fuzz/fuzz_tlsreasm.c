@@ -4,7 +4,7 @@
  *
  * Input: one byte of settings (bits 0-2: slots - 1; bit 3: 512-byte slots
  * instead of 4096), then segments, each
- *   u8 flow (bits 0-1: which connection; bit 2: IPv6)
+ *   u8 flow (bits 0-1: which connection; bit 2: IPv6; bit 3: SYN set)
  *   u8 time step in 100 ms units (the timeout is 5 s)
  *   u32 sequence number, big-endian
  *   u16 payload length, big-endian, then the payload (cut at the end of input)
@@ -50,6 +50,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         p.sport = (uint16_t)(40000 + (flow & 3));
         p.dport = 443;
         p.tcp_seq = seq;
+        p.tcp_flags = flow & 8 ? FH_TCP_SYN : FH_TCP_ACK;
         p.payload = len ? data + pos : NULL;
         p.payload_len = (uint32_t)len;
         char sni[FH_TLS_SNI_MAX + 1];
