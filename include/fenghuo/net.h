@@ -91,6 +91,7 @@ typedef struct fh_pkt {
     uint8_t src[16];       /* IPv4 in the first 4 bytes */
     uint8_t dst[16];
     uint16_t sport, dport; /* TCP/UDP ports, host order */
+    uint32_t tcp_seq;      /* TCP sequence number (of the SYN itself when SYN is set) */
     uint8_t icmp_type, icmp_code;
     const uint8_t *payload; /* transport payload (captured part), may be NULL */
     uint32_t payload_len;
@@ -143,6 +144,91 @@ fh_anomaly fh_dns_parse(const uint8_t *data, size_t len, fh_dns_msg *msg /* OUT 
  * *found false. Truncated or inconsistent: FH_ANOM_TLS_MALFORMED. */
 fh_anomaly fh_tls_sni(const uint8_t *data, size_t len, char sni[FH_TLS_SNI_MAX + 1],
                       bool *found /* OUT */);
+
+/* ---- TLS ClientHello reassembly ----------------------------------------- */
+
+/*
+ * A ClientHello longer than one TCP segment (post-quantum key shares make
+ * browsers' hellos about 1.8 KB; a small MSS splits even short ones) is
+ * collected across the segments of its connection, client to server, and
+ * its server_name parsed by fh_tls_sni once it is whole. It also joins a
+ * hello spread over several TLS records.
+ *
+ * The table is a fixed set of slots, each with its own buffer, allocated by
+ * fh_tls_reasm_new: the packet path neither allocates nor locks. One table
+ * belongs to one thread (one per sensor pipeline or worker).
+ *
+ * Segments are taken in sequence order. A retransmission of bytes already
+ * held is ignored; one range of bytes that arrives ahead of a hole is held
+ * until the hole fills; a second hole drops the entry (a gap). Time is the
+ * packets' time, so a capture file always gives the same result. When the
+ * table is full the entry idle longest is evicted for the new one.
+ */
+
+#define FH_TLS_REASM_DEFAULT_FLOWS      1024  /* ClientHellos being reassembled at once */
+#define FH_TLS_REASM_DEFAULT_BYTES      16384 /* stream bytes kept per ClientHello */
+#define FH_TLS_REASM_DEFAULT_TIMEOUT_MS 5000  /* packet time without a segment */
+#define FH_TLS_REASM_MAX_FLOWS          1048576
+#define FH_TLS_REASM_MIN_BYTES          512
+#define FH_TLS_REASM_MAX_BYTES          65535
+
+typedef struct fh_tls_reasm_config {
+    uint32_t max_flows;  /* slots; 0 disables reassembly (FH_TLS_REASM_DEFAULT_FLOWS) */
+    uint32_t max_bytes;  /* per slot, record headers included (FH_TLS_REASM_DEFAULT_BYTES) */
+    uint32_t timeout_ms; /* an entry without a new segment for this long is dropped (5000) */
+} fh_tls_reasm_config;
+
+void fh_tls_reasm_config_init(fh_tls_reasm_config *c);
+
+typedef struct fh_tls_reasm_stats {
+    uint64_t started;      /* ClientHellos longer than their first segment, tracked */
+    uint64_t completed;    /* reassembled whole and handed to the SNI parser */
+    uint64_t early_sni;    /* split, but the name was already in the first segment */
+    uint64_t retransmits;  /* segments that held only bytes already received */
+    uint64_t out_of_order; /* segments that arrived ahead of a hole and were held */
+    uint64_t gaps;         /* entries dropped: a second hole, or a segment out of window */
+    uint64_t overflow;     /* ClientHellos longer than max_bytes: not reassembled */
+    uint64_t evictions;    /* entries dropped for a new one when every slot was taken */
+    uint64_t timeouts;     /* entries dropped after timeout_ms without a segment */
+    uint64_t malformed;    /* continuations that broke the record or handshake framing */
+    uint64_t active;       /* entries held now */
+} fh_tls_reasm_stats;
+
+typedef struct fh_tls_reasm fh_tls_reasm;
+
+/*
+ * Allocates a table (c->max_flows slots of c->max_bytes bytes, plus a hash
+ * index). max_flows 0 gives *out NULL and FH_OK: reassembly disabled, which
+ * fh_tls_reasm_segment accepts. Out of range settings: FH_ERR_INVALID and a
+ * message in *why (static). Memory: about max_flows * (max_bytes + 80) bytes.
+ */
+fh_err fh_tls_reasm_new(const fh_tls_reasm_config *c, fh_tls_reasm **out /* OUT */,
+                        const char **why /* OUT */);
+void fh_tls_reasm_free(fh_tls_reasm *r);
+
+/*
+ * Feeds one decoded packet. Returns true when its TCP payload is TLS
+ * handshake traffic the caller should not read as anything else: the start
+ * of a ClientHello (whole or not) or a continuation of one being
+ * reassembled; false otherwise (not TCP, no payload, not TLS).
+ *
+ * When a ClientHello became whole with this segment (or was whole in it),
+ * *anomaly is fh_tls_sni's result and *found / sni its server name. r may be
+ * NULL: then only hellos whose first record is whole in one segment are read
+ * (the behaviour without reassembly). ts_us is the packet's time, which
+ * should not go backwards. Never allocates; not thread-safe (one table per
+ * thread).
+ */
+bool fh_tls_reasm_segment(fh_tls_reasm *r, const fh_pkt *p, uint64_t ts_us,
+                          char sni[FH_TLS_SNI_MAX + 1], bool *found /* OUT */,
+                          fh_anomaly *anomaly /* OUT */);
+
+/* Drops entries idle longer than the timeout at packet time now_us (also
+ * done on every fh_tls_reasm_segment call). r may be NULL. */
+void fh_tls_reasm_expire(fh_tls_reasm *r, uint64_t now_us);
+
+/* Counters since fh_tls_reasm_new; all zero for r NULL. */
+void fh_tls_reasm_get_stats(const fh_tls_reasm *r, fh_tls_reasm_stats *st /* OUT */);
 
 #define FH_HTTP_HOST_MAX 255
 

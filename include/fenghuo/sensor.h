@@ -29,6 +29,7 @@ typedef struct fh_sensor_config {
     int snaplen;                /* live capture: bytes kept per packet (65535) */
     int buffer_mib;             /* live capture: kernel ring size (64) */
     const char *bpf;            /* live capture: optional filter */
+    fh_tls_reasm_config tls_reasm; /* ClientHello reassembly (net.h; docs/sensor.md) */
 } fh_sensor_config;
 
 void fh_sensor_config_init(fh_sensor_config *c);

@@ -93,6 +93,7 @@ static fh_anomaly decode_transport(fh_pkt *pkt, const uint8_t *p, uint32_t len)
         if (len < 20)
             return fail(pkt, FH_ANOM_TCP_TRUNCATED);
         pkt->tcp_flags = p[13] & 0x3f;
+        pkt->tcp_seq = (uint32_t)p[4] << 24 | (uint32_t)p[5] << 16 | (uint32_t)p[6] << 8 | p[7];
         uint32_t off = (uint32_t)(p[12] >> 4) * 4;
         if (off < 20)
             return fail(pkt, FH_ANOM_TCP_BAD_OFFSET);

@@ -1,11 +1,12 @@
 /*
  * TLS ClientHello server_name (RFC 8446 section 4.1.2, RFC 6066 section 3).
  *
- * Works on the first TCP segment of a connection, without reassembly. A
- * ClientHello that continues in a later segment is read as far as it was
- * captured: a name found in that part is reported; running out of bytes is
- * not an anomaly (large hellos with post-quantum key shares are split), but
- * lengths that contradict each other are.
+ * Works on one buffer: the first TCP segment of a connection, or a hello
+ * that net-tlsreasm.c joined from several segments and records. A buffer
+ * that ends early is read as far as it goes: a name found in that part is
+ * reported; running out of bytes is not an anomaly (large hellos with
+ * post-quantum key shares are split), but lengths that contradict each
+ * other are.
  */
 #include <string.h>
 

@@ -9,6 +9,7 @@
  *   end_quiet = 10
  *   bruteforce = 20/60
  *   max_hosts = 262144
+ *   tls_reassembly_flows = 1024    # split ClientHellos held at once (0: off)
  *
  *   [group dns-servers]
  *   prefixes = 198.18.0.53/32, 2001:db8::53/128
@@ -136,6 +137,18 @@ fh_err fh_sensor_config_load(fh_sensor_config *cfg, fh_sensor_groups *g, const c
             if (!number(e->value, 1, 16777216, &v))
                 goto bad_value;
             cfg->detect.max_hosts = (size_t)v;
+        } else if (strcmp(e->key, "tls_reassembly_flows") == 0) {
+            if (!number(e->value, 0, FH_TLS_REASM_MAX_FLOWS, &v))
+                goto bad_value;
+            cfg->tls_reasm.max_flows = (uint32_t)v;
+        } else if (strcmp(e->key, "tls_reassembly_bytes") == 0) {
+            if (!number(e->value, FH_TLS_REASM_MIN_BYTES, FH_TLS_REASM_MAX_BYTES, &v))
+                goto bad_value;
+            cfg->tls_reasm.max_bytes = (uint32_t)v;
+        } else if (strcmp(e->key, "tls_reassembly_timeout_ms") == 0) {
+            if (!number(e->value, 1, 3600000, &v))
+                goto bad_value;
+            cfg->tls_reasm.timeout_ms = (uint32_t)v;
         } else if (strcmp(e->key, "bruteforce") == 0) {
             char buf[64];
             int64_t w = 0;

@@ -130,6 +130,7 @@ struct fh_sensor {
     int flow_fds[8];
     size_t n_flow_fds;
     uint64_t flow_records, flow_datagrams;
+    fh_tls_reasm *tls_reasm; /* this pipeline's own: never shared between threads */
 };
 
 void fh_sensor_config_init(fh_sensor_config *c)
@@ -141,6 +142,7 @@ void fh_sensor_config_init(fh_sensor_config *c)
     c->max_indicator_bytes = (size_t)256 << 20;
     c->snaplen = 65535;
     c->buffer_mib = 64;
+    fh_tls_reasm_config_init(&c->tls_reasm);
 }
 
 /* ---- events ---------------------------------------------------------------- */
@@ -647,6 +649,12 @@ fh_err fh_sensor_new(const fh_sensor_config *c, FILE *events, fh_sensor **out, f
         free(s);
         return rc;
     }
+    if ((rc = fh_tls_reasm_new(&c->tls_reasm, &s->tls_reasm, &msg)) != FH_OK) {
+        fh_buf_appendf(err, "%s", msg);
+        fh_detect_free(s->detect);
+        free(s);
+        return rc;
+    }
     fh__dtab_init(&s->matches, sizeof(struct match_state), sizeof(struct match_key),
                   c->max_match_keys);
     fh__dtab_init(&s->overflow, sizeof(struct match_state), sizeof(struct match_key),
@@ -668,6 +676,7 @@ void fh_sensor_free(fh_sensor *s)
     }
     free(s->caps);
     fh_detect_free(s->detect);
+    fh_tls_reasm_free(s->tls_reasm);
     fh__dtab_cleanup(&s->matches);
     fh__dtab_cleanup(&s->overflow);
     fh_match_free(s->matcher);
@@ -1012,10 +1021,11 @@ static void match_names(fh_sensor *s, const fh_pkt *p, uint64_t ts_us)
     }
     if (p->proto != 6)
         return;
-    if (p->payload[0] == 0x16) {
-        char sni[FH_TLS_SNI_MAX + 1];
-        bool found = false;
-        fh_anomaly a = fh_tls_sni(p->payload, p->payload_len, sni, &found);
+    char sni[FH_TLS_SNI_MAX + 1];
+    bool found = false;
+    fh_anomaly a = FH_ANOM_NONE;
+    /* A ClientHello, whole in this segment or completed by it (net.h). */
+    if (fh_tls_reasm_segment(s->tls_reasm, p, ts_us, sni, &found, &a)) {
         if (a)
             s->anomalies[a]++;
         if (found) {
@@ -1026,8 +1036,7 @@ static void match_names(fh_sensor *s, const fh_pkt *p, uint64_t ts_us)
         return;
     }
     fh_http_req req;
-    bool found = false;
-    fh_anomaly a = fh_http_request(p->payload, p->payload_len, &req, &found);
+    a = fh_http_request(p->payload, p->payload_len, &req, &found);
     if (a)
         s->anomalies[a]++;
     if (!found || req.host[0] == '\0')
@@ -1121,6 +1130,15 @@ static void write_stats(fh_sensor *s, double wall, json_t *extra)
         (json_int_t)ds.attacks_table_full, "sources_table_full", (json_int_t)ds.sources_table_full,
         "pending_table_full", (json_int_t)ds.pending_table_full, "bruteforce_table_full",
         (json_int_t)ds.bf_table_full, "match_table_full", (json_int_t)s->match_table_full);
+    fh_tls_reasm_stats ts;
+    fh_tls_reasm_get_stats(s->tls_reasm, &ts);
+    json_t *reasm = json_pack(
+        "{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "started", (json_int_t)ts.started,
+        "completed", (json_int_t)ts.completed, "early_sni", (json_int_t)ts.early_sni, "retransmits",
+        (json_int_t)ts.retransmits, "out_of_order", (json_int_t)ts.out_of_order, "gaps",
+        (json_int_t)ts.gaps, "overflow", (json_int_t)ts.overflow, "evictions",
+        (json_int_t)ts.evictions, "timeouts", (json_int_t)ts.timeouts, "malformed",
+        (json_int_t)ts.malformed, "active", (json_int_t)ts.active);
     json_t *ev =
         json_pack("{s:s,s:o,s:I,s:I,s:I,s:f,s:f,s:I,s:I,s:I,s:I,s:o,s:o}", "event_type", "stats",
                   "time", time_json(s->last_us), "packets", (json_int_t)s->packets, "bytes",
@@ -1129,6 +1147,7 @@ static void write_stats(fh_sensor *s, double wall, json_t *extra)
                   (json_int_t)s->drops, "interface_drops", (json_int_t)s->ifdrops,
                   "indicator_match_packets", (json_int_t)s->match_packets, "indicator_match_events",
                   (json_int_t)s->match_events, "anomalies", an, "tables_full", tables);
+    json_object_set_new(ev, "tls_reassembly", reasm);
     if (extra)
         json_object_update(ev, extra);
     write_event(s, ev);

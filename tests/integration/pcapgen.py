@@ -215,3 +215,81 @@ def indicator_traffic(p, t0=T0 + 1):
     p.add(t0 + 0.2, eth_ip(6, tcp(44445, 443, PSH | ACK, client_hello("c2.bad.example")), "198.18.0.31", "192.0.2.80"))
     p.add(t0 + 0.3, eth_ip(6, tcp(44446, 80, PSH | ACK, http_get("Phish.Example:8080", "/login")), "198.18.0.32", "192.0.2.81"))
     p.add(t0 + 0.4, eth_ip(6, tcp(443, 44447, SYN | ACK), "2001:db8:bad::1", "2001:db8:1::30"))  # ip_src, v6
+
+
+# ---- split ClientHellos (TLS reassembly) ------------------------------------------
+
+
+def client_hello_pq(sni, key_share=1216, record=16384):
+    """A ClientHello shaped like a 2026 browser's: a hybrid post-quantum key
+    share (X25519MLKEM768, 1216 bytes) and ECH GREASE around the server_name,
+    about 1.8 KB, so it takes two or more TCP segments. `record` cuts the
+    handshake message into TLS records of at most that many bytes."""
+    name = sni.encode()
+    ext = lambda t, body: struct.pack("!HH", t, len(body)) + body
+    sni_ext = ext(0, struct.pack("!HBH", len(name) + 3, 0, len(name)) + name)
+    groups = ext(10, struct.pack("!HHHH", 6, 0x11ec, 0x001d, 0x0017))
+    share = ext(51, struct.pack("!HHH", key_share + 4, 0x11ec, key_share) + bytes([0x42]) * key_share)
+    versions = ext(43, b"\x02\x03\x04")
+    sigalgs = ext(13, struct.pack("!H", 16) + b"".join(struct.pack("!H", 0x0401 + i) for i in range(8)))
+    ech = ext(0xfe0d, bytes([0x77]) * 250)
+    alpn = ext(16, struct.pack("!H", 12) + b"\x02h2\x08http/1.1")
+    exts = ext(0x0a0a, b"") + groups + share + versions + sigalgs + ech + sni_ext + alpn
+    body = (b"\x03\x03" + bytes(range(32)) + b"\x20" + bytes(32) + struct.pack("!H", 32) +
+            b"".join(struct.pack("!H", 0x1301 + i) for i in range(16)) + b"\x01\x00" +
+            struct.pack("!H", len(exts)) + exts)
+    hs = b"\x01" + struct.pack("!I", len(body))[1:] + body
+    out = b""
+    for off in range(0, len(hs), record):
+        part = hs[off:off + record]
+        out += b"\x16\x03\x01" + struct.pack("!H", len(part)) + part
+    return out
+
+
+def split_hello_connection(p, t, client, server, sport, sni, mss=536, record=16384,
+                           order=None, repeat=(), isn=1000):
+    """A handshake and a ClientHello sent in segments of mss bytes, with
+    their real sequence numbers. order: the order of the segments (default
+    as sent); repeat: indexes of segments sent twice (retransmissions)."""
+    hello = client_hello_pq(sni, record=record)
+    M = 0xffffffff
+    segs = [((isn + 1 + off) & M, hello[off:off + mss]) for off in range(0, len(hello), mss)]
+    p.add(t, eth_ip(6, tcp(sport, 443, SYN, seq=isn), client, server))
+    p.add(t + 0.001, eth_ip(6, tcp(443, sport, SYN | ACK, seq=7000, ack=(isn + 1) & M), server, client))
+    p.add(t + 0.002, eth_ip(6, tcp(sport, 443, ACK, seq=(isn + 1) & M, ack=7001), client, server))
+    k = 0
+    for i in (order if order is not None else range(len(segs))):
+        for _ in range(2 if i in repeat else 1):
+            seq, data = segs[i]
+            p.add(t + 0.003 + k * 0.0001, eth_ip(6, tcp(sport, 443, PSH | ACK, data, seq=seq, ack=7001), client, server))
+            k += 1
+    p.add(t + 0.02, eth_ip(6, tcp(443, sport, PSH | ACK, bytes(1200), seq=7001, ack=(isn + 1 + len(hello)) & M), server, client))
+    return len(segs)
+
+
+def split_hellos(p, t0=T0 + 2):
+    """ClientHellos that do not fit one segment, each naming a listed domain:
+    two segments (IPv4, MSS 1460), four (MSS 536) with a retransmission and
+    two swapped, over IPv6, and one spread over TLS records of 300 bytes.
+    Interleaved with a benign split hello to another name."""
+    split_hello_connection(p, t0, "198.18.0.40", "192.0.2.90", 45001, "pq.evil.example", mss=1460)
+    split_hello_connection(p, t0 + 0.001, "198.18.0.44", "192.0.2.94", 45005, "www.example.org", mss=1460)
+    split_hello_connection(p, t0 + 0.1, "198.18.0.41", "192.0.2.91", 45002, "small-mss.evil.example",
+                           mss=536, order=[0, 2, 1, 3], repeat=(0,))
+    split_hello_connection(p, t0 + 0.2, "2001:db8:1::41", "2001:db8:2::91", 45003, "v6.evil.example",
+                           mss=1220, isn=0xfffffe00)
+    split_hello_connection(p, t0 + 0.3, "198.18.0.42", "192.0.2.92", 45004, "records.evil.example",
+                           mss=536, record=300)
+
+
+def split_hellos_bench(p, n=50000, t0=T0, mss=536):
+    """n connections, each a split ClientHello (4 segments at MSS 536) among
+    its handshake and a server reply: the load of reassembly at its worst
+    (every hello split), for bench figures."""
+    rng = random.Random(9)
+    names = ["host%d.example.net" % i for i in range(1000)]
+    for i in range(n):
+        client = "198.18.%d.%d" % (i // 250 % 250, i % 250 + 1)
+        split_hello_connection(p, t0 + i * 0.0001, client, "192.0.2.%d" % (i % 200 + 1),
+                               10000 + i % 50000, names[rng.randrange(1000)], mss=mss,
+                               isn=rng.randrange(1 << 32))

@@ -278,5 +278,37 @@ class SensorTest(unittest.TestCase):
             self.assertIn(opt, out)
 
 
+    def test_split_client_hello_sni_is_reassembled_and_matched(self):
+        # Post-quantum-sized hellos in 2-4 segments (one retransmitted, two
+        # swapped, one over IPv6, one over several TLS records): each names a
+        # listed domain in its SNI, which is in none of its first segments.
+        lst = self.file("split.txt", "evil.example\n")
+        path = self.pcap("split.pcap", g.benign, g.split_hellos)
+        evs, _ = self.sensor("--pcap", path, "--indicators", lst)
+        got = sorted((e["where"], e["src"], e["dst"], e["dport"])
+                     for e in of_type(evs, "indicator_match"))
+        self.assertEqual(got, [("tls_sni", "198.18.0.40", "192.0.2.90", 443),
+                               ("tls_sni", "198.18.0.41", "192.0.2.91", 443),
+                               ("tls_sni", "198.18.0.42", "192.0.2.92", 443),
+                               ("tls_sni", "2001:db8:1::41", "2001:db8:2::91", 443)])
+        st = evs[-1]["tls_reassembly"]
+        self.assertEqual((st["started"], st["completed"], st["retransmits"], st["out_of_order"]),
+                         (5, 5, 1, 1))
+        self.assertEqual((st["gaps"], st["overflow"], st["evictions"], st["timeouts"],
+                          st["malformed"], st["active"]), (0, 0, 0, 0, 0, 0))
+        self.assertEqual(evs[-1]["anomalies"], {})
+        # Without reassembly the same file matches nothing: the test can fail.
+        conf = self.file("noreasm.conf", "tls_reassembly_flows = 0\n")
+        evs, _ = self.sensor("--pcap", path, "--indicators", lst, "--config", conf)
+        self.assertEqual(of_type(evs, "indicator_match"), [])
+        self.assertEqual(evs[-1]["tls_reassembly"]["started"], 0)
+
+    def test_tls_reassembly_settings_are_checked(self):
+        conf = self.file("badreasm.conf", "tls_reassembly_bytes = 100\n")
+        rc, _, err = run("sensor", "--networks", NETWORKS, "--pcap",
+                         self.pcap("p2.pcap", g.port_scan), "--config", conf)
+        self.assertEqual(rc, 2)
+        self.assertIn("tls_reassembly_bytes", err)
+
 if __name__ == "__main__":
     unittest.main()

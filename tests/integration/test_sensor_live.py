@@ -3,7 +3,8 @@ inside two network namespaces this test creates and removes (198.18.1.1 the
 attacker, 198.18.1.2 the protected host, joined by a veth pair): an nmap SYN
 scan, an hping3 SYN flood (10,000 packets, bounded), a dig query for a listed
 domain and curl with a listed TLS server name. Needs root, iproute2, nmap,
-hping3, dig and curl (scripts/install-deps installs them)."""
+hping3, dig and curl (scripts/install-deps installs them); openssl too for
+the segmented ClientHello test, which uses it when present."""
 
 import json
 import os
@@ -107,6 +108,60 @@ class LiveSensor(unittest.TestCase):
         self.assertIn(("tls_sni", "c2.bad.example"), matches)
         self.assertGreater(evs[-1]["packets"], 10000)
 
+
+    def test_segmented_client_hellos_from_curl_and_openssl_are_matched(self):
+        # The protected host advertises an MSS of 100 bytes on its route back,
+        # so the clients cut their ClientHellos into segments of at most 100
+        # bytes (less with TCP options): no SNI fits the first segment.
+        sh("ip", "-n", self.b, "route", "replace", "198.18.1.0/24", "dev", self.vb,
+           "advmss", "100")
+        # A veth hands TCP's large (GSO) buffers to the capture unsegmented:
+        # one segment per buffer makes the capture see what a wire would.
+        sh("ip", "-n", self.a, "link", "set", "dev", self.va, "gso_max_segs", "1")
+        lst = os.path.join(self.dir, "split.txt")
+        with open(lst, "w") as f:
+            f.write("evil.example\n")
+        events = os.path.join(self.dir, "split-events.jsonl")
+        sensor = subprocess.Popen(
+            ["ip", "netns", "exec", self.b, FENGHUO, "sensor", "--interface", self.vb,
+             "--networks", "198.18.1.2/32", "--indicators", lst, "--events", events,
+             "--buffer", "8"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        listener = subprocess.Popen(
+            ["ip", "netns", "exec", self.b, "python3", "-c",
+             "import socket\n"
+             "s = socket.socket(); s.settimeout(20)\n"
+             "s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\n"
+             "s.bind(('198.18.1.2', 443)); s.listen()\n"
+             "for _ in range(2):\n"
+             "    c, _ = s.accept(); c.settimeout(5); c.recv(4096); c.close()\n"])
+        clients = 1
+        try:
+            time.sleep(1.5)  # the sensor opens its capture
+            self.assertIsNone(sensor.poll(), sensor.stderr.read() if sensor.poll() is not None else "")
+            self.in_a("curl", "-sk", "--max-time", "3", "--resolve",
+                      "curl.split.evil.example:443:198.18.1.2", "https://curl.split.evil.example/")
+            if shutil.which("openssl"):
+                clients += 1
+                subprocess.run(["ip", "netns", "exec", self.a, "openssl", "s_client", "-connect",
+                                "198.18.1.2:443", "-servername", "openssl.split.evil.example"],
+                               input="", capture_output=True, text=True, timeout=10, check=False)
+            time.sleep(1.5)
+        finally:
+            sensor.send_signal(signal.SIGTERM)
+            err = sensor.communicate(timeout=30)[1]
+            listener.kill()
+            listener.wait()
+        self.assertEqual(sensor.returncode, 0, err)
+        with open(events) as f:
+            evs = [json.loads(line) for line in f if line.strip()]
+        self.assertEqual(evs[-1]["event_type"], "stats")
+        matches = [e for e in evs if e["event_type"] == "indicator_match"]
+        self.assertEqual({(e["where"], e["value"], e["src"], e["dst"]) for e in matches},
+                         {("tls_sni", "evil.example", "198.18.1.1", "198.18.1.2")})
+        self.assertEqual(sum(e["packets"] for e in matches), clients)
+        st = evs[-1]["tls_reassembly"]
+        self.assertEqual((st["started"], st["completed"], st["early_sni"]), (clients, clients, 0), st)
 
 if __name__ == "__main__":
     unittest.main()
