@@ -27,7 +27,13 @@ static void admin_usage(FILE *out)
             "                                    make ORG a client of another (or of no one);\n"
             "                                    show its name on what it shares, or the hub's\n"
             "                                    community identity (the default)\n"
+            "  org set ORG --trust low|normal|high\n"
+            "                                    the operator's trust in ORG's reports (weights\n"
+            "                                    0.25, 1, 2 in the consensus score; normal unless\n"
+            "                                    set; see docs/SHARING.md)\n"
             "  org list                          list organizations\n"
+            "  org trust                         list each organization's trust: level, feedback\n"
+            "                                    from other members' opinions, weight\n"
             "  token new ORG [--label TEXT] [--admin]\n"
             "                                    create a token for ORG (id or name); prints the\n"
             "                                    token alone on stdout, once: it is stored only\n"
@@ -111,6 +117,12 @@ static int print_list(json_t *list, bool as_json, const char *kind)
                    json_is_string(json_object_get(o, "detail")) ? "  " : "",
                    str_or(o, "detail", ""));
             free(ids);
+        } else if (strcmp(kind, "trust") == 0) {
+            printf("%s  %-20s  %-6s  agree %lld  disagree %lld  weight %.2f\n", str_or(o, "id", ""),
+                   str_or(o, "name", ""), str_or(o, "trust", ""),
+                   (long long)json_integer_value(json_object_get(o, "agree")),
+                   (long long)json_integer_value(json_object_get(o, "disagree")),
+                   json_real_value(json_object_get(o, "weight")));
         } else if (strcmp(kind, "member") == 0)
             printf("%s  %s  %s\n", str_or(o, "id", ""), str_or(o, "identity", ""),
                    str_or(o, "name", ""));
@@ -181,9 +193,11 @@ int fh_cmd_admin(int argc, char **argv)
                                              {"attribution", required_argument, NULL, 'N'},
                                              {"since", required_argument, NULL, 'S'},
                                              {"org", required_argument, NULL, 'O'},
+                                             {"trust", required_argument, NULL, 'r'},
                                              {NULL, 0, NULL, 0}};
     const char *data = NULL, *label = NULL, *description = NULL, *id = NULL, *parent = NULL;
     const char *tlp_name = NULL, *attribution = NULL, *since = NULL, *audit_org = NULL;
+    const char *trust = NULL;
     const char **adds = fh_xcalloc((size_t)argc + 1, sizeof *adds);
     const char **removes = fh_xcalloc((size_t)argc + 1, sizeof *removes);
     size_t n_adds = 0, n_removes = 0;
@@ -231,6 +245,9 @@ int fh_cmd_admin(int argc, char **argv)
             break;
         case 'O':
             audit_org = optarg;
+            break;
+        case 'r':
+            trust = optarg;
             break;
         case 'h':
             admin_usage(stdout);
@@ -289,8 +306,16 @@ int fh_cmd_admin(int argc, char **argv)
             rc = fh_store_org_set_parent(s, out_id, parent_id);
         status = rc ? fail(rc, "org add") : (printf("%s\n", out_id), FH_EXIT_OK);
     } else if (strcmp(cmd, "org") == 0 && strcmp(sub, "set") == 0 && nargs == 3 &&
-               (parent || attribution)) {
+               (parent || attribution || trust)) {
         rc = FH_OK;
+        fh_trust_level level = FH_TRUST_NORMAL;
+        if (trust && fh_trust_level_parse(trust, &level) != FH_OK) {
+            fprintf(stderr, "fenghuo admin: --trust takes low, normal or high, not '%s'\n", trust);
+            status = FH_EXIT_USAGE;
+            rc = FH_ERR_USAGE;
+        }
+        if (rc == FH_OK && trust)
+            rc = fh_store_org_set_trust(s, args[2], (int)level);
         if (attribution && strcmp(attribution, "named") != 0 &&
             strcmp(attribution, "anonymous") != 0) {
             fprintf(stderr, "fenghuo admin: --attribution takes named or anonymous\n");
@@ -322,6 +347,11 @@ int fh_cmd_admin(int argc, char **argv)
                 fprintf(stderr, "fenghuo admin: no organization '%s'\n", audit_org);
             status = rc ? fail(rc, "audit") : print_list(list, as_json, "audit");
         }
+    } else if (strcmp(cmd, "org") == 0 && strcmp(sub, "trust") == 0 && nargs == 2) {
+        fh_consensus_config ccfg;
+        fh_consensus_config_init(&ccfg);
+        rc = fh_store_org_trust_list(s, &ccfg, &list);
+        status = rc ? fail(rc, "org trust") : print_list(list, as_json, "trust");
     } else if (strcmp(cmd, "org") == 0 && strcmp(sub, "list") == 0 && nargs == 2) {
         rc = fh_store_org_list(s, &list);
         status = rc ? fail(rc, "org list") : print_list(list, as_json, "org");
@@ -410,6 +440,7 @@ int fh_cmd_admin(int argc, char **argv)
         status = FH_EXIT_USAGE;
     }
     bool changes = strcmp(cmd, "audit") != 0 && strcmp(sub, "list") != 0 &&
+                   strcmp(sub, "trust") != 0 &&
                    !(strcmp(cmd, "group") == 0 && strcmp(sub, "members") == 0 && n_adds == 0 &&
                      n_removes == 0);
     if (changes && status != FH_EXIT_USAGE)

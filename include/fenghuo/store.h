@@ -33,6 +33,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "fenghuo/consensus.h"
 #include "fenghuo/err.h"
 #include "fenghuo/util.h"
 
@@ -282,6 +283,52 @@ fh_err fh_store_object_exists(fh_store *s, const char *collection, const char *o
  * reader may see. *deleted receives the count.
  */
 fh_err fh_store_delete(fh_store *s, const fh_store_query *q, size_t *deleted /* OUT */);
+
+/* ---- trust and consensus (docs/SHARING.md) ------------------------------ */
+
+/* Sets the operator's trust level of org (id or name): an fh_trust_level
+ * from fenghuo/consensus.h. The values org reported are scored again at the
+ * hub's next consensus check. FH_ERR_NOTFOUND, FH_ERR_INVALID. */
+fh_err fh_store_org_set_trust(fh_store *s, const char *org, int level);
+
+/* A new JSON array of {"id","name","trust","agree","disagree","feedback",
+ * "weight"}: each organization's operator level (by name), its feedback
+ * points from other organizations' opinions (capped per organization), the
+ * resulting factor and its weight under cfg. */
+fh_err fh_store_org_trust_list(fh_store *s, const fh_consensus_config *cfg, json_t **out /* OUT */);
+
+/* Creates the built-in `consensus` collection when missing (its id is kept
+ * in the store) and grants read, never write, to every organization that has
+ * no grant on it yet. id_out receives its id. */
+fh_err fh_store_consensus_setup(fh_store *s, char id_out[FH_STORE_ID_STRLEN]);
+
+/* The consensus collection's id; FH_ERR_NOTFOUND before the first setup. */
+fh_err fh_store_consensus_collection(fh_store *s, char id_out[FH_STORE_ID_STRLEN]);
+
+/*
+ * Records the contributions of a POST that fh_store_post stored (the same
+ * collection, org_id and items): the observables of indicators and sightings
+ * that org_id submitted at TLP:CLEAR or GREEN, and the opinions it gave;
+ * then scores the values touched and publishes or revokes their consensus
+ * indicators, in one transaction. Items without an object are skipped.
+ * *published (may be NULL) receives how many consensus versions it wrote.
+ */
+fh_err fh_store_consensus_ingest(fh_store *s, const fh_consensus_config *cfg,
+                                 const char *collection, const char *org_id,
+                                 const fh_store_put_item *items, size_t n,
+                                 size_t *published /* OUT */);
+
+/* The periodic side: revokes the values whose valid_until has come and
+ * scores again those whose organizations' trust changed (at most 10,000 per
+ * call); also grants read on the consensus collection to new organizations.
+ * *published (may be NULL) receives how many versions it wrote. */
+fh_err fh_store_consensus_check(fh_store *s, const fh_consensus_config *cfg,
+                                size_t *published /* OUT */);
+
+/* A new JSON array of the values with reports {"kind","value","indicator",
+ * "state" ("none","published","revoked"),"score","organizations",
+ * "valid_until"} scored at now; for the operator and tests. */
+fh_err fh_store_consensus_list(fh_store *s, const fh_consensus_config *cfg, json_t **out /* OUT */);
 
 /* ---- audit ------------------------------------------------------------- */
 

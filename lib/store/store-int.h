@@ -112,6 +112,11 @@ struct fh__store_reader_facts {
 fh_err fh__store_reader_facts(struct fh__store_conn *c, int64_t coll, const char *org_id,
                               struct fh__store_reader_facts *out /* OUT */);
 
+/* Stores an object created by the hub itself (no submitter, no status) in
+ * the collection with row number coll, inside the writer's open
+ * transaction (store-objects.c; used by store-consensus.c). */
+fh_err fh__store_put_hub_object(struct fh__store_conn *w, int64_t coll, const json_t *object);
+
 /* Microseconds since the epoch, now. */
 int64_t fh__store_now_us(void);
 
