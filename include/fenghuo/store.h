@@ -297,33 +297,28 @@ fh_err fh_store_org_set_trust(fh_store *s, const char *org, int level);
  * resulting factor and its weight under cfg. */
 fh_err fh_store_org_trust_list(fh_store *s, const fh_consensus_config *cfg, json_t **out /* OUT */);
 
-/* Creates the built-in `consensus` collection when missing (its id is kept
- * in the store) and grants read, never write, to every organization that has
- * no grant on it yet. id_out receives its id. */
-fh_err fh_store_consensus_setup(fh_store *s, char id_out[FH_STORE_ID_STRLEN]);
+/*
+ * Turns on trust and consensus (docs/SHARING.md): creates the built-in
+ * `consensus` collection when missing (its id is kept in the store; id_out
+ * receives it), grants read, never write, to every organization without a
+ * grant on it, and from now on every fh_store_post records, in its own
+ * transaction, the contributions of the indicators and sightings it stored
+ * at TLP:CLEAR or GREEN and the opinions it stored, and publishes or revokes
+ * the consensus indicators of the values they touch. cfg is copied. Call
+ * before the store is shared between threads.
+ */
+fh_err fh_store_consensus_enable(fh_store *s, const fh_consensus_config *cfg,
+                                 char id_out[FH_STORE_ID_STRLEN]);
 
-/* The consensus collection's id; FH_ERR_NOTFOUND before the first setup. */
+/* The consensus collection's id; FH_ERR_NOTFOUND before it was enabled once. */
 fh_err fh_store_consensus_collection(fh_store *s, char id_out[FH_STORE_ID_STRLEN]);
 
-/*
- * Records the contributions of a POST that fh_store_post stored (the same
- * collection, org_id and items): the observables of indicators and sightings
- * that org_id submitted at TLP:CLEAR or GREEN, and the opinions it gave;
- * then scores the values touched and publishes or revokes their consensus
- * indicators, in one transaction. Items without an object are skipped.
- * *published (may be NULL) receives how many consensus versions it wrote.
- */
-fh_err fh_store_consensus_ingest(fh_store *s, const fh_consensus_config *cfg,
-                                 const char *collection, const char *org_id,
-                                 const fh_store_put_item *items, size_t n,
-                                 size_t *published /* OUT */);
-
-/* The periodic side: revokes the values whose valid_until has come and
- * scores again those whose organizations' trust changed (at most 10,000 per
- * call); also grants read on the consensus collection to new organizations.
+/* The periodic side (after fh_store_consensus_enable; FH_ERR_USAGE before):
+ * revokes the values whose valid_until has come and scores again those
+ * whose organizations' trust changed (at most 10,000 of each per call);
+ * also grants read on the consensus collection to new organizations.
  * *published (may be NULL) receives how many versions it wrote. */
-fh_err fh_store_consensus_check(fh_store *s, const fh_consensus_config *cfg,
-                                size_t *published /* OUT */);
+fh_err fh_store_consensus_check(fh_store *s, size_t *published /* OUT */);
 
 /* A new JSON array of the values with reports {"kind","value","indicator",
  * "state" ("none","published","revoked"),"score","organizations",

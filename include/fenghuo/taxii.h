@@ -81,9 +81,10 @@ void fh_taxii_hub_free(fh_taxii_hub *h);
 size_t fh_taxii_hub_max_content_length(const fh_taxii_hub *h);
 
 /*
- * Turns on trust and consensus (docs/SHARING.md): creates the built-in
- * `consensus` collection when missing, records the contributions of every
- * later POST, refuses writes to that collection, and starts a thread that
+ * Turns on trust and consensus (docs/SHARING.md): fh_store_consensus_enable
+ * on the hub's store (the built-in `consensus` collection; every later POST
+ * records its contributions), refuses writes to that collection, and starts
+ * a thread that
  * withdraws decayed values every cfg->interval_s seconds (cfg NULL: the
  * defaults; copied). Call once, before serving. FH_ERR_DB when the store
  * fails.

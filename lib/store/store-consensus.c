@@ -4,11 +4,13 @@
  * value, the opinions that move an organization's trust, and the consensus
  * indicators the hub publishes in its built-in `consensus` collection.
  *
- * Contributions are recorded after a POST is stored (fh_store_consensus_ingest),
- * from what the store kept: the version's effective TLP (only CLEAR and
- * GREEN feed consensus) and its true submitter. Only the latest report of
- * each organization on a value counts, so a burst counts once. Scores,
- * decay and thresholds are computed by lib/policy/policy-consensus.c.
+ * Once enabled (fh_store_consensus_enable), contributions are recorded in
+ * the transaction of the POST that stored them (fh__store_consensus_record,
+ * called by store-objects.c), from what the store kept: the version's
+ * effective TLP (only CLEAR and GREEN feed consensus) and its true
+ * submitter. Only the latest report of each organization on a value counts,
+ * so a burst counts once. Scores, decay and thresholds are computed by
+ * lib/policy/policy-consensus.c.
  *
  * Publication happens in the same transaction as the contribution that
  * caused it; withdrawal by decay is the periodic check's job
@@ -74,10 +76,11 @@ static fh_err collection_id(struct fh__store_conn *c, char id_out[FH_STORE_ID_ST
                              "", id_out, FH_STORE_ID_STRLEN, "consensus collection lookup");
 }
 
-/* Creates the collection when missing and grants read to organizations
- * without a grant; *coll receives its row number. Inside a transaction. */
+/* Creates the collection when missing and, with grant, grants read to
+ * organizations without a grant; *coll receives its row number. Inside a
+ * transaction. */
 static fh_err ensure_collection(struct fh__store_conn *w, char id[FH_STORE_ID_STRLEN],
-                                int64_t *coll)
+                                int64_t *coll, bool grant)
 {
     fh_err rc = collection_id(w, id);
     if (rc == FH_ERR_NOTFOUND) {
@@ -111,7 +114,7 @@ static fh_err ensure_collection(struct fh__store_conn *w, char id[FH_STORE_ID_ST
     if (rc)
         return rc;
     rc = fh__store_collection_n(w, id, coll);
-    if (rc)
+    if (rc || !grant)
         return rc;
     sqlite3_stmt *st =
         fh__store_stmt_lit(w, "INSERT OR IGNORE INTO grants(coll, org_id, can_read, can_write) "
@@ -122,14 +125,21 @@ static fh_err ensure_collection(struct fh__store_conn *w, char id[FH_STORE_ID_ST
     return step_done(w, st, "granting read on the consensus collection");
 }
 
-fh_err fh_store_consensus_setup(fh_store *s, char id_out[FH_STORE_ID_STRLEN])
+fh_err fh_store_consensus_enable(fh_store *s, const fh_consensus_config *cfg,
+                                 char id_out[FH_STORE_ID_STRLEN])
 {
     fh_err rc = fh__store_begin(s);
     if (rc)
         return rc;
     int64_t coll = 0;
-    rc = ensure_collection(&s->writer, id_out, &coll);
-    return fh__store_end(s, rc);
+    rc = ensure_collection(&s->writer, id_out, &coll, true);
+    rc = fh__store_end(s, rc);
+    if (rc == FH_OK) {
+        if (s->consensus == NULL)
+            s->consensus = fh_xmalloc(sizeof *s->consensus);
+        *s->consensus = *cfg;
+    }
+    return rc;
 }
 
 fh_err fh_store_consensus_collection(fh_store *s, char id_out[FH_STORE_ID_STRLEN])
@@ -186,9 +196,8 @@ static fh_err feedback_points(struct fh__store_conn *c, const char *org_id, unsi
 {
     *agree = *disagree = 0;
     sqlite3_stmt *st = fh__store_stmt_lit(
-        c, "SELECT sum(o.agree), sum(o.disagree) FROM cons_sources s JOIN cons_opinions o "
-           "ON o.report = s.report WHERE s.org_id = ?1 AND o.opinion_org <> ?1 "
-           "GROUP BY o.opinion_org");
+        c, "SELECT sum(agree), sum(disagree) FROM cons_opinions WHERE reported_org = ?1 AND "
+           "opinion_org <> ?1 GROUP BY opinion_org");
     if (st == NULL)
         return FH_ERR_DB;
     fh__store_bind_text(st, 1, org_id);
@@ -360,7 +369,12 @@ static fh_err evaluate(struct fh__store_conn *w, struct pubctx *ctx, int64_t n)
     }
     int kind = sqlite3_column_int(st, 0);
     char *value = fh_xstrdup((const char *)sqlite3_column_text(st, 1));
-    char *ind = fh_xstrdup((const char *)sqlite3_column_text(st, 2));
+    /* The indicator's id is recorded when the value is first published. */
+    char *ind = fh_xmalloc(64);
+    if (sqlite3_column_type(st, 2) == SQLITE_TEXT)
+        snprintf(ind, 64, "%s", (const char *)sqlite3_column_text(st, 2));
+    else
+        indicator_id(kind, value, ind);
     int state = sqlite3_column_int(st, 3);
     int64_t created = sqlite3_column_int64(st, 4);
     int64_t version = sqlite3_column_int64(st, 5);
@@ -477,8 +491,8 @@ static fh_err evaluate(struct fh__store_conn *w, struct pubctx *ctx, int64_t n)
             goto done;
         ctx->published++;
         st = fh__store_stmt_lit(w, "UPDATE cons_obs SET state = ?2, created = ?3, version = ?4, "
-                                   "valid_from = ?5, valid_until = ?6, confidence = ?7, dirty = 0 "
-                                   "WHERE n = ?1");
+                                   "valid_from = ?5, valid_until = ?6, confidence = ?7, dirty = 0, "
+                                   "indicator = ?8 WHERE n = ?1");
         if (st == NULL) {
             rc = FH_ERR_DB;
             goto done;
@@ -490,6 +504,7 @@ static fh_err evaluate(struct fh__store_conn *w, struct pubctx *ctx, int64_t n)
         sqlite3_bind_int64(st, 5, valid_from);
         sqlite3_bind_int64(st, 6, active ? until : mod);
         sqlite3_bind_int(st, 7, active ? conf : old_conf);
+        fh__store_bind_text(st, 8, ind);
         rc = step_done(w, st, "recording a publication");
         if (rc == FH_OK)
             fh_info("consensus", "%s %s (%s, score %.3f)", active ? "published" : "revoked", ind,
@@ -549,14 +564,11 @@ static fh_err value_row(struct fh__store_conn *w, int kind, const char *value, i
         return FH_OK;
     if (r != SQLITE_DONE)
         return fh__store_dberr(w, "value lookup");
-    char ind[64];
-    indicator_id(kind, value, ind);
-    st = fh__store_stmt_lit(w, "INSERT INTO cons_obs(kind, value, indicator) VALUES (?1, ?2, ?3)");
+    st = fh__store_stmt_lit(w, "INSERT INTO cons_obs(kind, value) VALUES (?1, ?2)");
     if (st == NULL)
         return FH_ERR_DB;
     sqlite3_bind_int(st, 1, kind);
     fh__store_bind_text(st, 2, value);
-    fh__store_bind_text(st, 3, ind);
     fh_err rc = step_done(w, st, "adding a value");
     if (rc == FH_OK)
         *n = sqlite3_last_insert_rowid(w->db);
@@ -580,14 +592,16 @@ static fh_err add_report(struct fh__store_conn *w, int64_t n, const char *org, i
     return step_done(w, st, "recording a report");
 }
 
-static fh_err add_source(struct fh__store_conn *w, const char *report, const char *org)
+/* Records that org's report (an indicator or sighting id) names value n. */
+static fh_err add_source(struct fh__store_conn *w, const char *report, const char *org, int64_t n)
 {
-    sqlite3_stmt *st =
-        fh__store_stmt_lit(w, "INSERT OR IGNORE INTO cons_sources(report, org_id) VALUES (?1, ?2)");
+    sqlite3_stmt *st = fh__store_stmt_lit(
+        w, "INSERT OR IGNORE INTO cons_sources(report, org_id, obs) VALUES (?1, ?2, ?3)");
     if (st == NULL)
         return FH_ERR_DB;
     fh__store_bind_text(st, 1, report);
     fh__store_bind_text(st, 2, org);
+    sqlite3_bind_int64(st, 3, n);
     return step_done(w, st, "recording a source");
 }
 
@@ -661,30 +675,38 @@ static fh_err ingest_indicator(struct fh__store_conn *w, const json_t *o, const 
     if (json_is_true(json_object_get(o, "revoked")) || expired) {
         /* The reporter withdrew it: its reports sourced from this
          * indicator stop counting, and sightings of it count no more. */
-        st = fh__store_stmt_lit(w, "SELECT obs FROM cons_reports WHERE report = ?1 AND "
-                                   "org_id = ?2");
+        st =
+            fh__store_stmt_lit(w, "SELECT obs FROM cons_sources WHERE report = ?1 AND org_id = ?2");
         if (st == NULL)
             return FH_ERR_DB;
         fh__store_bind_text(st, 1, id);
         fh__store_bind_text(st, 2, org);
+        int64_t ns[64];
+        size_t k = 0;
         int r;
-        while ((r = sqlite3_step(st)) == SQLITE_ROW)
-            touch(t, sqlite3_column_int64(st, 0));
+        while ((r = sqlite3_step(st)) == SQLITE_ROW && k < FH_ARRAY_LEN(ns))
+            ns[k++] = sqlite3_column_int64(st, 0);
         sqlite3_reset(st);
-        if (r != SQLITE_DONE)
-            return fh__store_dberr(w, "reports lookup");
-        st = fh__store_stmt_lit(w, "DELETE FROM cons_reports WHERE report = ?1 AND org_id = ?2");
+        if (r != SQLITE_DONE && r != SQLITE_ROW)
+            return fh__store_dberr(w, "indicator lookup");
+        for (size_t i = 0; i < k; i++) {
+            st = fh__store_stmt_lit(
+                w, "DELETE FROM cons_reports WHERE obs = ?1 AND org_id = ?2 AND report = ?3");
+            if (st == NULL)
+                return FH_ERR_DB;
+            sqlite3_bind_int64(st, 1, ns[i]);
+            fh__store_bind_text(st, 2, org);
+            fh__store_bind_text(st, 3, id);
+            rc = step_done(w, st, "withdrawing reports");
+            if (rc)
+                return rc;
+            touch(t, ns[i]);
+        }
+        st = fh__store_stmt_lit(w, "DELETE FROM cons_sources WHERE report = ?1 AND org_id = ?2");
         if (st == NULL)
             return FH_ERR_DB;
         fh__store_bind_text(st, 1, id);
         fh__store_bind_text(st, 2, org);
-        rc = step_done(w, st, "withdrawing reports");
-        if (rc)
-            return rc;
-        st = fh__store_stmt_lit(w, "DELETE FROM cons_indicators WHERE indicator = ?1");
-        if (st == NULL)
-            return FH_ERR_DB;
-        fh__store_bind_text(st, 1, id);
         return step_done(w, st, "withdrawing an indicator");
     }
     const char *pattern = fh_json_str(o, "pattern");
@@ -698,7 +720,6 @@ static fh_err ingest_indicator(struct fh__store_conn *w, const json_t *o, const 
         return FH_OK;
     }
     int64_t at = report_time(o, "modified", now);
-    bool any = false;
     rc = FH_OK;
     for (size_t k = 0; k < obs.count && rc == FH_OK; k++) {
         const fh_pattern_observable *ob = &obs.items[k];
@@ -712,24 +733,12 @@ static fh_err ingest_indicator(struct fh__store_conn *w, const json_t *o, const 
         free(key);
         if (rc == FH_OK)
             rc = add_report(w, n, org, at, id);
-        if (rc == FH_OK) {
-            st = fh__store_stmt_lit(
-                w, "INSERT OR IGNORE INTO cons_indicators(indicator, obs) VALUES (?1, ?2)");
-            if (st == NULL) {
-                rc = FH_ERR_DB;
-            } else {
-                fh__store_bind_text(st, 1, id);
-                sqlite3_bind_int64(st, 2, n);
-                rc = step_done(w, st, "recording an indicator's value");
-            }
-        }
+        if (rc == FH_OK)
+            rc = add_source(w, id, org, n);
         if (rc == FH_OK)
             touch(t, n);
-        any = true;
     }
     fh_pattern_observables_cleanup(&obs);
-    if (rc == FH_OK && any)
-        rc = add_source(w, id, org);
     return rc;
 }
 
@@ -741,8 +750,9 @@ static fh_err ingest_sighting(struct fh__store_conn *w, const json_t *o, const c
     if (of == NULL || strncmp(of, "indicator--", 11) != 0)
         return FH_OK;
     int64_t at = report_time(o, "last_seen", now);
+    /* The values the indicator named, if it fed consensus itself. */
     sqlite3_stmt *st =
-        fh__store_stmt_lit(w, "SELECT obs FROM cons_indicators WHERE indicator = ?1");
+        fh__store_stmt_lit(w, "SELECT DISTINCT obs FROM cons_sources WHERE report = ?1");
     if (st == NULL)
         return FH_ERR_DB;
     fh__store_bind_text(st, 1, of);
@@ -757,21 +767,23 @@ static fh_err ingest_sighting(struct fh__store_conn *w, const json_t *o, const c
     fh_err rc = FH_OK;
     for (size_t i = 0; i < k && rc == FH_OK; i++) {
         rc = add_report(w, ns[i], org, at, id);
+        if (rc == FH_OK)
+            rc = add_source(w, id, org, ns[i]);
         touch(t, ns[i]);
     }
-    if (rc == FH_OK && k)
-        rc = add_source(w, id, org);
     return rc;
 }
 
-/* Records org's opinion on report (the latest opinion of an organization on
- * a report replaces its earlier one) and marks the reporters' values. */
+/* Records org's opinion on report, once per organization that submitted
+ * the report (the latest opinion of an organization on a report replaces
+ * its earlier one), and marks the values those reporters contributed to. */
 static fh_err record_opinion(struct fh__store_conn *w, const char *report, const char *org,
                              int agree, int disagree)
 {
     sqlite3_stmt *st = fh__store_stmt_lit(
-        w, "INSERT OR REPLACE INTO cons_opinions(report, opinion_org, agree, disagree) VALUES "
-           "(?1, ?2, ?3, ?4)");
+        w, "INSERT OR REPLACE INTO cons_opinions(report, opinion_org, reported_org, agree, "
+           "disagree) SELECT DISTINCT ?1, ?2, org_id, ?3, ?4 FROM cons_sources WHERE report = "
+           "?1");
     if (st == NULL)
         return FH_ERR_DB;
     fh__store_bind_text(st, 1, report);
@@ -782,8 +794,8 @@ static fh_err record_opinion(struct fh__store_conn *w, const char *report, const
     if (rc)
         return rc;
     st = fh__store_stmt_lit(w, "UPDATE cons_obs SET dirty = 1 WHERE dirty = 0 AND n IN (SELECT "
-                               "r.obs FROM cons_reports r JOIN cons_sources s ON s.org_id = "
-                               "r.org_id WHERE s.report = ?1)");
+                               "r.obs FROM cons_sources s JOIN cons_reports r ON r.org_id = "
+                               "s.org_id WHERE s.report = ?1)");
     if (st == NULL)
         return FH_ERR_DB;
     fh__store_bind_text(st, 1, report);
@@ -874,27 +886,21 @@ static bool feeds_consensus(const char *type)
                     strcmp(type, "opinion") == 0);
 }
 
-fh_err fh_store_consensus_ingest(fh_store *s, const fh_consensus_config *cfg,
-                                 const char *collection, const char *org_id,
-                                 const fh_store_put_item *items, size_t n, size_t *published)
+fh_err fh__store_consensus_record(fh_store *s, const char *collection, const char *org_id,
+                                  const fh_store_put_item *items, size_t n)
 {
-    if (published)
-        *published = 0;
     bool any = false;
     for (size_t i = 0; i < n && !any; i++)
         any = items[i].object && feeds_consensus(fh_json_str(items[i].object, "type"));
-    if (!any)
+    if (!any || s->consensus == NULL)
         return FH_OK;
-    fh_err rc = fh__store_begin(s);
-    if (rc)
-        return rc;
     struct fh__store_conn *w = &s->writer;
     struct pubctx ctx = {
-        .cfg = cfg, .community = fh__store_community_id(s), .now = fh__store_now_us()};
+        .cfg = s->consensus, .community = fh__store_community_id(s), .now = fh__store_now_us()};
     struct touched t = {0};
     char cons_id[FH_STORE_ID_STRLEN];
     int64_t coll = 0;
-    rc = ensure_collection(w, cons_id, &ctx.coll);
+    fh_err rc = ensure_collection(w, cons_id, &ctx.coll, false);
     if (rc == FH_OK)
         rc = fh__store_collection_n(w, collection, &coll);
     if (rc == FH_OK && coll == ctx.coll)
@@ -903,7 +909,7 @@ fh_err fh_store_consensus_ingest(fh_store *s, const fh_consensus_config *cfg,
     for (int pass = 0; pass < 3 && rc == FH_OK; pass++) {
         static const char *const types[] = {"indicator", "sighting", "opinion"};
         for (size_t i = 0; i < n && rc == FH_OK; i++) {
-            const json_t *o = items[i].object;
+            const json_t *o = items[i].message ? NULL : items[i].object;
             const char *type = o ? fh_json_str(o, "type") : NULL;
             if (type == NULL || strcmp(type, types[pass]) != 0)
                 continue;
@@ -917,7 +923,7 @@ fh_err fh_store_consensus_ingest(fh_store *s, const fh_consensus_config *cfg,
             }
             /* docs/SHARING.md: only CLEAR and GREEN feed consensus. A
              * revocation counts whatever its marking: withdrawing is safe. */
-            bool withdraw = pass == 0 && (json_is_true(json_object_get(o, "revoked")));
+            bool withdraw = pass == 0 && json_is_true(json_object_get(o, "revoked"));
             if (tlp > FH_TLP_GREEN && !withdraw)
                 continue;
             rc = pass == 0 ? ingest_indicator(w, o, org_id, ctx.now, &t)
@@ -931,24 +937,23 @@ fh_err fh_store_consensus_ingest(fh_store *s, const fh_consensus_config *cfg,
 done:
     free(t.v);
     free(ctx.trust.v);
-    rc = fh__store_end(s, rc);
-    if (rc == FH_OK && published)
-        *published = ctx.published;
     return rc;
 }
 
-fh_err fh_store_consensus_check(fh_store *s, const fh_consensus_config *cfg, size_t *published)
+fh_err fh_store_consensus_check(fh_store *s, size_t *published)
 {
     if (published)
         *published = 0;
+    if (s->consensus == NULL)
+        return FH_ERR_USAGE;
     fh_err rc = fh__store_begin(s);
     if (rc)
         return rc;
     struct fh__store_conn *w = &s->writer;
     struct pubctx ctx = {
-        .cfg = cfg, .community = fh__store_community_id(s), .now = fh__store_now_us()};
+        .cfg = s->consensus, .community = fh__store_community_id(s), .now = fh__store_now_us()};
     char cons_id[FH_STORE_ID_STRLEN];
-    rc = ensure_collection(w, cons_id, &ctx.coll);
+    rc = ensure_collection(w, cons_id, &ctx.coll, true);
     if (rc == FH_OK)
         rc = evaluate_dirty(w, &ctx, true);
     if (rc == FH_OK)
@@ -977,7 +982,7 @@ fh_err fh_store_consensus_list(fh_store *s, const fh_consensus_config *cfg, json
         if (state == STATE_PUBLISHED)
             fh_store_format_us(sqlite3_column_int64(st, 5), until);
         json_array_append_new(
-            arr, json_pack("{s:s,s:s,s:s,s:s,s:o}", "kind",
+            arr, json_pack("{s:s,s:s,s:s?,s:s,s:o}", "kind",
                            fh_pattern_obs_kind_name((fh_pattern_obs_kind)kind), "value",
                            (const char *)sqlite3_column_text(st, 2), "indicator",
                            (const char *)sqlite3_column_text(st, 3), "state",

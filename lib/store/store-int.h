@@ -54,6 +54,9 @@ struct fh_store {
     struct fh__store_post_job *group_head, *group_tail;
     bool group_leader;
     json_t *community; /* the hub's community identity (STIX identity) */
+    /* Trust and consensus (store-consensus.c): NULL until
+     * fh_store_consensus_enable; then every POST records contributions. */
+    fh_consensus_config *consensus;
 };
 
 /* The id of the hub's community identity ("identity--…"; lives as long as s). */
@@ -116,6 +119,13 @@ fh_err fh__store_reader_facts(struct fh__store_conn *c, int64_t coll, const char
  * the collection with row number coll, inside the writer's open
  * transaction (store-objects.c; used by store-consensus.c). */
 fh_err fh__store_put_hub_object(struct fh__store_conn *w, int64_t coll, const json_t *object);
+
+/* Records the consensus contributions of one POST's items that were just
+ * stored in collection for org_id, and publishes what changed, inside the
+ * writer's open transaction (store-consensus.c; called by store-objects.c
+ * when s->consensus is set). */
+fh_err fh__store_consensus_record(fh_store *s, const char *collection, const char *org_id,
+                                  const fh_store_put_item *items, size_t n);
 
 /* Microseconds since the epoch, now. */
 int64_t fh__store_now_us(void);

@@ -604,6 +604,16 @@ static void write_batch(fh_store *s, struct fh__store_post_job *batch)
             continue;
         }
         j->rc = post_in_transaction(w, j);
+        if (j->rc == FH_OK && s->consensus && fh__store_exec(w, "SAVEPOINT consensus") == FH_OK) {
+            /* Consensus rides in the POST's transaction (one commit, and a
+             * crash loses neither); its failure does not fail the POST. */
+            fh_err crc = fh__store_consensus_record(s, j->collection, j->org_id, j->items, j->n);
+            if (crc) {
+                fh_error("store", "recording consensus contributions failed: %s", fh_strerror(crc));
+                fh__store_exec(w, "ROLLBACK TO consensus");
+            }
+            fh__store_exec(w, "RELEASE consensus");
+        }
         if (j->rc)
             fh__store_exec(w, "ROLLBACK TO post");
         fh__store_exec(w, "RELEASE post");

@@ -71,7 +71,7 @@ static void *consensus_loop(void *arg)
             break;
         pthread_mutex_unlock(&h->consensus_lock);
         size_t n = 0;
-        fh_err rc = fh_store_consensus_check(h->store, &h->consensus, &n);
+        fh_err rc = fh_store_consensus_check(h->store, &n);
         if (rc)
             fh_error("consensus", "the periodic check failed: %s", fh_strerror(rc));
         else if (n)
@@ -92,7 +92,7 @@ fh_err fh_taxii_hub_start_consensus(fh_taxii_hub *h, const fh_consensus_config *
         fh_consensus_config_init(&h->consensus);
     if (h->consensus.interval_s == 0)
         h->consensus.interval_s = FH_CONSENSUS_DEFAULT_INTERVAL_S;
-    fh_err rc = fh_store_consensus_setup(h->store, h->consensus_id);
+    fh_err rc = fh_store_consensus_enable(h->store, &h->consensus, h->consensus_id);
     if (rc)
         return rc;
     pthread_mutex_init(&h->consensus_lock, NULL);
@@ -782,17 +782,6 @@ static void add_objects(struct req *q)
         store_error(q->out, rc);
     else
         q->out->status = 202;
-    if (rc == FH_OK && q->h->consensus_on) {
-        /* The objects are committed and acknowledged whatever happens here:
-         * a contribution that cannot be recorded is logged, not fatal. */
-        size_t published = 0;
-        fh_err crc = fh_store_consensus_ingest(q->h->store, &q->h->consensus, q->collection,
-                                               q->who.org_id, items, n, &published);
-        if (crc)
-            fh_error("consensus", "recording contributions failed: %s", fh_strerror(crc));
-        else if (published)
-            fh_debug("consensus", "%zu consensus version(s) published", published);
-    }
     for (size_t i = 0; i < n; i++)
         free(messages[i]);
     free(messages);
