@@ -441,7 +441,10 @@ static fh_err evaluate(struct fh__store_conn *w, struct pubctx *ctx, int64_t n)
         write = true;
     } else if (active) {
         int64_t moved = until > old_until ? until - old_until : old_until - until;
-        write = conf != old_conf || (double)moved > hl * 1e6 / 16;
+        /* A published valid_until that has come while the score still holds
+         * (reports kept it up, each by too little to write) needs a new
+         * version, or followers would drop a value that is still agreed. */
+        write = conf != old_conf || (double)moved > hl * 1e6 / 16 || old_until <= ctx->now;
     }
     if (write) {
         /* Versions of one id must grow: milliseconds, strictly after the last. */
@@ -533,18 +536,33 @@ struct touched {
     size_t n, cap;
 };
 
-static void touch(struct touched *t, int64_t n)
+/* Adds n to t; false when t is full (the caller marks n dirty instead). */
+static bool touch(struct touched *t, int64_t n)
 {
     for (size_t i = t->n; i > 0 && i + 64 > t->n; i--)
         if (t->v[i - 1] == n)
-            return; /* a repeat of a recent one: the common case of a burst */
+            return true; /* a repeat of a recent one: the common case of a burst */
     if (t->n == INGEST_MAX_TOUCHED)
-        return;
+        return false;
     if (t->n == t->cap) {
         t->cap = t->cap ? t->cap * 2 : 64;
         t->v = fh_xrealloc(t->v, t->cap * sizeof *t->v);
     }
     t->v[t->n++] = n;
+    return true;
+}
+
+/* Scores value n in this transaction, or at the next check when this POST
+ * touched too many values to score them all now. */
+static fh_err touch_value(struct fh__store_conn *w, struct touched *t, int64_t n)
+{
+    if (touch(t, n))
+        return FH_OK;
+    sqlite3_stmt *st = fh__store_stmt_lit(w, "UPDATE cons_obs SET dirty = 1 WHERE n = ?1");
+    if (st == NULL)
+        return FH_ERR_DB;
+    sqlite3_bind_int64(st, 1, n);
+    return step_done(w, st, "marking a value for scoring");
 }
 
 /* The row number of a value, created when new. */
@@ -698,9 +716,10 @@ static fh_err ingest_indicator(struct fh__store_conn *w, const json_t *o, const 
             fh__store_bind_text(st, 2, org);
             fh__store_bind_text(st, 3, id);
             rc = step_done(w, st, "withdrawing reports");
+            if (rc == FH_OK)
+                rc = touch_value(w, t, ns[i]);
             if (rc)
                 return rc;
-            touch(t, ns[i]);
         }
         st = fh__store_stmt_lit(w, "DELETE FROM cons_sources WHERE report = ?1 AND org_id = ?2");
         if (st == NULL)
@@ -736,7 +755,7 @@ static fh_err ingest_indicator(struct fh__store_conn *w, const json_t *o, const 
         if (rc == FH_OK)
             rc = add_source(w, id, org, n);
         if (rc == FH_OK)
-            touch(t, n);
+            rc = touch_value(w, t, n);
     }
     fh_pattern_observables_cleanup(&obs);
     return rc;
@@ -769,7 +788,8 @@ static fh_err ingest_sighting(struct fh__store_conn *w, const json_t *o, const c
         rc = add_report(w, ns[i], org, at, id);
         if (rc == FH_OK)
             rc = add_source(w, id, org, ns[i]);
-        touch(t, ns[i]);
+        if (rc == FH_OK)
+            rc = touch_value(w, t, ns[i]);
     }
     return rc;
 }

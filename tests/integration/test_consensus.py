@@ -28,7 +28,7 @@ TLP = {
     "red": "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1",
 }
 ORGS = ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l", "m", "n", "o", "p", "q", "r",
-        "s", "t"]
+        "s", "t", "x", "y", "z"]
 
 
 def now_ts():
@@ -236,6 +236,21 @@ class ConsensusTest(unittest.TestCase):
         self.post("r", [opinion([i1["id"], i2["id"]], "strongly-disagree")])
         self.assertEqual(self.trust("p")["disagree"], 2)
         self.assertEqual(self.trust("q")["disagree"], 2)
+        self.assertTrue(wait_until(lambda: self.revoked_after_publication(p), 30))
+
+    def test_an_opinion_on_the_consensus_indicator_disputes_every_contributor(self):
+        p = ipv4("203.0.113.18")
+        self.post("x", [new_indicator(p)])
+        self.post("y", [new_indicator(p)])
+        self.assertTrue(wait_until(lambda: self.published(p), 30))
+        cons_id = self.versions(p)[-1]["id"]
+        ts = now_ts()
+        self.post("z", [{"type": "opinion", "spec_version": "2.1",
+                         "id": "opinion--%s" % uuid.uuid4(), "created": ts, "modified": ts,
+                         "opinion": "strongly-disagree", "object_refs": [cons_id]}])
+        self.assertEqual(self.trust("x")["disagree"], 2)
+        self.assertEqual(self.trust("y")["disagree"], 2)
+        self.assertEqual(self.trust("z")["disagree"], 0)
         self.assertTrue(wait_until(lambda: self.revoked_after_publication(p), 30))
 
     # ---- the collection -----------------------------------------------------------

@@ -189,10 +189,10 @@ static int setup(void **state)
     for (int i = 0; i < 4; i++)
         if (fh_store_org_add(f->s, names[i], f->orgs[i]) != FH_OK)
             return -1;
+    fh_consensus_config_init(&f->cfg);
     if (fh_store_collection_add(f->s, "feed", NULL, NULL, f->coll) != FH_OK ||
         fh_store_collection_set_default_tlp(f->s, f->coll, 1 /* GREEN */) != FH_OK ||
-        (fh_consensus_config_init(&f->cfg), fh_store_consensus_enable(f->s, &f->cfg, f->cons)) !=
-            FH_OK)
+        fh_store_consensus_enable(f->s, &f->cfg, f->cons) != FH_OK)
         return -1;
     *state = f;
     return 0;
