@@ -315,10 +315,12 @@ fh_err fh_store_consensus_collection(fh_store *s, char id_out[FH_STORE_ID_STRLEN
 
 /* The periodic side (after fh_store_consensus_enable; FH_ERR_USAGE before):
  * revokes the values whose valid_until has come and scores again those
- * whose organizations' trust changed (at most 10,000 of each per call);
- * also grants read on the consensus collection to new organizations.
- * *published (may be NULL) receives how many versions it wrote. */
-fh_err fh_store_consensus_check(fh_store *s, size_t *published /* OUT */);
+ * whose organizations' trust changed (at most 5,000 of each per call, in
+ * one transaction; *more (may be NULL) is true when some were left: call
+ * again); also grants read on the consensus collection to new
+ * organizations. *published (may be NULL) receives how many versions it
+ * wrote. */
+fh_err fh_store_consensus_check(fh_store *s, size_t *published /* OUT */, bool *more /* OUT */);
 
 /* A new JSON array of the values with reports {"kind","value","indicator",
  * "state" ("none","published","revoked"),"score","organizations",

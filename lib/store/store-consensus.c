@@ -31,9 +31,12 @@
 #include "fenghuo/uuid.h"
 #include "store/store-int.h"
 
-/* Values scored again per check at most: a trust change of an organization
- * with millions of reports is spread over several checks. */
-#define CHECK_BATCH 10000
+/* Values scored again per check transaction at most (the hub repeats the
+ * check while more remain, releasing the write lock in between), and per
+ * POST: a trust change of an organization with millions of reports never
+ * holds the writer for long. */
+#define CHECK_BATCH  5000
+#define INGEST_BATCH 256
 
 /* Distinct values one POST may touch; more are left for later posts (the
  * limit keeps one transaction short). */
@@ -875,17 +878,27 @@ static fh_err ingest_opinion(struct fh__store_conn *w, const json_t *o, const ch
     return rc;
 }
 
-static fh_err evaluate_dirty(struct fh__store_conn *w, struct pubctx *ctx, bool expired)
+/* Scores again up to limit values: published ones whose valid_until has
+ * come (expired), or those marked dirty. *more (may be NULL) says whether
+ * others were left. */
+static fh_err evaluate_dirty(struct fh__store_conn *w, struct pubctx *ctx, bool expired,
+                             size_t limit, bool *more)
 {
     sqlite3_stmt *st = fh__store_stmt_lit(
-        w, expired ? "SELECT n FROM cons_obs WHERE state = 1 AND valid_until <= ?1 LIMIT 10000"
-                   : "SELECT n FROM cons_obs WHERE dirty = 1 AND ?1 IS NOT NULL LIMIT 10000");
+        w, expired ? "SELECT n FROM cons_obs WHERE state = 1 AND valid_until <= ?1 LIMIT ?2"
+                   : "SELECT n FROM cons_obs WHERE dirty = 1 AND ?1 IS NOT NULL LIMIT ?2");
     if (st == NULL)
         return FH_ERR_DB;
     sqlite3_bind_int64(st, 1, ctx->now);
+    sqlite3_bind_int64(st, 2, (int64_t)limit + 1);
     struct touched t = {0};
     int r;
-    while ((r = sqlite3_step(st)) == SQLITE_ROW && t.n < CHECK_BATCH) {
+    bool left = false;
+    while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+        if (t.n == limit) {
+            left = true;
+            break;
+        }
         if (t.n == t.cap) {
             t.cap = t.cap ? t.cap * 2 : 64;
             t.v = fh_xrealloc(t.v, t.cap * sizeof *t.v);
@@ -897,6 +910,8 @@ static fh_err evaluate_dirty(struct fh__store_conn *w, struct pubctx *ctx, bool 
     for (size_t i = 0; i < t.n && rc == FH_OK; i++)
         rc = evaluate(w, ctx, t.v[i]);
     free(t.v);
+    if (more)
+        *more = left;
     return rc;
 }
 
@@ -953,17 +968,19 @@ fh_err fh__store_consensus_record(fh_store *s, const char *collection, const cha
     for (size_t i = 0; i < t.n && rc == FH_OK; i++)
         rc = evaluate(w, &ctx, t.v[i]);
     if (rc == FH_OK)
-        rc = evaluate_dirty(w, &ctx, false);
+        rc = evaluate_dirty(w, &ctx, false, INGEST_BATCH, NULL);
 done:
     free(t.v);
     free(ctx.trust.v);
     return rc;
 }
 
-fh_err fh_store_consensus_check(fh_store *s, size_t *published)
+fh_err fh_store_consensus_check(fh_store *s, size_t *published, bool *more)
 {
     if (published)
         *published = 0;
+    if (more)
+        *more = false;
     if (s->consensus == NULL)
         return FH_ERR_USAGE;
     fh_err rc = fh__store_begin(s);
@@ -974,14 +991,17 @@ fh_err fh_store_consensus_check(fh_store *s, size_t *published)
         .cfg = s->consensus, .community = fh__store_community_id(s), .now = fh__store_now_us()};
     char cons_id[FH_STORE_ID_STRLEN];
     rc = ensure_collection(w, cons_id, &ctx.coll, true);
+    bool more_expired = false, more_dirty = false;
     if (rc == FH_OK)
-        rc = evaluate_dirty(w, &ctx, true);
+        rc = evaluate_dirty(w, &ctx, true, CHECK_BATCH, &more_expired);
     if (rc == FH_OK)
-        rc = evaluate_dirty(w, &ctx, false);
+        rc = evaluate_dirty(w, &ctx, false, CHECK_BATCH, &more_dirty);
     free(ctx.trust.v);
     rc = fh__store_end(s, rc);
     if (rc == FH_OK && published)
         *published = ctx.published;
+    if (rc == FH_OK && more)
+        *more = more_expired || more_dirty;
     return rc;
 }
 

@@ -53,6 +53,14 @@ fh_taxii_hub *fh_taxii_hub_new(fh_store *s, const fh_taxii_config *cfg)
 
 /* ---- consensus ------------------------------------------------------------ */
 
+static bool consensus_stopping(fh_taxii_hub *h)
+{
+    pthread_mutex_lock(&h->consensus_lock);
+    bool stop = h->consensus_stop;
+    pthread_mutex_unlock(&h->consensus_lock);
+    return stop;
+}
+
 /* The decay side of consensus: every interval, values whose valid_until has
  * come are revoked and values whose reporters' trust changed are scored
  * again (fh_store_consensus_check). */
@@ -70,12 +78,19 @@ static void *consensus_loop(void *arg)
         if (h->consensus_stop)
             break;
         pthread_mutex_unlock(&h->consensus_lock);
-        size_t n = 0;
-        fh_err rc = fh_store_consensus_check(h->store, &n);
+        /* Batches, each its own transaction, until nothing is left: POSTs
+         * get the writer between them. */
+        size_t n = 0, total = 0;
+        bool more = true;
+        fh_err rc = FH_OK;
+        while (more && rc == FH_OK && !consensus_stopping(h)) {
+            rc = fh_store_consensus_check(h->store, &n, &more);
+            total += n;
+        }
         if (rc)
             fh_error("consensus", "the periodic check failed: %s", fh_strerror(rc));
-        else if (n)
-            fh_info("consensus", "periodic check: %zu version(s) published", n);
+        else if (total)
+            fh_info("consensus", "periodic check: %zu version(s) published", total);
         pthread_mutex_lock(&h->consensus_lock);
     }
     pthread_mutex_unlock(&h->consensus_lock);

@@ -178,6 +178,15 @@ class ConsensusTest(unittest.TestCase):
                          "modified": now_ts(), "sighting_of_ref": ind["id"]}])
         self.assertTrue(wait_until(lambda: self.published(p), 30))
 
+    def test_organizations_added_later_read_the_consensus_collection(self):
+        admin(self.setup.data, "org", "add", "late")
+        token = admin(self.setup.data, "token", "new", "late")
+
+        def reads():
+            r = request(self.hub.base, API + "collections/%s/" % self.cons, token=token)
+            return r.status == 200 and r.json()["can_read"] and not r.json()["can_write"]
+        self.assertTrue(wait_until(reads, 30))
+
     def test_trust_is_set_through_the_admin_api(self):
         token = admin(self.setup.data, "token", "new", "a", "--admin")
 

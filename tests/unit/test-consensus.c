@@ -316,7 +316,7 @@ static void store_publishes_one_high_trust_organization_and_revokes_when_lowered
     assert_string_equal(state_of(f, "198.51.100.4", &n), "published");
     assert_int_equal(fh_store_org_set_trust(f->s, "c", FH_TRUST_NORMAL), FH_OK);
     size_t published = 0;
-    assert_int_equal(fh_store_consensus_check(f->s, &published), FH_OK);
+    assert_int_equal(fh_store_consensus_check(f->s, &published, NULL), FH_OK);
     assert_int_equal(published, 1);
     assert_string_equal(state_of(f, "198.51.100.4", &n), "revoked");
     assert_int_equal(fh_store_org_set_trust(f->s, "nobody", FH_TRUST_HIGH), FH_ERR_NOTFOUND);
