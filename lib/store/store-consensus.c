@@ -155,16 +155,18 @@ fh_err fh_store_consensus_collection(fh_store *s, char id_out[FH_STORE_ID_STRLEN
 
 /* ---- trust ----------------------------------------------------------------- */
 
-/* Marks every value org reported for scoring again. */
+/* Asks the periodic check to score every value org reported again, from
+ * the first (a pass already under way starts over: the trust it used is
+ * stale). One row, however many values: the check walks them in batches. */
 static fh_err mark_org_dirty(struct fh__store_conn *w, const char *org_id)
 {
-    sqlite3_stmt *st = fh__store_stmt_lit(
-        w, "UPDATE cons_obs SET dirty = 1 WHERE n IN (SELECT obs FROM cons_reports "
-           "WHERE org_id = ?1) AND dirty = 0");
+    sqlite3_stmt *st =
+        fh__store_stmt_lit(w, "INSERT INTO cons_dirty_orgs(org_id, after) VALUES (?1, 0) "
+                              "ON CONFLICT(org_id) DO UPDATE SET after = 0");
     if (st == NULL)
         return FH_ERR_DB;
     fh__store_bind_text(st, 1, org_id);
-    return step_done(w, st, "marking values for scoring");
+    return step_done(w, st, "marking an organization for scoring");
 }
 
 fh_err fh_store_org_set_trust(fh_store *s, const char *org, int level)
@@ -816,16 +818,22 @@ static fh_err record_opinion(struct fh__store_conn *w, const char *report, const
     fh_err rc = step_done(w, st, "recording an opinion");
     if (rc)
         return rc;
-    st = fh__store_stmt_lit(w, "UPDATE cons_obs SET dirty = 1 WHERE dirty = 0 AND n IN (SELECT "
-                               "r.obs FROM cons_sources s JOIN cons_reports r ON r.org_id = "
-                               "s.org_id WHERE s.report = ?1)");
+    st = fh__store_stmt_lit(w, "INSERT INTO cons_dirty_orgs(org_id, after) SELECT DISTINCT "
+                               "org_id, 0 FROM cons_sources WHERE report = ?1 AND org_id <> ?2 "
+                               "ON CONFLICT(org_id) DO UPDATE SET after = 0");
     if (st == NULL)
         return FH_ERR_DB;
     fh__store_bind_text(st, 1, report);
-    return step_done(w, st, "marking values for scoring");
+    fh__store_bind_text(st, 2, org);
+    return step_done(w, st, "marking organizations for scoring");
 }
 
-static fh_err ingest_opinion(struct fh__store_conn *w, const json_t *o, const char *org)
+/* Opinion references one POST may record at most; the rest are skipped
+ * with a warning (each one is a write under the store's lock). */
+#define OPINION_REFS_PER_POST 10000
+
+static fh_err ingest_opinion(struct fh__store_conn *w, const json_t *o, const char *org,
+                             size_t *budget)
 {
     const char *op = fh_json_str(o, "opinion");
     int agree = 0, disagree = 0;
@@ -845,8 +853,16 @@ static fh_err ingest_opinion(struct fh__store_conn *w, const json_t *o, const ch
     json_array_foreach(json_object_get(o, "object_refs"), i, ref)
     {
         const char *id = json_string_value(ref);
-        if (rc || i >= 1000)
+        if (rc)
             break;
+        if (*budget == 0) {
+            fh_warn("consensus",
+                    "%s: more than %d opinion references in one POST; the rest "
+                    "are not counted",
+                    fh_json_str(o, "id"), OPINION_REFS_PER_POST);
+            break;
+        }
+        (*budget)--;
         if (id == NULL)
             continue;
         /* An opinion on a consensus indicator is an opinion on each
@@ -915,6 +931,76 @@ static fh_err evaluate_dirty(struct fh__store_conn *w, struct pubctx *ctx, bool 
     return rc;
 }
 
+/* Scores again, for the organizations marked by trust changes, up to limit
+ * of their values, walking each organization's values in order from where
+ * the last batch stopped. *more says whether any are left. */
+static fh_err evaluate_dirty_orgs(struct fh__store_conn *w, struct pubctx *ctx, size_t limit,
+                                  bool *more)
+{
+    fh_err rc = FH_OK;
+    size_t done = 0;
+    *more = false;
+    while (rc == FH_OK && done < limit) {
+        sqlite3_stmt *st =
+            fh__store_stmt_lit(w, "SELECT org_id, after FROM cons_dirty_orgs LIMIT 1");
+        if (st == NULL)
+            return FH_ERR_DB;
+        int r = sqlite3_step(st);
+        char org[FH_STORE_ID_STRLEN] = "";
+        int64_t after = 0;
+        if (r == SQLITE_ROW) {
+            snprintf(org, sizeof org, "%s", (const char *)sqlite3_column_text(st, 0));
+            after = sqlite3_column_int64(st, 1);
+        }
+        sqlite3_reset(st);
+        if (r == SQLITE_DONE)
+            return FH_OK;
+        if (r != SQLITE_ROW)
+            return fh__store_dberr(w, "dirty organizations");
+        st = fh__store_stmt_lit(w, "SELECT obs FROM cons_reports WHERE org_id = ?1 AND obs > ?2 "
+                                   "ORDER BY obs LIMIT ?3");
+        if (st == NULL)
+            return FH_ERR_DB;
+        fh__store_bind_text(st, 1, org);
+        sqlite3_bind_int64(st, 2, after);
+        sqlite3_bind_int64(st, 3, (int64_t)(limit - done));
+        struct touched t = {0};
+        while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+            if (t.n == t.cap) {
+                t.cap = t.cap ? t.cap * 2 : 64;
+                t.v = fh_xrealloc(t.v, t.cap * sizeof *t.v);
+            }
+            t.v[t.n++] = sqlite3_column_int64(st, 0);
+        }
+        sqlite3_reset(st);
+        if (r != SQLITE_DONE)
+            rc = fh__store_dberr(w, "an organization's values");
+        for (size_t i = 0; i < t.n && rc == FH_OK; i++)
+            rc = evaluate(w, ctx, t.v[i]);
+        bool finished = t.n < limit - done;
+        done += t.n;
+        if (rc == FH_OK) {
+            st = fh__store_stmt_lit(w, finished ? "DELETE FROM cons_dirty_orgs WHERE org_id = ?1 "
+                                                  "AND ?2 IS NOT NULL"
+                                                : "UPDATE cons_dirty_orgs SET after = ?2 WHERE "
+                                                  "org_id = ?1");
+            if (st == NULL) {
+                rc = FH_ERR_DB;
+            } else {
+                fh__store_bind_text(st, 1, org);
+                sqlite3_bind_int64(st, 2, t.n ? t.v[t.n - 1] : after);
+                rc = step_done(w, st, "recording progress");
+            }
+        }
+        free(t.v);
+        if (!finished)
+            *more = true;
+    }
+    if (rc == FH_OK && done >= limit)
+        *more = true;
+    return rc;
+}
+
 static bool feeds_consensus(const char *type)
 {
     return type && (strcmp(type, "indicator") == 0 || strcmp(type, "sighting") == 0 ||
@@ -933,6 +1019,7 @@ fh_err fh__store_consensus_record(fh_store *s, const char *collection, const cha
     struct pubctx ctx = {
         .cfg = s->consensus, .community = fh__store_community_id(s), .now = fh__store_now_us()};
     struct touched t = {0};
+    size_t budget = OPINION_REFS_PER_POST;
     char cons_id[FH_STORE_ID_STRLEN];
     int64_t coll = 0;
     fh_err rc = ensure_collection(w, cons_id, &ctx.coll, false);
@@ -953,7 +1040,8 @@ fh_err fh__store_consensus_record(fh_store *s, const char *collection, const cha
             if (rc || tlp < 0)
                 continue;
             if (pass == 2) {
-                rc = ingest_opinion(w, o, org_id);
+                if (budget)
+                    rc = ingest_opinion(w, o, org_id, &budget);
                 continue;
             }
             /* docs/SHARING.md: only CLEAR and GREEN feed consensus. A
@@ -967,8 +1055,13 @@ fh_err fh__store_consensus_record(fh_store *s, const char *collection, const cha
     }
     for (size_t i = 0; i < t.n && rc == FH_OK; i++)
         rc = evaluate(w, &ctx, t.v[i]);
+    /* Values marked by this POST (beyond its scoring limit) or by the
+     * opinions it holds: a few now, the rest by the periodic check. */
+    bool more = false;
     if (rc == FH_OK)
         rc = evaluate_dirty(w, &ctx, false, INGEST_BATCH, NULL);
+    if (rc == FH_OK)
+        rc = evaluate_dirty_orgs(w, &ctx, INGEST_BATCH, &more);
 done:
     free(t.v);
     free(ctx.trust.v);
@@ -991,17 +1084,19 @@ fh_err fh_store_consensus_check(fh_store *s, size_t *published, bool *more)
         .cfg = s->consensus, .community = fh__store_community_id(s), .now = fh__store_now_us()};
     char cons_id[FH_STORE_ID_STRLEN];
     rc = ensure_collection(w, cons_id, &ctx.coll, true);
-    bool more_expired = false, more_dirty = false;
+    bool more_expired = false, more_dirty = false, more_orgs = false;
     if (rc == FH_OK)
         rc = evaluate_dirty(w, &ctx, true, CHECK_BATCH, &more_expired);
     if (rc == FH_OK)
         rc = evaluate_dirty(w, &ctx, false, CHECK_BATCH, &more_dirty);
+    if (rc == FH_OK)
+        rc = evaluate_dirty_orgs(w, &ctx, CHECK_BATCH, &more_orgs);
     free(ctx.trust.v);
     rc = fh__store_end(s, rc);
     if (rc == FH_OK && published)
         *published = ctx.published;
     if (rc == FH_OK && more)
-        *more = more_expired || more_dirty;
+        *more = more_expired || more_dirty || more_orgs;
     return rc;
 }
 

@@ -281,7 +281,8 @@ static const char *const migrations[] = {
      * state of their consensus indicator; each organization's latest report
      * per value; which values each eligible report (indicator or sighting)
      * named and who submitted it (sightings, withdrawals, opinions); the
-     * opinions on reports (feedback). */
+     * opinions on reports (feedback); organizations whose values must be
+     * scored again after a trust change, and how far that has got. */
     "ALTER TABLE orgs ADD COLUMN trust INTEGER NOT NULL DEFAULT 1;"
     "CREATE TABLE cons_obs(n INTEGER PRIMARY KEY, kind INTEGER NOT NULL, value TEXT NOT NULL,"
     "  indicator TEXT, state INTEGER NOT NULL DEFAULT 0, created INTEGER, version INTEGER,"
@@ -299,7 +300,9 @@ static const char *const migrations[] = {
     "CREATE TABLE cons_opinions(report TEXT NOT NULL, opinion_org TEXT NOT NULL,"
     "  reported_org TEXT NOT NULL, agree INTEGER NOT NULL, disagree INTEGER NOT NULL,"
     "  PRIMARY KEY(report, opinion_org, reported_org)) WITHOUT ROWID;"
-    "CREATE INDEX cons_opinions_reported ON cons_opinions(reported_org);",
+    "CREATE INDEX cons_opinions_reported ON cons_opinions(reported_org);"
+    "CREATE TABLE cons_dirty_orgs(org_id TEXT PRIMARY KEY, after INTEGER NOT NULL DEFAULT 0)"
+    "  WITHOUT ROWID;",
 };
 
 static fh_err user_version(struct fh__store_conn *c, int *v)

@@ -212,7 +212,7 @@ static int teardown(void **state)
 /* The number of versions in the consensus collection. */
 static size_t consensus_versions(struct fixture *f)
 {
-    fh_store_query q = {.collection = f->cons, .version_all = true, .limit = 10000};
+    fh_store_query q = {.collection = f->cons, .version_all = true, .limit = 100000};
     fh_store_result r;
     fh_store_result_init(&r);
     assert_int_equal(fh_store_query_run(f->s, &q, FH_STORE_VIEW_VERSIONS, &r), FH_OK);
@@ -323,6 +323,47 @@ static void store_publishes_one_high_trust_organization_and_revokes_when_lowered
     assert_int_equal(fh_store_org_set_trust(f->s, "c", 7), FH_ERR_INVALID);
 }
 
+static void store_rescores_a_large_organization_in_batches(void **state)
+{
+    struct fixture *f = *state;
+    assert_int_equal(fh_store_org_set_trust(f->s, "d", FH_TRUST_HIGH), FH_OK);
+    enum { N = 5100 };
+    json_t *objs[N];
+    fh_store_put_item *items = calloc(N, sizeof *items);
+    char now[32];
+    fh_store_format_us((int64_t)time(NULL) * SEC, now);
+    for (int i = 0; i < N; i++) {
+        char id[80], pattern[100];
+        snprintf(id, sizeof id, "indicator--6d6e7f80-0000-4000-8000-%012x", i);
+        snprintf(pattern, sizeof pattern, "[ipv4-addr:value = '10.9.%d.%d']", i / 256, i % 256);
+        objs[i] = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "type", "indicator",
+                            "spec_version", "2.1", "id", id, "created", now, "modified", now,
+                            "pattern", pattern, "pattern_type", "stix", "valid_from", now);
+        items[i].object = objs[i];
+    }
+    fh_buf status;
+    fh_buf_init(&status, 0);
+    assert_int_equal(fh_store_post(f->s, f->coll, f->orgs[3], items, N, &status), FH_OK);
+    assert_int_equal(consensus_versions(f), N);
+    /* Lowered: every value goes, in two check transactions. */
+    assert_int_equal(fh_store_org_set_trust(f->s, "d", FH_TRUST_NORMAL), FH_OK);
+    size_t published = 0;
+    bool more = false;
+    assert_int_equal(fh_store_consensus_check(f->s, &published, &more), FH_OK);
+    assert_true(more);
+    assert_int_equal(published, 5000);
+    assert_int_equal(fh_store_consensus_check(f->s, &published, &more), FH_OK);
+    assert_int_equal(published, N - 5000);
+    assert_int_equal(fh_store_consensus_check(f->s, &published, &more), FH_OK);
+    assert_false(more);
+    assert_int_equal(published, 0);
+    assert_int_equal(consensus_versions(f), 2 * N);
+    for (int i = 0; i < N; i++)
+        json_decref(objs[i]);
+    free(items);
+    fh_buf_cleanup(&status);
+}
+
 static void store_writes_versions_to_the_consensus_collection(void **state)
 {
     struct fixture *f = *state;
@@ -363,6 +404,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(store_ignores_amber_and_red_reports, setup, teardown),
         cmocka_unit_test_setup_teardown(
             store_publishes_one_high_trust_organization_and_revokes_when_lowered, setup, teardown),
+        cmocka_unit_test_setup_teardown(store_rescores_a_large_organization_in_batches, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(store_writes_versions_to_the_consensus_collection, setup,
                                         teardown),
     };
