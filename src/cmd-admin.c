@@ -56,6 +56,8 @@ static void admin_usage(FILE *out)
             "                                    marking-definitions)\n"
             "  group members NAME [--add ORG]... [--remove ORG]...\n"
             "                                    change a group's members, then list them\n"
+            "  consensus list                    list the values members reported to the\n"
+            "                                    consensus: score, organizations, state\n"
             "  audit [--since TIMESTAMP] [--org ORG]\n"
             "                                    list audit records: admin actions and reads\n"
             "                                    of TLP:AMBER, AMBER+STRICT and RED objects\n"
@@ -117,6 +119,13 @@ static int print_list(json_t *list, bool as_json, const char *kind)
                    json_is_string(json_object_get(o, "detail")) ? "  " : "",
                    str_or(o, "detail", ""));
             free(ids);
+        } else if (strcmp(kind, "consensus") == 0) {
+            printf("%-6s  %-40s  %-9s  score %.3f  %lld org(s)%s%s\n", str_or(o, "kind", ""),
+                   str_or(o, "value", ""), str_or(o, "state", ""),
+                   json_real_value(json_object_get(o, "score")),
+                   (long long)json_integer_value(json_object_get(o, "organizations")),
+                   json_is_string(json_object_get(o, "valid_until")) ? "  until " : "",
+                   str_or(o, "valid_until", ""));
         } else if (strcmp(kind, "trust") == 0) {
             printf("%s  %-20s  %-6s  agree %lld  disagree %lld  weight %.2f\n", str_or(o, "id", ""),
                    str_or(o, "name", ""), str_or(o, "trust", ""),
@@ -347,6 +356,9 @@ int fh_cmd_admin(int argc, char **argv)
                 fprintf(stderr, "fenghuo admin: no organization '%s'\n", audit_org);
             status = rc ? fail(rc, "audit") : print_list(list, as_json, "audit");
         }
+    } else if (strcmp(cmd, "consensus") == 0 && strcmp(sub, "list") == 0 && nargs == 2) {
+        rc = fh_store_consensus_list(s, NULL, &list);
+        status = rc ? fail(rc, "consensus list") : print_list(list, as_json, "consensus");
     } else if (strcmp(cmd, "org") == 0 && strcmp(sub, "trust") == 0 && nargs == 2) {
         fh_consensus_config ccfg;
         fh_consensus_config_init(&ccfg);

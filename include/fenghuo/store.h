@@ -322,9 +322,11 @@ fh_err fh_store_consensus_collection(fh_store *s, char id_out[FH_STORE_ID_STRLEN
  * wrote. */
 fh_err fh_store_consensus_check(fh_store *s, size_t *published /* OUT */, bool *more /* OUT */);
 
-/* A new JSON array of the values with reports {"kind","value","indicator",
- * "state" ("none","published","revoked"),"score","organizations",
- * "valid_until"} scored at now; for the operator and tests. */
+/* A new JSON array of the values with reports {"kind","value","indicator"
+ * (null before its first publication),"state" ("none","published",
+ * "revoked"),"score","organizations","valid_until"} scored at now with cfg,
+ * or, when cfg is NULL, with the configuration the hub last enabled
+ * consensus with (the defaults if it never did). For the operator. */
 fh_err fh_store_consensus_list(fh_store *s, const fh_consensus_config *cfg, json_t **out /* OUT */);
 
 /* ---- audit ------------------------------------------------------------- */

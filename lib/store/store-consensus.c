@@ -136,6 +136,25 @@ fh_err fh_store_consensus_enable(fh_store *s, const fh_consensus_config *cfg,
         return rc;
     int64_t coll = 0;
     rc = ensure_collection(&s->writer, id_out, &coll, true);
+    if (rc == FH_OK) {
+        /* Kept for `fenghuo admin consensus list`, which scores as the hub
+         * does without knowing its command line. */
+        char *text =
+            fh_xasprintf("{\"threshold\":%.17g,\"address\":%.17g,\"domain\":%.17g,\"url\":%.17g,"
+                         "\"hash\":%.17g}",
+                         cfg->threshold, cfg->half_life_s[FH_CONSENSUS_ADDRESS],
+                         cfg->half_life_s[FH_CONSENSUS_DOMAIN], cfg->half_life_s[FH_CONSENSUS_URL],
+                         cfg->half_life_s[FH_CONSENSUS_HASH]);
+        sqlite3_stmt *st = fh__store_stmt_lit(
+            &s->writer, "INSERT OR REPLACE INTO meta(key, value) VALUES ('consensus_config', ?1)");
+        if (st == NULL) {
+            rc = FH_ERR_DB;
+        } else {
+            fh__store_bind_text(st, 1, text);
+            rc = step_done(&s->writer, st, "saving the consensus configuration");
+        }
+        free(text);
+    }
     rc = fh__store_end(s, rc);
     if (rc == FH_OK) {
         if (s->consensus == NULL)
@@ -515,8 +534,8 @@ static fh_err evaluate(struct fh__store_conn *w, struct pubctx *ctx, int64_t n)
         fh__store_bind_text(st, 8, ind);
         rc = step_done(w, st, "recording a publication");
         if (rc == FH_OK)
-            fh_info("consensus", "%s %s (%s, score %.3f)", active ? "published" : "revoked", ind,
-                    value, score);
+            fh_debug("consensus", "%s %s (%s, score %.3f)", active ? "published" : "revoked", ind,
+                     value, score);
     } else {
         st = fh__store_stmt_lit(w, "UPDATE cons_obs SET dirty = 0 WHERE n = ?1 AND dirty = 1");
         if (st == NULL) {
@@ -1100,9 +1119,39 @@ fh_err fh_store_consensus_check(fh_store *s, size_t *published, bool *more)
     return rc;
 }
 
+/* The configuration the hub last enabled consensus with (defaults when it
+ * never did). */
+static void saved_config(struct fh__store_conn *c, fh_consensus_config *cfg)
+{
+    fh_consensus_config_init(cfg);
+    sqlite3_stmt *st =
+        fh__store_stmt_lit(c, "SELECT value FROM meta WHERE key = 'consensus_config'");
+    if (st == NULL)
+        return;
+    json_t *j = NULL;
+    if (sqlite3_step(st) == SQLITE_ROW)
+        j = json_loads((const char *)sqlite3_column_text(st, 0), 0, NULL);
+    sqlite3_reset(st);
+    static const char *const keys[] = {"address", "domain", "url", "hash"};
+    for (int k = 0; k < FH_CONSENSUS__KINDS; k++) {
+        double v = json_number_value(json_object_get(j, keys[k]));
+        if (v > 0)
+            cfg->half_life_s[k] = v;
+    }
+    double t = json_number_value(json_object_get(j, "threshold"));
+    if (t > 0)
+        cfg->threshold = t;
+    json_decref(j);
+}
+
 fh_err fh_store_consensus_list(fh_store *s, const fh_consensus_config *cfg, json_t **out)
 {
     struct fh__store_conn *c = fh__store_reader(s);
+    fh_consensus_config saved;
+    if (cfg == NULL) {
+        saved_config(c, &saved);
+        cfg = &saved;
+    }
     int64_t now = fh__store_now_us();
     sqlite3_stmt *st = fh__store_stmt_lit(
         c, "SELECT n, kind, value, indicator, state, valid_until FROM cons_obs ORDER BY n");

@@ -132,6 +132,13 @@ class ConsensusTest(unittest.TestCase):
         self.assertLessEqual(ind["confidence"], 100)
         self.assertGreater(ind["valid_until"], ind["valid_from"])
         self.assertNotIn("revoked", ind)
+        # The operator sees why: two organizations, a score above 1.5.
+        rows = json.loads(admin(self.setup.data, "consensus", "list", "--json"))
+        row = [r for r in rows if r["value"] == "203.0.113.10"][0]
+        self.assertEqual((row["kind"], row["state"], row["organizations"], row["indicator"]),
+                         ("ipv4", "published", 2, ind["id"]))
+        self.assertGreaterEqual(row["score"], 1.5)
+        self.assertLessEqual(row["score"], 2.0)
 
     def test_one_high_trust_organization_publishes_alone(self):
         p = ipv4("203.0.113.11")
