@@ -704,17 +704,24 @@ static bool claims_value(const fh_pattern_observable *o)
             o->kind == FH_PATTERN_OBS_HASH);
 }
 
+/* Whether an indicator version takes its submitter's earlier reports back:
+ * revoked, or valid only until a time that has passed. */
+static bool withdrawn(const json_t *o, int64_t now)
+{
+    const char *until = fh_json_str(o, "valid_until");
+    fh_time u;
+    return json_is_true(json_object_get(o, "revoked")) ||
+           (until && fh_time_parse(until, strlen(until), &u, NULL) == FH_OK &&
+            u.sec * 1000000 + u.nsec / 1000 <= now);
+}
+
 static fh_err ingest_indicator(struct fh__store_conn *w, const json_t *o, const char *org,
                                int64_t now, struct touched *t)
 {
     const char *id = fh_json_str(o, "id");
     sqlite3_stmt *st;
     fh_err rc;
-    const char *until = fh_json_str(o, "valid_until");
-    fh_time u;
-    bool expired = until && fh_time_parse(until, strlen(until), &u, NULL) == FH_OK &&
-                   u.sec * 1000000 + u.nsec / 1000 <= now;
-    if (json_is_true(json_object_get(o, "revoked")) || expired) {
+    if (withdrawn(o, now)) {
         /* The reporter withdrew it: its reports sourced from this
          * indicator stop counting, and sightings of it count no more. */
         st =
@@ -1065,7 +1072,7 @@ fh_err fh__store_consensus_record(fh_store *s, const char *collection, const cha
             }
             /* docs/SHARING.md: only CLEAR and GREEN feed consensus. A
              * revocation counts whatever its marking: withdrawing is safe. */
-            bool withdraw = pass == 0 && json_is_true(json_object_get(o, "revoked"));
+            bool withdraw = pass == 0 && withdrawn(o, ctx.now);
             if (tlp > FH_TLP_GREEN && !withdraw)
                 continue;
             rc = pass == 0 ? ingest_indicator(w, o, org_id, ctx.now, &t)

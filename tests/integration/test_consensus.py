@@ -29,7 +29,7 @@ TLP = {
     "red": "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1",
 }
 ORGS = ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l", "m", "n", "o", "p", "q", "r",
-        "s", "t", "x", "y", "z"]
+        "s", "t", "x", "y", "z", "wa", "wb"]
 
 
 def now_ts():
@@ -229,6 +229,17 @@ class ConsensusTest(unittest.TestCase):
         self.post("n", [new_indicator(p)])
         self.post("o", [new_indicator(p)])
         self.assertTrue(wait_until(lambda: self.published(p) and len(self.versions(p)) >= 3, 30))
+
+    def test_a_reporter_revoking_its_indicator_withdraws_its_report(self):
+        p = ipv4("203.0.113.19")
+        mine = new_indicator(p)
+        self.post("wa", [mine])
+        self.post("wb", [new_indicator(p)])
+        self.assertTrue(wait_until(lambda: self.published(p), 30))
+        time.sleep(0.01)
+        revoked = dict(mine, modified=now_ts(), revoked=True)
+        self.post("wa", [revoked])
+        self.assertTrue(wait_until(lambda: self.revoked_after_publication(p), 30))
 
     def test_opinions_lower_trust_until_the_value_is_withdrawn(self):
         p = ipv4("203.0.113.15")
