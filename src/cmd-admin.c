@@ -27,6 +27,10 @@ static void admin_usage(FILE *out)
             "                                    make ORG a client of another (or of no one);\n"
             "                                    show its name on what it shares, or the hub's\n"
             "                                    community identity (the default)\n"
+            "  org set ORG --trust low|normal|high\n"
+            "                                    the operator's trust in ORG's reports (weights\n"
+            "                                    0.25, 1, 2 in the consensus score; normal unless\n"
+            "                                    set; see docs/SHARING.md)\n"
             "  org list                          list organizations\n"
             "  org networks ORG [CIDR...] [--add CIDR]... [--remove CIDR]... [--clear]\n"
             "                                    ORG's own address space (IPv4/IPv6 prefixes):\n"
@@ -35,6 +39,8 @@ static void admin_usage(FILE *out)
             "                                    Others see addresses inside as pseudonyms\n"
             "  pseudonyms rotate                 replace the hub's pseudonym key: pseudonyms\n"
             "                                    from then on are unlinkable to earlier ones\n"
+            "  org trust                         list each organization's trust: level, feedback\n"
+            "                                    from other members' opinions, weight\n"
             "  token new ORG [--label TEXT] [--admin]\n"
             "                                    create a token for ORG (id or name); prints the\n"
             "                                    token alone on stdout, once: it is stored only\n"
@@ -57,6 +63,8 @@ static void admin_usage(FILE *out)
             "                                    marking-definitions)\n"
             "  group members NAME [--add ORG]... [--remove ORG]...\n"
             "                                    change a group's members, then list them\n"
+            "  consensus list                    list the values members reported to the\n"
+            "                                    consensus: score, organizations, state\n"
             "  audit [--since TIMESTAMP] [--org ORG]\n"
             "                                    list audit records: admin actions and reads\n"
             "                                    of TLP:AMBER, AMBER+STRICT and RED objects\n"
@@ -171,6 +179,19 @@ static int print_list(json_t *list, bool as_json, const char *kind)
                    json_is_string(json_object_get(o, "detail")) ? "  " : "",
                    str_or(o, "detail", ""));
             free(ids);
+        } else if (strcmp(kind, "consensus") == 0) {
+            printf("%-6s  %-40s  %-9s  score %.3f  %lld org(s)%s%s\n", str_or(o, "kind", ""),
+                   str_or(o, "value", ""), str_or(o, "state", ""),
+                   json_real_value(json_object_get(o, "score")),
+                   (long long)json_integer_value(json_object_get(o, "organizations")),
+                   json_is_string(json_object_get(o, "valid_until")) ? "  until " : "",
+                   str_or(o, "valid_until", ""));
+        } else if (strcmp(kind, "trust") == 0) {
+            printf("%s  %-20s  %-6s  agree %lld  disagree %lld  weight %.2f\n", str_or(o, "id", ""),
+                   str_or(o, "name", ""), str_or(o, "trust", ""),
+                   (long long)json_integer_value(json_object_get(o, "agree")),
+                   (long long)json_integer_value(json_object_get(o, "disagree")),
+                   json_real_value(json_object_get(o, "weight")));
         } else if (strcmp(kind, "member") == 0)
             printf("%s  %s  %s\n", str_or(o, "id", ""), str_or(o, "identity", ""),
                    str_or(o, "name", ""));
@@ -242,9 +263,11 @@ int fh_cmd_admin(int argc, char **argv)
                                              {"since", required_argument, NULL, 'S'},
                                              {"org", required_argument, NULL, 'O'},
                                              {"clear", no_argument, NULL, 'C'},
+                                             {"trust", required_argument, NULL, 'r'},
                                              {NULL, 0, NULL, 0}};
     const char *data = NULL, *label = NULL, *description = NULL, *id = NULL, *parent = NULL;
     const char *tlp_name = NULL, *attribution = NULL, *since = NULL, *audit_org = NULL;
+    const char *trust = NULL;
     const char **adds = fh_xcalloc((size_t)argc + 1, sizeof *adds);
     const char **removes = fh_xcalloc((size_t)argc + 1, sizeof *removes);
     size_t n_adds = 0, n_removes = 0;
@@ -295,6 +318,9 @@ int fh_cmd_admin(int argc, char **argv)
             break;
         case 'C':
             clear = true;
+            break;
+        case 'r':
+            trust = optarg;
             break;
         case 'h':
             admin_usage(stdout);
@@ -353,8 +379,16 @@ int fh_cmd_admin(int argc, char **argv)
             rc = fh_store_org_set_parent(s, out_id, parent_id);
         status = rc ? fail(rc, "org add") : (printf("%s\n", out_id), FH_EXIT_OK);
     } else if (strcmp(cmd, "org") == 0 && strcmp(sub, "set") == 0 && nargs == 3 &&
-               (parent || attribution)) {
+               (parent || attribution || trust)) {
         rc = FH_OK;
+        fh_trust_level level = FH_TRUST_NORMAL;
+        if (trust && fh_trust_level_parse(trust, &level) != FH_OK) {
+            fprintf(stderr, "fenghuo admin: --trust takes low, normal or high, not '%s'\n", trust);
+            status = FH_EXIT_USAGE;
+            rc = FH_ERR_USAGE;
+        }
+        if (rc == FH_OK && trust)
+            rc = fh_store_org_set_trust(s, args[2], (int)level);
         if (attribution && strcmp(attribution, "named") != 0 &&
             strcmp(attribution, "anonymous") != 0) {
             fprintf(stderr, "fenghuo admin: --attribution takes named or anonymous\n");
@@ -395,6 +429,14 @@ int fh_cmd_admin(int argc, char **argv)
             fprintf(stderr, "fenghuo admin: new pseudonym key; pseudonyms shown from now on are "
                             "unlinkable to earlier ones\n");
         status = rc ? fail(rc, "pseudonyms rotate") : FH_EXIT_OK;
+    } else if (strcmp(cmd, "consensus") == 0 && strcmp(sub, "list") == 0 && nargs == 2) {
+        rc = fh_store_consensus_list(s, NULL, &list);
+        status = rc ? fail(rc, "consensus list") : print_list(list, as_json, "consensus");
+    } else if (strcmp(cmd, "org") == 0 && strcmp(sub, "trust") == 0 && nargs == 2) {
+        fh_consensus_config ccfg;
+        fh_consensus_config_init(&ccfg);
+        rc = fh_store_org_trust_list(s, &ccfg, &list);
+        status = rc ? fail(rc, "org trust") : print_list(list, as_json, "trust");
     } else if (strcmp(cmd, "org") == 0 && strcmp(sub, "list") == 0 && nargs == 2) {
         rc = fh_store_org_list(s, &list);
         status = rc ? fail(rc, "org list") : print_list(list, as_json, "org");
@@ -483,6 +525,7 @@ int fh_cmd_admin(int argc, char **argv)
         status = FH_EXIT_USAGE;
     }
     bool changes = strcmp(cmd, "audit") != 0 && strcmp(sub, "list") != 0 &&
+                   strcmp(sub, "trust") != 0 &&
                    !(strcmp(cmd, "group") == 0 && strcmp(sub, "members") == 0 && n_adds == 0 &&
                      n_removes == 0);
     if (changes && changed && status != FH_EXIT_USAGE)

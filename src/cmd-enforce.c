@@ -26,7 +26,7 @@ static void usage(FILE *out)
 {
     fprintf(
         out,
-        "usage: fenghuo enforce [--indicators FILE]... [--hub URL --follow ID...]\n"
+        "usage: fenghuo enforce [--indicators FILE]... [--hub URL --collection ID...]\n"
         "                       [OPTIONS]\n"
         "\n"
         "Keeps the nftables table 'inet fenghuo' (sets addr4, addr6, net4, net6, dropping traffic\n"
@@ -38,8 +38,9 @@ static void usage(FILE *out)
         "sources:\n"
         "  --indicators FILE   STIX bundle/envelope/array/object or plain list; repeatable\n"
         "  --hub URL           a TAXII 2.1 server or API root\n"
-        "  --follow ID         a collection to follow on it (the token in $FENGHUO_TOKEN or\n"
-        "                      --token); repeatable\n"
+        "  --collection ID     a collection to follow on it, by id or by title (the hub's\n"
+        "                      built-in 'consensus'); the token in $FENGHUO_TOKEN or\n"
+        "                      --token; repeatable (--follow is the same)\n"
         "  --token TOKEN       the hub's API token (default: $FENGHUO_TOKEN)\n"
         "  --cacert FILE       CA certificates (PEM) for the hub\n"
         "never blocked:\n"
@@ -88,6 +89,7 @@ int fh_cmd_enforce(int argc, char **argv)
     static const struct option longopts[] = {{"indicators", required_argument, NULL, 'I'},
                                              {"hub", required_argument, NULL, 'H'},
                                              {"follow", required_argument, NULL, 'F'},
+                                             {"collection", required_argument, NULL, 'F'},
                                              {"token", required_argument, NULL, 'T'},
                                              {"cacert", required_argument, NULL, 'C'},
                                              {"allow", required_argument, NULL, 'A'},
@@ -185,11 +187,11 @@ int fh_cmd_enforce(int argc, char **argv)
         goto done;
     }
     if (n_files == 0 && n_follows == 0) {
-        fprintf(stderr, "fenghuo enforce: give --indicators FILE or --hub URL --follow ID\n");
+        fprintf(stderr, "fenghuo enforce: give --indicators FILE or --hub URL --collection ID\n");
         goto done;
     }
     if ((hub == NULL) != (n_follows == 0) || (hub && token == NULL)) {
-        fprintf(stderr, "fenghuo enforce: --hub and --follow go together, with a token "
+        fprintf(stderr, "fenghuo enforce: --hub and --collection go together, with a token "
                         "(--token or $FENGHUO_TOKEN)\n");
         goto done;
     }

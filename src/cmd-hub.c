@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -33,6 +34,15 @@ static void hub_usage(FILE *out)
             "  --threads N                HTTP worker threads (default: one per core)\n"
             "  --max-content-length N     largest POST body (default 16M; K/M/G suffixes)\n"
             "  --log-level LEVEL          debug, info, warn, error (default info)\n"
+            "consensus (docs/SHARING.md, Trust and consensus):\n"
+            "  --consensus-threshold X    score that publishes a value (default 1.5: two\n"
+            "                             organizations of normal trust, or one of high trust)\n"
+            "  --consensus-half-life KIND=DURATION\n"
+            "                             decay of reports of KIND (address, domain, url, hash);\n"
+            "                             DURATION with s, m, h or d (defaults 24h, 7d, 7d, 30d);\n"
+            "                             repeatable\n"
+            "  --consensus-interval SECONDS\n"
+            "                             how often decayed values are withdrawn (default 10)\n"
             "  -h, --help                 show this help\n"
             "\n"
             "Plain HTTP is served on loopback addresses only, with a warning, unless\n"
@@ -54,11 +64,18 @@ int fh_cmd_hub(int argc, char **argv)
                                              {"threads", required_argument, NULL, 't'},
                                              {"max-content-length", required_argument, NULL, 'm'},
                                              {"log-level", required_argument, NULL, 'L'},
+                                             {"consensus-threshold", required_argument, NULL, 'T'},
+                                             {"consensus-half-life", required_argument, NULL, 'H'},
+                                             {"consensus-interval", required_argument, NULL, 'I'},
                                              {"help", no_argument, NULL, 'h'},
                                              {NULL, 0, NULL, 0}};
     const char *data = NULL;
     fh_taxii_server_config scfg = {.listen = "127.0.0.1:8443"};
     fh_taxii_config tcfg = {0};
+    fh_consensus_config ccfg;
+    fh_consensus_config_init(&ccfg);
+    fh_buf cerr;
+    char *end = NULL;
     optind = 1;
     int c;
     int64_t v;
@@ -102,6 +119,32 @@ int fh_cmd_hub(int argc, char **argv)
             }
             fh_log_set_level(level);
             break;
+        case 'T':
+            ccfg.threshold = strtod(optarg, &end);
+            if (end == optarg || *end != '\0' || !(ccfg.threshold >= 0.01) ||
+                !(ccfg.threshold <= 1000)) {
+                fprintf(stderr, "fenghuo hub: --consensus-threshold takes 0.01 to 1000, not '%s'\n",
+                        optarg);
+                return FH_EXIT_USAGE;
+            }
+            break;
+        case 'H':
+            fh_buf_init(&cerr, 0);
+            if (fh_consensus_parse_half_life(&ccfg, optarg, &cerr) != FH_OK) {
+                fprintf(stderr, "fenghuo hub: --consensus-half-life %s\n", cerr.data);
+                fh_buf_cleanup(&cerr);
+                return FH_EXIT_USAGE;
+            }
+            fh_buf_cleanup(&cerr);
+            break;
+        case 'I':
+            if (fh_parse_i64(optarg, 1, 86400, &v) != FH_OK) {
+                fprintf(stderr, "fenghuo hub: --consensus-interval takes 1 to 86400, not '%s'\n",
+                        optarg);
+                return FH_EXIT_USAGE;
+            }
+            ccfg.interval_s = (unsigned)v;
+            break;
         case 'h':
             hub_usage(stdout);
             return FH_EXIT_OK;
@@ -142,6 +185,14 @@ int fh_cmd_hub(int argc, char **argv)
         return FH_EXIT_USAGE;
     }
     fh_taxii_hub *hub = fh_taxii_hub_new(store, &tcfg);
+    rc = fh_taxii_hub_start_consensus(hub, &ccfg);
+    if (rc) {
+        fprintf(stderr, "fenghuo hub: cannot start consensus: %s\n", fh_strerror(rc));
+        fh_buf_cleanup(&err);
+        fh_taxii_hub_free(hub);
+        fh_store_close(store);
+        return FH_EXIT_USAGE;
+    }
     fh_taxii_server *srv = NULL;
     rc = fh_taxii_server_start(hub, &scfg, &srv, &err);
     if (rc) {

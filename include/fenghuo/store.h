@@ -33,6 +33,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "fenghuo/consensus.h"
 #include "fenghuo/err.h"
 #include "fenghuo/util.h"
 
@@ -313,6 +314,51 @@ fh_err fh_store_object_exists(fh_store *s, const char *collection, const char *o
  * reader may see. *deleted receives the count.
  */
 fh_err fh_store_delete(fh_store *s, const fh_store_query *q, size_t *deleted /* OUT */);
+
+/* ---- trust and consensus (docs/SHARING.md) ------------------------------ */
+
+/* Sets the operator's trust level of org (id or name): an fh_trust_level
+ * from fenghuo/consensus.h. The values org reported are scored again at the
+ * hub's next consensus check. FH_ERR_NOTFOUND, FH_ERR_INVALID. */
+fh_err fh_store_org_set_trust(fh_store *s, const char *org, int level);
+
+/* A new JSON array of {"id","name","trust","agree","disagree","feedback",
+ * "weight"}: each organization's operator level (by name), its feedback
+ * points from other organizations' opinions (capped per organization), the
+ * resulting factor and its weight under cfg. */
+fh_err fh_store_org_trust_list(fh_store *s, const fh_consensus_config *cfg, json_t **out /* OUT */);
+
+/*
+ * Turns on trust and consensus (docs/SHARING.md): creates the built-in
+ * `consensus` collection when missing (its id is kept in the store; id_out
+ * receives it), grants read, never write, to every organization without a
+ * grant on it, and from now on every fh_store_post records, in its own
+ * transaction, the contributions of the indicators and sightings it stored
+ * at TLP:CLEAR or GREEN and the opinions it stored, and publishes or revokes
+ * the consensus indicators of the values they touch. cfg is copied. Call
+ * before the store is shared between threads.
+ */
+fh_err fh_store_consensus_enable(fh_store *s, const fh_consensus_config *cfg,
+                                 char id_out[FH_STORE_ID_STRLEN]);
+
+/* The consensus collection's id; FH_ERR_NOTFOUND before it was enabled once. */
+fh_err fh_store_consensus_collection(fh_store *s, char id_out[FH_STORE_ID_STRLEN]);
+
+/* The periodic side (after fh_store_consensus_enable; FH_ERR_USAGE before):
+ * revokes the values whose valid_until has come and scores again those
+ * whose organizations' trust changed (at most 5,000 of each per call, in
+ * one transaction; *more (may be NULL) is true when some were left: call
+ * again); also grants read on the consensus collection to new
+ * organizations. *published (may be NULL) receives how many versions it
+ * wrote. */
+fh_err fh_store_consensus_check(fh_store *s, size_t *published /* OUT */, bool *more /* OUT */);
+
+/* A new JSON array of the values with reports {"kind","value","indicator"
+ * (null before its first publication),"state" ("none","published",
+ * "revoked"),"score","organizations","valid_until"} scored at now with cfg,
+ * or, when cfg is NULL, with the configuration the hub last enabled
+ * consensus with (the defaults if it never did). For the operator. */
+fh_err fh_store_consensus_list(fh_store *s, const fh_consensus_config *cfg, json_t **out /* OUT */);
 
 /* ---- audit ------------------------------------------------------------- */
 

@@ -80,6 +80,17 @@ fh_taxii_hub *fh_taxii_hub_new(fh_store *s, const fh_taxii_config *cfg);
 void fh_taxii_hub_free(fh_taxii_hub *h);
 size_t fh_taxii_hub_max_content_length(const fh_taxii_hub *h);
 
+/*
+ * Turns on trust and consensus (docs/SHARING.md): fh_store_consensus_enable
+ * on the hub's store (the built-in `consensus` collection; every later POST
+ * records its contributions), refuses writes to that collection, and starts
+ * a thread that
+ * withdraws decayed values every cfg->interval_s seconds (cfg NULL: the
+ * defaults; copied). Call once, before serving. FH_ERR_DB when the store
+ * fails.
+ */
+fh_err fh_taxii_hub_start_consensus(fh_taxii_hub *h, const fh_consensus_config *cfg);
+
 /* Handles one request; resp (initialized by the caller) receives status,
  * headers and body. Thread-safe. Never fails: errors become TAXII error
  * responses (500 for the store's own failures). */

@@ -90,6 +90,8 @@ static fh_err run(fh_nft *n, const char *cmd, fh_buf *err)
     if (n->dry_run) {
         size_t len = strlen(cmd);
         fprintf(n->dry_out, "%s%s", cmd, len && cmd[len - 1] == '\n' ? "" : "\n");
+        /* A dry run is read as it happens (often through a pipe). */
+        fflush(n->dry_out);
         return FH_OK;
     }
     if (nft_run_cmd_from_buffer(n->ctx, cmd) != 0) {

@@ -58,6 +58,9 @@ struct fh_store {
      * its file, reloaded when the file changes. */
     pthread_mutex_t pseudo_lock;
     struct fh__store_pseudo_key *pseudo;
+    /* Trust and consensus (store-consensus.c): NULL until
+     * fh_store_consensus_enable; then every POST records contributions. */
+    fh_consensus_config *consensus;
 };
 
 /* The id of the hub's community identity ("identity--…"; lives as long as s). */
@@ -140,6 +143,17 @@ void fh__store_victims_free(struct fh__store_victims *v);
 /* Pseudonymizes o (in place) for a reader to whom nets (the JSON text of an
  * array of the version's submitters' networks) are foreign. */
 fh_err fh__store_victims_apply(struct fh__store_victims *v, const char *nets, json_t *o);
+/* Stores an object created by the hub itself (no submitter, no status) in
+ * the collection with row number coll, inside the writer's open
+ * transaction (store-objects.c; used by store-consensus.c). */
+fh_err fh__store_put_hub_object(struct fh__store_conn *w, int64_t coll, const json_t *object);
+
+/* Records the consensus contributions of one POST's items that were just
+ * stored in collection for org_id, and publishes what changed, inside the
+ * writer's open transaction (store-consensus.c; called by store-objects.c
+ * when s->consensus is set). */
+fh_err fh__store_consensus_record(fh_store *s, const char *collection, const char *org_id,
+                                  const fh_store_put_item *items, size_t n);
 
 /* Microseconds since the epoch, now. */
 int64_t fh__store_now_us(void);

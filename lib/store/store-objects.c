@@ -386,6 +386,68 @@ static fh_err insert_one(struct fh__store_conn *w, int64_t coll, int default_tlp
     return rc;
 }
 
+/* Stores an object the hub itself creates (the consensus indicators of
+ * store-consensus.c) in the collection with row number coll, inside the
+ * writer's open transaction: no submitter (the audience is the
+ * collection's readers), no status resource. A version that is stored
+ * already is left alone. */
+fh_err fh__store_put_hub_object(struct fh__store_conn *w, int64_t coll, const json_t *object)
+{
+    sqlite3_stmt *st =
+        fh__store_stmt_lit(w, "SELECT last_added, default_tlp FROM collections WHERE n = ?1");
+    if (st == NULL)
+        return FH_ERR_DB;
+    sqlite3_bind_int64(st, 1, coll);
+    int r = sqlite3_step(st);
+    int64_t last_added = r == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    int default_tlp = r == SQLITE_ROW ? sqlite3_column_int(st, 1) : FH_TLP_AMBER;
+    sqlite3_reset(st);
+    if (r != SQLITE_ROW)
+        return r == SQLITE_DONE ? FH_ERR_NOTFOUND : fh__store_dberr(w, "collection lookup");
+    fh_store_put_item it = {.object = object};
+    struct prepared p;
+    fh_err rc = prepare_item(&it, &p);
+    if (rc == FH_OK && p.version == NULL)
+        rc = FH_ERR_INVALID; /* the hub's objects always carry modified */
+    if (rc == FH_OK) {
+        st = fh__store_stmt_lit(w, "SELECT 1 FROM objects WHERE coll = ?1 AND id = ?2 AND "
+                                   "vkey = ?3");
+        if (st == NULL) {
+            rc = FH_ERR_DB;
+        } else {
+            sqlite3_bind_int64(st, 1, coll);
+            fh__store_bind_text(st, 2, p.id);
+            fh__store_bind_text(st, 3, p.vkey);
+            r = sqlite3_step(st);
+            sqlite3_reset(st);
+            if (r == SQLITE_ROW) {
+                fh_buf_cleanup(&p.body);
+                return FH_OK;
+            }
+            if (r != SQLITE_DONE)
+                rc = fh__store_dberr(w, "version lookup");
+        }
+    }
+    char vbuf[32];
+    const char *version = NULL;
+    if (rc == FH_OK)
+        rc = insert_one(w, coll, default_tlp, NULL, &last_added, &p, vbuf, &version);
+    if (rc == FH_OK) {
+        st = fh__store_stmt_lit(w, "UPDATE collections SET last_added = ?2 WHERE n = ?1");
+        if (st == NULL) {
+            rc = FH_ERR_DB;
+        } else {
+            sqlite3_bind_int64(st, 1, coll);
+            sqlite3_bind_int64(st, 2, last_added);
+            if (sqlite3_step(st) != SQLITE_DONE)
+                rc = fh__store_dberr(w, "collection position");
+            sqlite3_reset(st);
+        }
+    }
+    fh_buf_cleanup(&p.body);
+    return rc;
+}
+
 /* Appends one status-details entry to list (comma-separated). */
 static void status_detail(fh_buf *list, const char *id, const char *version, const char *message)
 {
@@ -545,6 +607,16 @@ static void write_batch(fh_store *s, struct fh__store_post_job *batch)
             continue;
         }
         j->rc = post_in_transaction(w, j);
+        if (j->rc == FH_OK && s->consensus && fh__store_exec(w, "SAVEPOINT consensus") == FH_OK) {
+            /* Consensus rides in the POST's transaction (one commit, and a
+             * crash loses neither); its failure does not fail the POST. */
+            fh_err crc = fh__store_consensus_record(s, j->collection, j->org_id, j->items, j->n);
+            if (crc) {
+                fh_error("store", "recording consensus contributions failed: %s", fh_strerror(crc));
+                fh__store_exec(w, "ROLLBACK TO consensus");
+            }
+            fh__store_exec(w, "RELEASE consensus");
+        }
         if (j->rc)
             fh__store_exec(w, "ROLLBACK TO post");
         fh__store_exec(w, "RELEASE post");

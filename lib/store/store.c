@@ -287,6 +287,33 @@ static const char *const migrations[] = {
     "INSERT OR IGNORE INTO sco_index(id, body) SELECT id, body FROM objects"
     "  WHERE type IN ('ipv4-addr', 'ipv6-addr', 'network-traffic') ORDER BY seq;"
     "INSERT OR REPLACE INTO meta(key, value) VALUES ('sco_index_ranges', 0);",
+    /* 4: trust and consensus (docs/SHARING.md, store-consensus.c): the
+     * operator's trust level per organization; observable values with the
+     * state of their consensus indicator; each organization's latest report
+     * per value; which values each eligible report (indicator or sighting)
+     * named and who submitted it (sightings, withdrawals, opinions); the
+     * opinions on reports (feedback); organizations whose values must be
+     * scored again after a trust change, and how far that has got. */
+    "ALTER TABLE orgs ADD COLUMN trust INTEGER NOT NULL DEFAULT 1;"
+    "CREATE TABLE cons_obs(n INTEGER PRIMARY KEY, kind INTEGER NOT NULL, value TEXT NOT NULL,"
+    "  indicator TEXT, state INTEGER NOT NULL DEFAULT 0, created INTEGER, version INTEGER,"
+    "  valid_from INTEGER, valid_until INTEGER, confidence INTEGER,"
+    "  dirty INTEGER NOT NULL DEFAULT 0);"
+    "CREATE UNIQUE INDEX cons_obs_value ON cons_obs(kind, value);"
+    "CREATE UNIQUE INDEX cons_obs_indicator ON cons_obs(indicator) WHERE indicator IS NOT NULL;"
+    "CREATE INDEX cons_obs_until ON cons_obs(valid_until) WHERE state = 1;"
+    "CREATE INDEX cons_obs_dirty ON cons_obs(dirty) WHERE dirty = 1;"
+    "CREATE TABLE cons_reports(obs INTEGER NOT NULL, org_id TEXT NOT NULL, at INTEGER NOT NULL,"
+    "  report TEXT NOT NULL, PRIMARY KEY(obs, org_id)) WITHOUT ROWID;"
+    "CREATE INDEX cons_reports_org ON cons_reports(org_id);"
+    "CREATE TABLE cons_sources(report TEXT NOT NULL, org_id TEXT NOT NULL, obs INTEGER NOT NULL,"
+    "  PRIMARY KEY(report, org_id, obs)) WITHOUT ROWID;"
+    "CREATE TABLE cons_opinions(report TEXT NOT NULL, opinion_org TEXT NOT NULL,"
+    "  reported_org TEXT NOT NULL, agree INTEGER NOT NULL, disagree INTEGER NOT NULL,"
+    "  PRIMARY KEY(report, opinion_org, reported_org)) WITHOUT ROWID;"
+    "CREATE INDEX cons_opinions_reported ON cons_opinions(reported_org);"
+    "CREATE TABLE cons_dirty_orgs(org_id TEXT PRIMARY KEY, after INTEGER NOT NULL DEFAULT 0)"
+    "  WITHOUT ROWID;",
 };
 
 static fh_err user_version(struct fh__store_conn *c, int *v)
@@ -583,6 +610,7 @@ void fh_store_close(fh_store *s)
     json_decref(s->community);
     fh__store_pseudonym_close(s);
     pthread_mutex_destroy(&s->pseudo_lock);
+    free(s->consensus);
     free(s->readers);
     free(s->dir);
     free(s->db_path);

@@ -12,7 +12,9 @@
  *   POST   /admin/collections/  {"title","description","id"} -> {"id"}
  *   PUT    /admin/collections/{id}/grants/{org}/ {"read","write"}
  *   DELETE /admin/collections/{id}/grants/{org}/ revoke the grant
- *   PUT    /admin/orgs/{org}/   {"parent","attribution"}  client of / named
+ *   PUT    /admin/orgs/{org}/   {"parent","attribution","trust"}  client of / named /
+ *                                            trust low|normal|high
+ *   GET    /admin/trust/                         each organization's trust
  *   PUT    /admin/collections/{id}/ {"default_tlp"}
  *   GET    /admin/groups/                        list sharing groups
  *   POST   /admin/groups/       {"name","members"} -> {"id"}
@@ -290,16 +292,27 @@ static void admin_route(fh_store *s, const fh_store_principal *who, const fh_tax
             return;
         json_t *parent = json_object_get(body, "parent");
         const char *attribution = fh_json_str(body, "attribution");
+        json_t *trust = json_object_get(body, "trust");
+        fh_trust_level level = FH_TRUST_NORMAL;
         rc = FH_OK;
+        if (trust && fh_trust_level_parse(json_string_value(trust), &level) != FH_OK)
+            rc = FH_ERR_INVALID;
         if ((parent && !json_is_string(parent) && !json_is_null(parent)) ||
             (attribution && strcmp(attribution, "named") != 0 &&
              strcmp(attribution, "anonymous") != 0))
             rc = FH_ERR_INVALID;
+        if (rc == FH_OK && trust)
+            rc = fh_store_org_set_trust(s, b, (int)level);
         if (rc == FH_OK && attribution)
             rc = fh_store_org_set_named(s, b, strcmp(attribution, "named") == 0);
         if (rc == FH_OK && parent)
             rc = fh_store_org_set_parent(s, b, json_string_value(parent));
         store_result(resp, rc, NULL);
+    } else if (n == 1 && strcmp(a, "trust") == 0 && get) {
+        fh_consensus_config ccfg;
+        fh_consensus_config_init(&ccfg);
+        rc = fh_store_org_trust_list(s, &ccfg, &list);
+        store_result(resp, rc, list);
     } else if (n == 2 && strcmp(a, "collections") == 0 && put) {
         if ((body = body_object(req, resp)) == NULL)
             return;

@@ -12,6 +12,7 @@
 #include "fenghuo/json.h"
 #include "fenghuo/taxii.h"
 #include "fenghuo/time.h"
+#include "fenghuo/uuid.h"
 
 struct fh_taxii_follow {
     char *hub;
@@ -68,6 +69,50 @@ static bool take_object(fh_taxii_follow *f, json_t *obj)
     return true;
 }
 
+static bool is_uuid(const char *s)
+{
+    fh_uuid u;
+    return strlen(s) == 36 && fh_uuid_parse(s, 36, &u) == FH_OK;
+}
+
+/* A collection given by title (e.g. "consensus", the hub's built-in one) is
+ * looked up among the collections the token can read; the first with that
+ * title wins. False (logged) when there is none yet: asked again at the
+ * next poll. */
+static bool resolve_collection(fh_taxii_follow *f, size_t c, fh_buf *err)
+{
+    if (is_uuid(f->collections[c]))
+        return true;
+    fh_taxii_reply r;
+    fh_taxii_reply_init(&r);
+    bool ok = false;
+    if (fh_taxii_client_call(f->client, "GET", "collections/", NULL, 0, &r, err) == FH_OK &&
+        r.status == 200) {
+        json_t *doc = json_loadb(r.body.data ? r.body.data : "", r.body.len, 0, NULL);
+        size_t i;
+        json_t *col;
+        json_array_foreach(json_object_get(doc, "collections"), i, col)
+        {
+            const char *title = fh_json_str(col, "title");
+            const char *id = fh_json_str(col, "id");
+            if (!ok && title && id && strcmp(title, f->collections[c]) == 0 && is_uuid(id)) {
+                fh_info("taxii", "following collection '%s': %s", title, id);
+                free(f->collections[c]);
+                f->collections[c] = fh_xstrdup(id);
+                ok = true;
+            }
+        }
+        json_decref(doc);
+    }
+    if (!ok) {
+        f->errors++;
+        fh_warn("taxii", "following %s: no readable collection is titled '%s'", f->hub,
+                f->collections[c]);
+    }
+    fh_taxii_reply_cleanup(&r);
+    return ok;
+}
+
 /* Polls every collection once. True when the held set changed. */
 bool fh_taxii_follow_poll(fh_taxii_follow *f)
 {
@@ -82,6 +127,8 @@ bool fh_taxii_follow_poll(fh_taxii_follow *f)
     }
     f->polls++;
     for (size_t c = 0; c < f->n_collections; c++) {
+        if (!resolve_collection(f, c, &err))
+            continue;
         char *next = NULL;
         for (int page = 0; page < 100000; page++) {
             fh_buf q;

@@ -8,6 +8,7 @@
  * a grant on it; others get 404, exactly as for a collection that does not
  * exist, so ids do not leak.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +30,14 @@ struct fh_taxii_hub {
     uint8_t cursor_key[32];
     size_t max_content_length;
     char *title;
+    /* Trust and consensus (fh_taxii_hub_start_consensus); off until then. */
+    bool consensus_on;
+    fh_consensus_config consensus;
+    char consensus_id[FH_STORE_ID_STRLEN];
+    pthread_t consensus_thread;
+    bool consensus_running, consensus_stop;
+    pthread_mutex_t consensus_lock;
+    pthread_cond_t consensus_cond;
 };
 
 fh_taxii_hub *fh_taxii_hub_new(fh_store *s, const fh_taxii_config *cfg)
@@ -42,10 +51,103 @@ fh_taxii_hub *fh_taxii_hub_new(fh_store *s, const fh_taxii_config *cfg)
     return h;
 }
 
+/* ---- consensus ------------------------------------------------------------ */
+
+static bool consensus_stopping(fh_taxii_hub *h)
+{
+    pthread_mutex_lock(&h->consensus_lock);
+    bool stop = h->consensus_stop;
+    pthread_mutex_unlock(&h->consensus_lock);
+    return stop;
+}
+
+/* The decay side of consensus: every interval, values whose valid_until has
+ * come are revoked and values whose reporters' trust changed are scored
+ * again (fh_store_consensus_check). */
+static void *consensus_loop(void *arg)
+{
+    fh_taxii_hub *h = arg;
+    pthread_mutex_lock(&h->consensus_lock);
+    while (!h->consensus_stop) {
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += (time_t)h->consensus.interval_s;
+        while (!h->consensus_stop &&
+               pthread_cond_timedwait(&h->consensus_cond, &h->consensus_lock, &until) == 0)
+            ;
+        if (h->consensus_stop)
+            break;
+        pthread_mutex_unlock(&h->consensus_lock);
+        /* Batches, each its own transaction, until nothing is left: POSTs
+         * get the writer between them. */
+        size_t n = 0, total = 0;
+        bool more = true;
+        fh_err rc = FH_OK;
+        while (more && rc == FH_OK && !consensus_stopping(h)) {
+            rc = fh_store_consensus_check(h->store, &n, &more);
+            total += n;
+        }
+        if (rc)
+            fh_error("consensus", "the periodic check failed: %s", fh_strerror(rc));
+        else if (total)
+            fh_info("consensus", "periodic check: %zu version(s) published", total);
+        pthread_mutex_lock(&h->consensus_lock);
+    }
+    pthread_mutex_unlock(&h->consensus_lock);
+    return NULL;
+}
+
+fh_err fh_taxii_hub_start_consensus(fh_taxii_hub *h, const fh_consensus_config *cfg)
+{
+    if (h->consensus_on)
+        return FH_ERR_USAGE;
+    if (cfg)
+        h->consensus = *cfg;
+    else
+        fh_consensus_config_init(&h->consensus);
+    if (h->consensus.interval_s == 0)
+        h->consensus.interval_s = FH_CONSENSUS_DEFAULT_INTERVAL_S;
+    fh_err rc = fh_store_consensus_enable(h->store, &h->consensus, h->consensus_id);
+    if (rc)
+        return rc;
+    pthread_mutex_init(&h->consensus_lock, NULL);
+    pthread_cond_init(&h->consensus_cond, NULL);
+    if (pthread_create(&h->consensus_thread, NULL, consensus_loop, h) != 0) {
+        pthread_mutex_destroy(&h->consensus_lock);
+        pthread_cond_destroy(&h->consensus_cond);
+        return FH_ERR_INTERNAL;
+    }
+    h->consensus_running = true;
+    h->consensus_on = true;
+    fh_info("consensus",
+            "collection %s; threshold %.2f; half-lives %.0fs (addresses), %.0fs "
+            "(domains), %.0fs (URLs), %.0fs (hashes); check every %us",
+            h->consensus_id, h->consensus.threshold, h->consensus.half_life_s[FH_CONSENSUS_ADDRESS],
+            h->consensus.half_life_s[FH_CONSENSUS_DOMAIN],
+            h->consensus.half_life_s[FH_CONSENSUS_URL], h->consensus.half_life_s[FH_CONSENSUS_HASH],
+            h->consensus.interval_s);
+    return FH_OK;
+}
+
+/* Whether collection is the hub's own consensus collection. */
+static bool is_consensus(const fh_taxii_hub *h, const char *collection)
+{
+    return h->consensus_on && collection && strcmp(collection, h->consensus_id) == 0;
+}
+
 void fh_taxii_hub_free(fh_taxii_hub *h)
 {
     if (h == NULL)
         return;
+    if (h->consensus_running) {
+        pthread_mutex_lock(&h->consensus_lock);
+        h->consensus_stop = true;
+        pthread_cond_signal(&h->consensus_cond);
+        pthread_mutex_unlock(&h->consensus_lock);
+        pthread_join(h->consensus_thread, NULL);
+        pthread_mutex_destroy(&h->consensus_lock);
+        pthread_cond_destroy(&h->consensus_cond);
+    }
     free(h->title);
     free(h);
 }
@@ -609,6 +711,10 @@ static void add_objects(struct req *q)
     }
     if (!authorize(q, false, true))
         return;
+    if (is_consensus(q->h, q->collection)) {
+        fh__taxii_error(q->out, 403, "the consensus collection is written by the hub alone");
+        return;
+    }
     if (q->in->body_len > q->h->max_content_length) {
         fh__taxii_error(q->out, 413, "the body is larger than max_content_length");
         return;
@@ -708,6 +814,10 @@ static void delete_object(struct req *q)
 {
     if (!authorize(q, true, true))
         return;
+    if (is_consensus(q->h, q->collection)) {
+        fh__taxii_error(q->out, 403, "the consensus collection is written by the hub alone");
+        return;
+    }
     fh_taxii_filter f;
     fh_taxii_filter_init(&f);
     fh_buf err;

@@ -118,7 +118,11 @@ class HubTest(unittest.TestCase):
                 self.get(API + "collections/", token=self.bob).json()["collections"]}
         self.assertTrue(bobs[cid]["can_read"])
         self.assertFalse(bobs[cid]["can_write"])
-        self.assertEqual(self.get(API + "collections/", token=self.carol).json(), {})
+        # Carol has no grant: she sees only the hub's built-in consensus
+        # collection, which every organization reads and none writes.
+        carols = self.get(API + "collections/", token=self.carol).json()["collections"]
+        self.assertEqual([(c["title"], c["can_read"], c["can_write"]) for c in carols],
+                         [("consensus", True, False)])
 
     def test_collection_resource(self):
         cid = self.new_collection()

@@ -355,9 +355,13 @@ class MigrationTest(unittest.TestCase):
                     token=setup.tokens["A"], body={"objects": [victim, attacker, od]})
         self.assertEqual(r.status, 202, r.body)
         self.assertEqual(hub.stop(), 0)
-        # Back to schema version 2, as a hub of that version left it.
+        # Back to schema version 2, as a hub of that version left it: undo
+        # migration 4 (trust and consensus), then migration 3.
         db = sqlite3.connect(os.path.join(setup.data, "fenghuo.db"))
-        db.executescript("DROP TABLE org_networks; DROP TABLE sco_index;"
+        db.executescript("DROP TABLE cons_obs; DROP TABLE cons_reports; DROP TABLE cons_sources;"
+                         "DROP TABLE cons_opinions; DROP TABLE cons_dirty_orgs;"
+                         "ALTER TABLE orgs DROP COLUMN trust;"
+                         "DROP TABLE org_networks; DROP TABLE sco_index;"
                          "DELETE FROM meta WHERE key = 'sco_index_ranges';"
                          "PRAGMA user_version = 2;")
         db.close()

@@ -306,6 +306,13 @@ class SharingPropertyTest(unittest.TestCase):
                 return items
             nxt = body["next"]
 
+    def consensus_id(self):
+        """The hub's built-in consensus collection, as the operator lists it."""
+        if not getattr(self, "_consensus", None):
+            listed = json.loads(admin(self.setup.data, "collection", "list", "--json"))
+            self._consensus = [c["id"] for c in listed if c["title"] == "consensus"][0]
+        return self._consensus
+
     def check_collections(self):
         """The collection list: what each organization may read or write."""
         m = self.model
@@ -317,6 +324,9 @@ class SharingPropertyTest(unittest.TestCase):
             want = {(c, m.can_read(org, c), "write" in m.grants.get((c, org), ()))
                     for c in self.colls
                     if m.can_read(org, c) or "write" in m.grants.get((c, org), ())}
+            # docs/SHARING.md: every organization reads the hub's consensus
+            # collection and none writes it.
+            want.add((self.consensus_id(), True, False))
             self.differ(("collections", org), got, want)
 
     def check_reads(self):

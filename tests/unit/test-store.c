@@ -93,7 +93,7 @@ static void run(struct fixture *f, fh_store_query *q, fh_store_view view, fh_sto
 static void opens_with_current_schema(void **state)
 {
     struct fixture *f = *state;
-    assert_int_equal(fh_store_schema_version(f->s), 3);
+    assert_int_equal(fh_store_schema_version(f->s), 4);
     bool ok = false;
     assert_int_equal(fh_store_integrity_check(f->s, &ok), FH_OK);
     assert_true(ok);
