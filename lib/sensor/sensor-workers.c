@@ -27,6 +27,7 @@
 #include <assert.h>
 #include <errno.h>
 #include <linux/if_packet.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -175,6 +176,16 @@ static void pause_briefly(void)
     nanosleep(&ts, NULL);
 }
 
+/* The same, longer after a while of nothing (an idle live sensor should
+ * not wake 50,000 times a second). */
+static void pause_idle(unsigned *idle)
+{
+    struct timespec ts = {0, *idle < 256 ? 20 * 1000 : 1000 * 1000};
+    if (*idle < UINT32_MAX)
+        (*idle)++;
+    nanosleep(&ts, NULL);
+}
+
 static double wall_now(void)
 {
     struct timespec ts;
@@ -239,20 +250,28 @@ static void on_live_packet(u_char *user, const struct pcap_pkthdr *h, const u_ch
     fh__sensor_ring_push(&w->out);
 }
 
+/* The handle is non-blocking: libpcap's own wait on a TPACKET_V3 ring
+ * blocks until the kernel retires a block, and it retires none while no
+ * packet comes, so an idle worker would never see the stop flag or a new
+ * snapshot. It waits in poll() for at most 100 ms instead. */
 static void *live_worker(void *arg)
 {
     struct worker_thread *t = arg;
     struct fh__sensor_worker *w = t->w;
+    int fd = pcap_get_selectable_fd(w->pcap);
     while (!atomic_load(&w->stop)) {
         struct fh__sensor_rec *rec = claim_wait(w);
         if (fh__sensor_worker_sync(w, rec))
             fh__sensor_ring_push(&w->out);
-        /* Returns after a batch or the handle's timeout (100 ms). */
         int r = pcap_dispatch(w->pcap, 256, on_live_packet, (u_char *)w);
         if (r == PCAP_ERROR) {
             snprintf(t->message, sizeof t->message, "%s", pcap_geterr(w->pcap));
             atomic_store(&t->failed, 1);
             break;
+        }
+        if (r == 0) {
+            struct pollfd pfd = {.fd = fd, .events = POLLIN};
+            poll(&pfd, 1, 100);
         }
     }
     atomic_store(&t->exited, true);
@@ -262,6 +281,13 @@ static void *live_worker(void *arg)
 static fh_err start_workers(struct fh__sensor_worker *w, size_t n, struct worker_thread *t,
                             void *(*fn)(void *), bool files, fh_buf *err)
 {
+    for (size_t i = 0; i < n && !files; i++) {
+        char ebuf[PCAP_ERRBUF_SIZE] = "";
+        if (pcap_setnonblock(w[i].pcap, 1, ebuf) != 0 || pcap_get_selectable_fd(w[i].pcap) < 0) {
+            fh_buf_appendf(err, "worker %zu: cannot poll its capture: %s", i, ebuf);
+            return FH_ERR_UNSUPPORTED;
+        }
+    }
     for (size_t i = 0; i < n; i++) {
         fh__sensor_ring_init(&w[i].out, OUT_RING);
         if (files)
@@ -494,10 +520,12 @@ fh_err fh__sensor_run_live_workers(fh_sensor *s, struct fh__sensor_worker *w, si
     struct worker_thread *t = fh_xcalloc(n, sizeof *t);
     fh_err rc = start_workers(w, n, t, live_worker, false, err);
     double last = wall_now();
+    unsigned idle = 0;
     while (rc == FH_OK && !(stop && *stop)) {
         fh__sensor_housekeeping(s, reload);
         if (drain_live(s, w, n, 4096)) {
             last = wall_now();
+            idle = 0;
             continue;
         }
         for (size_t i = 0; i < n; i++) {
@@ -511,7 +539,7 @@ fh_err fh__sensor_run_live_workers(fh_sensor *s, struct fh__sensor_worker *w, si
             fh__sensor_idle_tick(s);
             last = wall_now();
         }
-        pause_briefly();
+        pause_idle(&idle);
     }
     stop_workers(s, w, n, t);
     for (size_t i = 0; i < n; i++) {
