@@ -40,6 +40,9 @@
 #define OUT_RING    4096              /* records per worker */
 #define IN_RING     ((size_t)4 << 20) /* bytes of packets per worker (capture files) */
 #define ORDER_SLOTS ((size_t)1 << 20) /* packets in flight (capture files) */
+/* The detection thread asks for a destination's counters this many
+ * records of one ring before it needs them. */
+#define PREFETCH_AHEAD 6
 
 /* ---- rings --------------------------------------------------------------------- */
 
@@ -85,6 +88,14 @@ struct fh__sensor_rec *fh__sensor_ring_peek(struct fh__sensor_ring *r)
             return NULL;
     }
     return &r->slots[t & r->mask];
+}
+
+struct fh__sensor_rec *fh__sensor_ring_peek_ahead(struct fh__sensor_ring *r, size_t ahead)
+{
+    uint64_t t = atomic_load_explicit(&r->tail, memory_order_relaxed);
+    if (r->head_cache - t <= ahead) /* head_cache was read with acquire */
+        return NULL;
+    return &r->slots[(t + ahead) & r->mask];
 }
 
 void fh__sensor_ring_pop(struct fh__sensor_ring *r)
@@ -440,6 +451,9 @@ fh_err fh__sensor_run_file_workers(fh_sensor *s, struct fh__sensor_worker *w, si
             struct fh__sensor_rec *rec = fh__sensor_ring_peek(&x->out);
             if (rec == NULL)
                 break;
+            struct fh__sensor_rec *next = fh__sensor_ring_peek_ahead(&x->out, PREFETCH_AHEAD);
+            if (next)
+                fh__sensor_prefetch(s, next);
             if (rec->kind != FH__REC_SNAPSHOT)
                 ot++;
             fh__sensor_account(s, x, rec);
@@ -506,6 +520,9 @@ static size_t drain_live(fh_sensor *s, struct fh__sensor_worker *w, size_t n, si
         }
         if (best == NULL)
             break;
+        struct fh__sensor_rec *next = fh__sensor_ring_peek_ahead(&best->out, PREFETCH_AHEAD);
+        if (next)
+            fh__sensor_prefetch(s, next);
         fh__sensor_account(s, best, fh__sensor_ring_peek(&best->out));
         fh__sensor_ring_pop(&best->out);
         got++;

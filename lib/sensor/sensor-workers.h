@@ -77,6 +77,9 @@ struct fh__sensor_rec *fh__sensor_ring_claim(struct fh__sensor_ring *r);
 void fh__sensor_ring_push(struct fh__sensor_ring *r);
 /* Consumer: the oldest record, or NULL when empty; then _pop. */
 struct fh__sensor_rec *fh__sensor_ring_peek(struct fh__sensor_ring *r);
+/* Consumer: the record `ahead` places after the oldest if it is known to
+ * be there already, or NULL (never waits, never reads the head). */
+struct fh__sensor_rec *fh__sensor_ring_peek_ahead(struct fh__sensor_ring *r, size_t ahead);
 void fh__sensor_ring_pop(struct fh__sensor_ring *r);
 
 /* A single-producer single-consumer ring of whole packets (capture files:
@@ -124,6 +127,7 @@ struct fh__sensor_worker {
     struct fh__sensor_ring out;
     struct fh__sensor_pktring in;
     const struct fh__sensor_snapshot *consumer_snap; /* the detection thread's view */
+    uint32_t consumer_gen;                           /* and its generation */
     pthread_t thread;
     bool started;
     atomic_bool stop;
@@ -140,6 +144,8 @@ void fh__sensor_decode(struct fh__sensor_worker *w, fh_link_type link, uint64_t 
 bool fh__sensor_worker_sync(struct fh__sensor_worker *w, struct fh__sensor_rec *rec /* OUT */);
 /* Detection thread: the second half for one record of worker w. */
 void fh__sensor_account(fh_sensor *s, struct fh__sensor_worker *w, struct fh__sensor_rec *rec);
+/* Detection thread: a record that will be accounted soon (cache hint). */
+void fh__sensor_prefetch(fh_sensor *s, const struct fh__sensor_rec *rec);
 /* Detection thread: SIGHUP reloads and the hub's snapshots. */
 void fh__sensor_housekeeping(fh_sensor *s, volatile sig_atomic_t *reload);
 /* Detection thread: no packet for a while: let wall-clock time pass. */

@@ -17,6 +17,7 @@
  *
  * Reporting to the hub is sensor-report.c's.
  */
+#include <assert.h>
 #include <errno.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -78,16 +79,18 @@ struct rule {
 /* Matches are aggregated per (indicator entry, where, host): the host is the
  * side that is not the listed value (for an address match) or the client
  * (for a name), so "which of our machines talked to it" survives while a
- * flood from random sources stays one key per victim. The snapshot whose
- * rule numbers these are is part of the key: while the matcher changes,
- * workers that have not moved on yet still give the old numbers. Keys are
+ * flood from random sources stays one key per victim. The generation of
+ * the snapshot whose rule numbers these are is part of the key: while the
+ * matcher changes, workers that have not moved on yet still give the old
+ * numbers. (A number, not the snapshot's address: the table's order, and
+ * so the order of swept events, must not change from run to run.) Keys are
  * byte arrays only: no padding for memcmp. */
 struct match_key {
     uint8_t rule[4];
     uint8_t where;
     uint8_t family; /* 0 in the overflow table: no host */
     uint8_t host[16];
-    uint8_t snap[sizeof(void *)]; /* const struct fh__sensor_snapshot * */
+    uint8_t gen[4]; /* fh_sensor's gen of the snapshot, big-endian */
 };
 
 struct match_state {
@@ -122,6 +125,7 @@ struct fh_sensor {
     struct fh__sensor_snapshot *snap;
     _Atomic(struct fh__sensor_snapshot *) snap_pub;
     struct fh__sensor_snapshot *retiring, *queued;
+    uint32_t gen; /* of snap; retiring's is gen - 1 */
     bool running;
     struct fh__sensor_worker *workers;
     size_t n_workers;
@@ -217,18 +221,26 @@ static const char *proto_name(uint8_t p)
     }
 }
 
-static const struct fh__sensor_snapshot *key_snap(const struct match_key *k)
+static uint32_t key_gen(const struct match_key *k)
 {
-    const struct fh__sensor_snapshot *snap;
-    memcpy(&snap, k->snap, sizeof snap);
-    return snap;
+    return (uint32_t)k->gen[0] << 24 | (uint32_t)k->gen[1] << 16 | (uint32_t)k->gen[2] << 8 |
+           k->gen[3];
+}
+
+/* The snapshot of a key's generation: the current one or the one being
+ * retired (keys of older ones were written and removed before it went). */
+static const struct fh__sensor_snapshot *key_snap(const fh_sensor *s, const struct match_key *k)
+{
+    uint32_t g = key_gen(k);
+    assert(g == s->gen || (s->retiring && g == s->gen - 1));
+    return g == s->gen ? s->snap : s->retiring;
 }
 
 static void emit_match(fh_sensor *s, const struct match_state *m, uint64_t ts_us)
 {
     uint32_t r = (uint32_t)m->key.rule[0] << 24 | (uint32_t)m->key.rule[1] << 16 |
                  (uint32_t)m->key.rule[2] << 8 | m->key.rule[3];
-    const struct rules *rules = &key_snap(&m->key)->rules;
+    const struct rules *rules = &key_snap(s, &m->key)->rules;
     const struct rule *rule = &rules->items[r - 1];
     /* The last packet's family: the key's, or (overflow) the packet's. */
     int family = m->key.family ? m->key.family : m->proto_family;
@@ -270,8 +282,8 @@ static void on_match(struct fh__sensor_worker *wk, struct fh__sensor_rec *rec, u
         rec->hits[rec->n_hits++] = (struct fh__sensor_hit){.rule = rule, .where = (uint8_t)w};
 }
 
-static void count_match(fh_sensor *s, const struct fh__sensor_snapshot *snap, uint32_t rule,
-                        enum where w, const fh_pkt *p, uint64_t ts_us)
+static void count_match(fh_sensor *s, uint32_t gen, uint32_t rule, enum where w, const fh_pkt *p,
+                        uint64_t ts_us)
 {
     struct match_key k;
     memset(&k, 0, sizeof k);
@@ -280,7 +292,8 @@ static void count_match(fh_sensor *s, const struct fh__sensor_snapshot *snap, ui
     k.where = (uint8_t)w;
     k.family = p->ip_version;
     memcpy(k.host, w == W_IP_SRC ? p->dst : p->src, 16);
-    memcpy(k.snap, &snap, sizeof snap);
+    k.gen[0] = (uint8_t)(gen >> 24), k.gen[1] = (uint8_t)(gen >> 16);
+    k.gen[2] = (uint8_t)(gen >> 8), k.gen[3] = (uint8_t)gen;
     s->match_packets += s->cur_count;
     bool created;
     struct match_state *m = fh__dtab_upsert(&s->matches, &k, &created);
@@ -288,7 +301,7 @@ static void count_match(fh_sensor *s, const struct fh__sensor_snapshot *snap, ui
         /* Full: aggregate over hosts for this entry rather than lose it. */
         s->match_table_full++;
         k.family = 0;
-        memset(k.host, 0, sizeof k.host); /* the snapshot stays in the key */
+        memset(k.host, 0, sizeof k.host); /* the generation stays in the key */
         m = fh__dtab_upsert(&s->overflow, &k, &created);
         if (m == NULL) {
             s->match_unreported++;
@@ -311,15 +324,14 @@ static void count_match(fh_sensor *s, const struct fh__sensor_snapshot *snap, ui
 }
 
 /* Writes what is pending and forgets keys idle for two intervals (flush:
- * every key; only: just the keys of that snapshot). */
-static void sweep_table(fh_sensor *s, struct fh__dtab *t, uint64_t ts_us, bool flush,
-                        const struct fh__sensor_snapshot *only)
+ * every key; only_old: just the keys of the snapshot being retired). */
+static void sweep_table(fh_sensor *s, struct fh__dtab *t, uint64_t ts_us, bool flush, bool only_old)
 {
     uint64_t iv = (uint64_t)s->cfg.match_interval_s * US;
     for (size_t i = 0; i < fh__dtab_capacity(t); i++) {
         while (fh__dtab_used(t, i)) {
             struct match_state *m = fh__dtab_at(t, i);
-            if (only && key_snap(&m->key) != only)
+            if (only_old && key_gen(&m->key) == s->gen)
                 break;
             if (m->pending && (flush || ts_us - m->last_emit_us >= iv)) {
                 emit_match(s, m, m->last_us);
@@ -335,8 +347,8 @@ static void sweep_table(fh_sensor *s, struct fh__dtab *t, uint64_t ts_us, bool f
 
 static void matches_sweep(fh_sensor *s, uint64_t ts_us, bool flush)
 {
-    sweep_table(s, &s->matches, ts_us, flush, NULL);
-    sweep_table(s, &s->overflow, ts_us, flush, NULL);
+    sweep_table(s, &s->matches, ts_us, flush, false);
+    sweep_table(s, &s->overflow, ts_us, flush, false);
 }
 
 /* ---- indicators ------------------------------------------------------------- */
@@ -650,8 +662,10 @@ static void install_snapshot(fh_sensor *s, struct fh__sensor_snapshot *snap)
         fh__sensor_snapshot_free(s->snap);
         s->snap = snap;
         atomic_store_explicit(&s->snap_pub, snap, memory_order_release);
-        for (size_t i = 0; i < s->n_workers; i++)
+        for (size_t i = 0; i < s->n_workers; i++) {
             s->workers[i].snap = s->workers[i].consumer_snap = snap;
+            s->workers[i].consumer_gen = s->gen;
+        }
         return;
     }
     if (s->retiring) {
@@ -661,6 +675,7 @@ static void install_snapshot(fh_sensor *s, struct fh__sensor_snapshot *snap)
     }
     s->retiring = s->snap;
     s->snap = snap;
+    s->gen++;
     atomic_store_explicit(&s->snap_pub, snap, memory_order_release);
     retire_snapshot(s);
 }
@@ -673,8 +688,8 @@ static void retire_snapshot(fh_sensor *s)
         if (s->workers[i].consumer_snap != s->snap)
             return;
     /* Pending match counts name rules of the old table: write them first. */
-    sweep_table(s, &s->matches, s->last_us, true, s->retiring);
-    sweep_table(s, &s->overflow, s->last_us, true, s->retiring);
+    sweep_table(s, &s->matches, s->last_us, true, true);
+    sweep_table(s, &s->overflow, s->last_us, true, true);
     fh__sensor_snapshot_free(s->retiring);
     s->retiring = NULL;
     if (s->queued) {
@@ -1268,20 +1283,24 @@ bool fh__sensor_worker_sync(struct fh__sensor_worker *w, struct fh__sensor_rec *
 
 /* The detection thread's half of one IP packet or flow record (standing for
  * s->cur_count packets; scale is what the flood detector counts). */
-static void detect_rec(fh_sensor *s, const struct fh__sensor_snapshot *snap,
-                       struct fh__sensor_rec *rec, uint64_t ts_us, uint32_t scale)
+static void detect_rec(fh_sensor *s, uint32_t gen, struct fh__sensor_rec *rec, uint64_t ts_us,
+                       uint32_t scale)
 {
     fh_pkt *p = &rec->pkt;
     p->payload = icmp_error(p) && p->payload_len ? rec->quote : NULL;
     for (unsigned i = 0; i < rec->n_hits; i++)
-        count_match(s, snap, rec->hits[i].rule, (enum where)rec->hits[i].where, p, ts_us);
+        count_match(s, gen, rec->hits[i].rule, (enum where)rec->hits[i].where, p, ts_us);
     fh_detect_packet(s->detect, p, ts_us, rec->dst_protected, rec->src_protected, scale);
 }
 
 void fh__sensor_account(fh_sensor *s, struct fh__sensor_worker *w, struct fh__sensor_rec *rec)
 {
     if (rec->kind == FH__REC_SNAPSHOT) {
+        /* A marker always names the newest snapshot: the next is published
+         * only when every worker has said it reads this one. */
+        assert(rec->snap == s->snap);
         w->consumer_snap = rec->snap;
+        w->consumer_gen = s->gen;
         retire_snapshot(s);
         return;
     }
@@ -1296,7 +1315,13 @@ void fh__sensor_account(fh_sensor *s, struct fh__sensor_worker *w, struct fh__se
         return;
     }
     s->cur_count = 1;
-    detect_rec(s, w->consumer_snap, rec, ts_us, 1);
+    detect_rec(s, w->consumer_gen, rec, ts_us, 1);
+}
+
+void fh__sensor_prefetch(fh_sensor *s, const struct fh__sensor_rec *rec)
+{
+    if (rec->kind == FH__REC_PACKET)
+        fh_detect_prefetch(s->detect, &rec->pkt, rec->dst_protected);
 }
 
 /* One worker in this thread: both halves, one packet at a time. */
@@ -1437,7 +1462,7 @@ static void on_flow_record(void *ctx, const fh_flow_record *r)
     rec.pkt = p;
     match_packet(&s->workers[0], &rec.pkt, fc->now_us, &rec);
     keep_quote(&rec);
-    detect_rec(s, s->workers[0].consumer_snap, &rec, fc->now_us,
+    detect_rec(s, s->workers[0].consumer_gen, &rec, fc->now_us,
                r->has_pkt ? scale : fh_flow_record_rate_scale(r));
     s->cur_count = 1;
 }
