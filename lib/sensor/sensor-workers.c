@@ -231,12 +231,16 @@ static void *file_worker(void *arg)
     struct worker_thread *t = arg;
     struct fh__sensor_worker *w = t->w;
     for (;;) {
+        /* The packet first, then the snapshot: a snapshot published before
+         * a packet was handed out is the one that packet is matched with
+         * (the ring's release and acquire order the two), as with one
+         * worker. */
+        const struct fh__sensor_pkthdr *h = fh__sensor_pktring_get(&w->in);
         struct fh__sensor_rec *rec = claim_wait(w);
         if (fh__sensor_worker_sync(w, rec)) {
             fh__sensor_ring_push(&w->out);
             continue;
         }
-        const struct fh__sensor_pkthdr *h = fh__sensor_pktring_get(&w->in);
         if (h == NULL) {
             if (atomic_load(&w->stop))
                 break;
