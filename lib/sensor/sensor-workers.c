@@ -32,6 +32,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "fenghuo/util.h"
 #include "sensor/sensor-workers.h"
@@ -487,16 +488,38 @@ fh_err fh__sensor_run_file_workers(fh_sensor *s, struct fh__sensor_worker *w, si
 
 /* ---- live capture ----------------------------------------------------------------- */
 
-fh_err fh__sensor_join_fanout(pcap_t *p, const char *iface, unsigned group, fh_buf *err)
+fh_err fh__sensor_join_fanout(pcap_t *p, const char *iface, int *group, fh_buf *err)
 {
     int fd = pcap_get_selectable_fd(p);
     if (fd < 0) {
         fh_buf_appendf(err, "%s: no socket to join a fanout group with", iface);
         return FH_ERR_UNSUPPORTED;
     }
-    int arg = (int)((group & 0xffff) | (PACKET_FANOUT_HASH << 16));
+    if (*group < 0) {
+        /* A group id of the kernel's choosing, so that two sensors on one
+         * interface never share a group by accident (Linux 4.5 and later). */
+        int arg = (PACKET_FANOUT_HASH | PACKET_FANOUT_FLAG_UNIQUEID) << 16;
+        if (setsockopt(fd, SOL_PACKET, PACKET_FANOUT, &arg, sizeof arg) == 0) {
+            int val = 0;
+            socklen_t len = sizeof val;
+            if (getsockopt(fd, SOL_PACKET, PACKET_FANOUT, &val, &len) != 0) {
+                fh_buf_appendf(err, "%s: cannot read the fanout group id: %s", iface,
+                               strerror(errno));
+                return FH_ERR_IO;
+            }
+            *group = val & 0xffff;
+            return FH_OK;
+        }
+        if (errno != EINVAL) {
+            fh_buf_appendf(err, "%s: cannot create a packet fanout group: %s", iface,
+                           strerror(errno));
+            return FH_ERR_IO;
+        }
+        *group = (int)(getpid() & 0xffff); /* an older kernel: an id of our own */
+    }
+    int arg = (*group & 0xffff) | (PACKET_FANOUT_HASH << 16);
     if (setsockopt(fd, SOL_PACKET, PACKET_FANOUT, &arg, sizeof arg) != 0) {
-        fh_buf_appendf(err, "%s: cannot join packet fanout group %u: %s", iface, group & 0xffff,
+        fh_buf_appendf(err, "%s: cannot join packet fanout group %d: %s", iface, *group & 0xffff,
                        strerror(errno));
         return FH_ERR_IO;
     }

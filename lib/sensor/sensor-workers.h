@@ -166,7 +166,9 @@ fh_err fh__sensor_run_file_workers(fh_sensor *s, struct fh__sensor_worker *w, si
                                    const char *const *names, size_t n_files,
                                    volatile sig_atomic_t *stop, volatile sig_atomic_t *reload,
                                    fh_buf *err);
-/* Puts a live handle into fanout group `group` (hash of the flow). */
-fh_err fh__sensor_join_fanout(pcap_t *p, const char *iface, unsigned group, fh_buf *err);
+/* Puts a live handle into a fanout group (hash of the flow): a new one
+ * whose id the kernel chooses when *group < 0 (then *group is set to it),
+ * else group *group. */
+fh_err fh__sensor_join_fanout(pcap_t *p, const char *iface, int *group, fh_buf *err);
 
 #endif

@@ -974,7 +974,7 @@ fh_err fh_sensor_open_files(fh_sensor *s, const char *const *files, size_t n, fh
     return FH_OK;
 }
 
-static fh_err open_live_one(fh_sensor *s, const char *iface, unsigned fanout, fh_buf *err)
+static fh_err open_live_one(fh_sensor *s, const char *iface, int *fanout, fh_buf *err)
 {
     char ebuf[PCAP_ERRBUF_SIZE] = "";
     pcap_t *p = pcap_create(iface, ebuf);
@@ -1027,11 +1027,9 @@ fh_err fh_sensor_open_live(fh_sensor *s, const char *iface, fh_buf *err)
         fh_buf_appendf(err, "--workers: capture files and a live interface cannot be mixed");
         return FH_ERR_USAGE;
     }
-    /* A fanout group id per process: the kernel shares groups across the
-     * sockets of one network namespace. */
-    unsigned group = (unsigned)getpid() & 0xffff;
+    int group = -1; /* the first handle makes a new fanout group */
     for (size_t i = 0; i < s->n_workers; i++) {
-        fh_err rc = open_live_one(s, iface, group, err);
+        fh_err rc = open_live_one(s, iface, &group, err);
         if (rc)
             return rc;
     }

@@ -77,9 +77,15 @@ class LiveSensor(unittest.TestCase):
                              "198.18.1.2", timeout=120)
             self.assertEqual(scan.returncode, 0, scan.stderr)
             time.sleep(1.5)  # a quiet gap, so the scan and the flood are apart
-            # The scanner is blocked by now, by the sensor's privileged helper.
-            nft = sh("ip", "netns", "exec", self.b, "nft", "list", "set", "inet",
-                     "fenghuo_sensor", "addr4", check=False)
+            # The scanner is blocked by the sensor's privileged helper (waited
+            # for, not assumed after a fixed delay: a sanitizer build under a
+            # loaded machine may take a few seconds).
+            for _ in range(60):
+                nft = sh("ip", "netns", "exec", self.b, "nft", "list", "set", "inet",
+                         "fenghuo_sensor", "addr4", check=False)
+                if "198.18.1.1" in nft.stdout:
+                    break
+                time.sleep(0.25)
             self.assertIn("198.18.1.1", nft.stdout, nft.stderr)
             flood = self.in_a("hping3", "-q", "-S", "-p", "80", "-i", "u100", "-c", "10000",
                               "198.18.1.2", timeout=120)
