@@ -55,6 +55,7 @@ static void usage(FILE *out)
         "                       64); a live capture gets one socket per worker in a\n"
         "                       PACKET_FANOUT group; detection stays in one thread, so\n"
         "                       the events are the same as with one worker\n"
+        "  --cpus LIST          pin worker i to the i-th CPU of LIST (cycling), e.g. 0,2-3\n"
         "  --networks LIST      protected prefixes, IPv4 and IPv6, comma-separated (required)\n"
         "  --indicators FILE    STIX bundle/envelope/array of indicators, or a plain list\n"
         "                       (one IP, CIDR or domain per line, '#' comments); may be\n"
@@ -153,6 +154,7 @@ int fh_cmd_sensor(int argc, char **argv)
                                              {"enforce-ttl", required_argument, NULL, 1012},
                                              {"enforce-dry-run", no_argument, NULL, 1013},
                                              {"workers", required_argument, NULL, 1017},
+                                             {"cpus", required_argument, NULL, 1018},
                                              {"help", no_argument, NULL, 'h'},
                                              {NULL, 0, NULL, 0}};
     fh_sensor_config cfg;
@@ -258,6 +260,9 @@ int fh_cmd_sensor(int argc, char **argv)
                 goto done;
             }
             cfg.workers = (unsigned)v;
+            break;
+        case 1018:
+            cfg.cpus = optarg;
             break;
         case 1008:
             if (fh_parse_i64(optarg, 0, 3600, &v)) {
@@ -408,6 +413,11 @@ int fh_cmd_sensor(int argc, char **argv)
     if (n_pcaps && n_flows) {
         fprintf(stderr, "fenghuo sensor: capture files run on packet time and flows on this "
                         "host's clock: use --pcap or flow listeners, not both\n");
+        goto done;
+    }
+    if (cfg.cpus && cfg.workers < 2) {
+        fprintf(stderr, "fenghuo sensor: --cpus pins worker threads: it goes with --workers N "
+                        "(N > 1)\n");
         goto done;
     }
     if (n_flows && cfg.workers > 1) {

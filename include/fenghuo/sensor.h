@@ -34,6 +34,7 @@ typedef struct fh_sensor_config {
     int buffer_mib;             /* live capture: kernel ring size (64) */
     const char *bpf;            /* live capture: optional filter */
     unsigned workers;           /* decoding and matching threads, 1..FH_SENSOR_MAX_WORKERS (1) */
+    const char *cpus; /* workers > 1: CPUs to pin worker i to (the i-th, cycling), "0,2-3"; NULL */
 } fh_sensor_config;
 
 /* Most workers: a live capture opens one socket and ring per worker. */

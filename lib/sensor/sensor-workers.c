@@ -28,6 +28,7 @@
 #include <errno.h>
 #include <linux/if_packet.h>
 #include <poll.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -320,6 +321,17 @@ static fh_err start_workers(struct fh__sensor_worker *w, size_t n, struct worker
             return FH_ERR_INTERNAL;
         }
         w[i].started = true;
+        if (w[i].cpu >= 0) {
+            cpu_set_t set;
+            CPU_ZERO(&set);
+            CPU_SET(w[i].cpu, &set);
+            e = pthread_setaffinity_np(w[i].thread, sizeof set, &set);
+            if (e) {
+                fh_buf_appendf(err, "--cpus: cannot pin worker %zu to CPU %d: %s", i, w[i].cpu,
+                               strerror(e));
+                return FH_ERR_USAGE;
+            }
+        }
     }
     return FH_OK;
 }

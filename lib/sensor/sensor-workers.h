@@ -120,6 +120,7 @@ struct fh__sensor_worker {
     uint64_t anomalies[FH_ANOM__COUNT];
     uint64_t drops, ifdrops; /* the kernel's, for a live capture */
     uint64_t ring_waits;     /* times the record ring was full and the worker waited */
+    int cpu;                 /* pinned to this CPU, or -1 */
     /* live capture */
     pcap_t *pcap;
     fh_link_type link;

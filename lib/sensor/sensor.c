@@ -22,6 +22,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <sys/socket.h>
 #include <grp.h>
@@ -735,6 +736,44 @@ fh_err fh_sensor_reload(fh_sensor *s, fh_buf *err)
 
 /* ---- set-up ----------------------------------------------------------------- */
 
+/* "0,2-3": at most FH_SENSOR_MAX_WORKERS CPU numbers, each below
+ * CPU_SETSIZE. Whether they exist is known when a worker is pinned. */
+static fh_err parse_cpus(const char *list, int *cpus, size_t *n, fh_buf *err)
+{
+    const char *p = list;
+    *n = 0;
+    while (*p) {
+        char *end;
+        long a = strtol(p, &end, 10), b = a;
+        if (end == p || a < 0 || a >= CPU_SETSIZE)
+            goto bad;
+        if (*end == '-') {
+            const char *q = end + 1;
+            b = strtol(q, &end, 10);
+            if (end == q || b < a || b >= CPU_SETSIZE)
+                goto bad;
+        }
+        for (long c = a; c <= b; c++) {
+            if (*n == FH_SENSOR_MAX_WORKERS) {
+                fh_buf_appendf(err, "--cpus '%s': more than %d CPUs", list, FH_SENSOR_MAX_WORKERS);
+                return FH_ERR_USAGE;
+            }
+            cpus[(*n)++] = (int)c;
+        }
+        if (*end == ',' && end[1])
+            end++;
+        else if (*end)
+            goto bad;
+        p = end;
+    }
+    if (*n)
+        return FH_OK;
+bad:
+    fh_buf_appendf(err, "--cpus '%s': give CPU numbers and ranges below %d, e.g. 0,2-3", list,
+                   CPU_SETSIZE);
+    return FH_ERR_USAGE;
+}
+
 fh_err fh_sensor_new(const fh_sensor_config *c, FILE *events, fh_sensor **out, fh_buf *err)
 {
     *out = NULL;
@@ -746,6 +785,10 @@ fh_err fh_sensor_new(const fh_sensor_config *c, FILE *events, fh_sensor **out, f
         fh_buf_appendf(err, "%u workers: give 1 to %d", c->workers, FH_SENSOR_MAX_WORKERS);
         return FH_ERR_INVALID;
     }
+    int cpus[FH_SENSOR_MAX_WORKERS];
+    size_t n_cpus = 0;
+    if (c->cpus && parse_cpus(c->cpus, cpus, &n_cpus, err) != FH_OK)
+        return FH_ERR_USAGE;
     fh_sensor *s = fh_xcalloc(1, sizeof *s);
     s->cfg = *c;
     s->events = events;
@@ -770,6 +813,7 @@ fh_err fh_sensor_new(const fh_sensor_config *c, FILE *events, fh_sensor **out, f
         s->workers[i].index = (unsigned)i;
         s->workers[i].sensor = s;
         s->workers[i].snap = s->workers[i].consumer_snap = s->snap;
+        s->workers[i].cpu = n_cpus ? cpus[i % n_cpus] : -1;
         atomic_init(&s->workers[i].stop, false);
     }
     *out = s;

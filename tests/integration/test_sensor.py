@@ -242,6 +242,23 @@ class SensorTest(unittest.TestCase):
             self.assertIn("--workers", err)
             self.assertIn("1 to 64", err)
 
+    def test_workers_pinned_to_cpus_give_the_same_events(self):
+        path = self.pcap("pin.pcap", g.benign, g.syn_flood, g.port_scan)
+        a, _ = self.sensor("--pcap", path, "--workers", "2")
+        b, _ = self.sensor("--pcap", path, "--workers", "2", "--cpus", "0")
+        strip = lambda evs: [e["event_type"] for e in evs]
+        self.assertEqual(strip(a), strip(b))
+        self.assertIn("attack_start", strip(b))
+        for cpus, want in (("x", "give CPU numbers"), ("3-1", "give CPU numbers"),
+                           ("0,", "give CPU numbers"), ("1023", "cannot pin worker 0 to CPU 1023")):
+            rc, _, err = run("sensor", "--networks", NETWORKS, "--pcap", path, "--workers", "2",
+                             "--cpus", cpus)
+            self.assertEqual(rc, 2, err)
+            self.assertIn(want, err)
+        rc, _, err = run("sensor", "--networks", NETWORKS, "--pcap", path, "--cpus", "0")
+        self.assertEqual(rc, 2)
+        self.assertIn("--cpus pins worker threads", err)
+
     def test_host_group_thresholds_from_the_config_file(self):
         # 4,000 pps of SYN: under the default floor (10,000), over the group's (2,000).
         slow = lambda p, victim: g.syn_flood(p, victim=victim, seconds=2, pps=4000)
