@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "commands.h"
 #include "fenghuo/sensor.h"
@@ -49,7 +50,12 @@ static void usage(FILE *out)
         "  --ipfix ADDR:PORT    the same (each datagram says its version); repeatable\n"
         "  --sflow ADDR:PORT    receive sFlow v5 (e.g. 0.0.0.0:6343); repeatable. Flows run\n"
         "                       until SIGINT/SIGTERM, beside at most one --interface\n"
-        "  --buffer MIB         live capture: kernel ring buffer (default 64)\n"
+        "  --buffer MIB         live capture: kernel ring buffer (default 64; per worker)\n"
+        "  --workers N          threads that decode and match packets (default 1, at most\n"
+        "                       64); a live capture gets one socket per worker in a\n"
+        "                       PACKET_FANOUT group; detection stays in one thread, so\n"
+        "                       the events are the same as with one worker\n"
+        "  --cpus LIST          pin worker i to the i-th CPU of LIST (cycling), e.g. 0,2-3\n"
         "  --networks LIST      protected prefixes, IPv4 and IPv6, comma-separated (required)\n"
         "  --indicators FILE    STIX bundle/envelope/array of indicators, or a plain list\n"
         "                       (one IP, CIDR or domain per line, '#' comments); may be\n"
@@ -147,6 +153,8 @@ int fh_cmd_sensor(int argc, char **argv)
                                              {"sflow", required_argument, NULL, 1016},
                                              {"enforce-ttl", required_argument, NULL, 1012},
                                              {"enforce-dry-run", no_argument, NULL, 1013},
+                                             {"workers", required_argument, NULL, 1017},
+                                             {"cpus", required_argument, NULL, 1018},
                                              {"help", no_argument, NULL, 'h'},
                                              {NULL, 0, NULL, 0}};
     fh_sensor_config cfg;
@@ -243,6 +251,18 @@ int fh_cmd_sensor(int argc, char **argv)
             break;
         case 1013:
             enforce_dry = true;
+            break;
+        case 1017:
+            if (fh_parse_i64(optarg, 1, FH_SENSOR_MAX_WORKERS, &v)) {
+                fprintf(stderr,
+                        "fenghuo sensor: --workers %s: give a number of threads from 1 to %d\n",
+                        optarg, FH_SENSOR_MAX_WORKERS);
+                goto done;
+            }
+            cfg.workers = (unsigned)v;
+            break;
+        case 1018:
+            cfg.cpus = optarg;
             break;
         case 1008:
             if (fh_parse_i64(optarg, 0, 3600, &v)) {
@@ -395,6 +415,22 @@ int fh_cmd_sensor(int argc, char **argv)
                         "host's clock: use --pcap or flow listeners, not both\n");
         goto done;
     }
+    if (cfg.cpus && cfg.workers < 2) {
+        fprintf(stderr, "fenghuo sensor: --cpus pins worker threads: it goes with --workers N "
+                        "(N > 1)\n");
+        goto done;
+    }
+    if (n_flows && cfg.workers > 1) {
+        fprintf(stderr, "fenghuo sensor: flow listeners run with one worker: --workers goes with "
+                        "--pcap or --interface alone\n");
+        goto done;
+    }
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    if (cfg.workers > 1 && cpus > 0 && cfg.workers > (unsigned long)cpus)
+        fprintf(stderr,
+                "fenghuo sensor: warning: %u workers on %ld CPUs: they share cores (the detection "
+                "thread needs one too)\n",
+                cfg.workers, cpus);
     if (networks == NULL) {
         fprintf(stderr, "fenghuo sensor: --networks is required: the prefixes you protect, "
                         "e.g. --networks 198.18.0.0/15,2001:db8::/32\n");

@@ -119,6 +119,14 @@ fh_err fh_detect_set_groups(fh_detect *d, fh_match *prefixes, const fh_detect_th
 void fh_detect_packet(fh_detect *d, const fh_pkt *p, uint64_t ts_us, bool dst_protected,
                       bool src_protected, uint32_t scale);
 
+/*
+ * A hint that p will be fed soon: fetches the destination's counters into
+ * the cache (nothing else changes). A caller with packets queued calls it
+ * a few packets ahead; the lookup of a random destination in a table of
+ * many misses the cache otherwise.
+ */
+void fh_detect_prefetch(const fh_detect *d, const fh_pkt *p, bool dst_protected);
+
 /* Advances time without a packet (called by the sensor once per second of
  * packet time and at idle): ends quiet attacks, times out probes. */
 void fh_detect_tick(fh_detect *d, uint64_t ts_us);

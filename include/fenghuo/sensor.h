@@ -4,9 +4,13 @@
  * detectors (lib/detect), and the results are written as JSON lines events
  * (docs/EVENTS.md).
  *
- * One fh_sensor runs in one thread. Packet time drives detection when reading
- * files, so the same file always gives the same events (apart from the
- * attack ids, which are random, and the stats' wall-clock figures).
+ * One fh_sensor is driven by one thread (the one that calls fh_sensor_run).
+ * With config.workers > 1 it starts that many worker threads which decode and
+ * match packets and hand what they found to the calling thread, which does
+ * the detection and writes the events (docs/sensor.md, "Workers"). Packet
+ * time drives detection when reading files, so the same file always gives
+ * the same events, with any number of workers (apart from the attack ids,
+ * which are random, and the stats' wall-clock and per-worker figures).
  */
 #ifndef FENGHUO_SENSOR_H
 #define FENGHUO_SENSOR_H
@@ -30,7 +34,12 @@ typedef struct fh_sensor_config {
     int buffer_mib;             /* live capture: kernel ring size (64) */
     const char *bpf;            /* live capture: optional filter */
     fh_tls_reasm_config tls_reasm; /* ClientHello reassembly (net.h; docs/sensor.md) */
+    unsigned workers;              /* decoding and matching threads, 1..FH_SENSOR_MAX_WORKERS (1) */
+    const char *cpus; /* workers > 1: CPUs to pin worker i to (the i-th, cycling), "0,2-3"; NULL */
 } fh_sensor_config;
+
+/* Most workers: a live capture opens one socket and ring per worker. */
+#define FH_SENSOR_MAX_WORKERS 64
 
 void fh_sensor_config_init(fh_sensor_config *c);
 
@@ -94,7 +103,8 @@ fh_err fh_sensor_open_files(fh_sensor *s, const char *const *files, size_t n, fh
  * only with one live interface. */
 fh_err fh_sensor_open_flow(fh_sensor *s, const char *listen, fh_buf *err);
 
-/* Opens a live interface. */
+/* Opens a live interface: one capture handle per worker, joined in one
+ * PACKET_FANOUT group (hash of the flow) when there are several. */
 fh_err fh_sensor_open_live(fh_sensor *s, const char *iface, fh_buf *err);
 
 /* Drops root to `user` (setgroups, setgid, setuid) and checks that root

@@ -47,6 +47,14 @@ void fh__dtab_cleanup(struct fh__dtab *t)
     t->slots = NULL;
 }
 
+void fh__dtab_prefetch(const struct fh__dtab *t, const void *key)
+{
+    size_t i = hash_key(key, t->klen) & t->mask;
+    const uint8_t *slot = t->slots + i * t->esize;
+    __builtin_prefetch(slot, 1);
+    __builtin_prefetch(slot + t->esize - 1, 1); /* an entry may span two lines */
+}
+
 /* The slot holding key, or the empty slot where it would go: *found says
  * which. The table always has empty slots (capacity >= 2 x max). */
 static size_t probe(const struct fh__dtab *t, const void *key, bool *found)

@@ -24,6 +24,9 @@ struct fh__dtab {
 
 void fh__dtab_init(struct fh__dtab *t, size_t esize, size_t klen, size_t max);
 void fh__dtab_cleanup(struct fh__dtab *t);
+/* Asks the CPU to fetch the slot where key would be (no effect on the
+ * table): a caller that knows its next keys hides the cache miss. */
+void fh__dtab_prefetch(const struct fh__dtab *t, const void *key);
 /* The entry with this key, or NULL. */
 void *fh__dtab_find(const struct fh__dtab *t, const void *key);
 /* The entry with this key, created zeroed (key set, used) when absent; NULL

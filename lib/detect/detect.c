@@ -943,6 +943,15 @@ void fh_detect_tick(fh_detect *d, uint64_t ts_us)
     }
 }
 
+void fh_detect_prefetch(const fh_detect *d, const fh_pkt *p, bool dst_protected)
+{
+    if (!dst_protected || p->ip_version == 0)
+        return;
+    struct addr_key key = {.family = p->ip_version};
+    memcpy(key.addr, p->dst, 16);
+    fh__dtab_prefetch(&d->hosts, &key);
+}
+
 void fh_detect_packet(fh_detect *d, const fh_pkt *p, uint64_t ts_us, bool dst_protected,
                       bool src_protected, uint32_t scale)
 {

@@ -9,12 +9,21 @@
  * from a listed address does not become a flood of events; the counts still
  * add up, and what is pending is written at the end.
  *
- * Reporting to the hub is sensor-report.c's; flow records are not read yet.
+ * The packet path has two halves (sensor-workers.h): decoding and matching
+ * (fh__sensor_decode, in a worker) and everything that keeps state
+ * (fh__sensor_account, in the thread that called fh_sensor_run). With one
+ * worker both run in that thread; with more, sensor-workers.c runs them in
+ * threads joined by rings.
+ *
+ * Reporting to the hub is sensor-report.c's.
  */
+#include <assert.h>
 #include <errno.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <sched.h>
+#include <stdatomic.h>
 #include <sys/socket.h>
 #include <grp.h>
 #include <pcap/pcap.h>
@@ -38,6 +47,7 @@
 #include "sensor/sensor-enforce.h"
 #include "sensor/sensor-follow.h"
 #include "sensor/sensor-report.h"
+#include "sensor/sensor-workers.h"
 
 #define US       1000000ULL
 #define KIND_URL 1
@@ -70,13 +80,18 @@ struct rule {
 /* Matches are aggregated per (indicator entry, where, host): the host is the
  * side that is not the listed value (for an address match) or the client
  * (for a name), so "which of our machines talked to it" survives while a
- * flood from random sources stays one key per victim. Keys are byte arrays
- * only: no padding for memcmp. */
+ * flood from random sources stays one key per victim. The generation of
+ * the snapshot whose rule numbers these are is part of the key: while the
+ * matcher changes, workers that have not moved on yet still give the old
+ * numbers. (A number, not the snapshot's address: the table's order, and
+ * so the order of swept events, must not change from run to run.) Keys are
+ * byte arrays only: no padding for memcmp. */
 struct match_key {
     uint8_t rule[4];
     uint8_t where;
     uint8_t family; /* 0 in the overflow table: no host */
     uint8_t host[16];
+    uint8_t gen[4]; /* fh_sensor's gen of the snapshot, big-endian */
 };
 
 struct match_state {
@@ -104,8 +119,17 @@ struct fh_sensor {
     fh_sensor_config cfg;
     FILE *events;
     fh_match *networks;
-    fh_match *matcher;
-    struct rules rules;
+    /* Matcher snapshots: the newest (published to the workers with one
+     * atomic store), the one replaced (freed when every worker has said it
+     * moved on), and one waiting for that. Only the thread that runs the
+     * sensor changes them. */
+    struct fh__sensor_snapshot *snap;
+    _Atomic(struct fh__sensor_snapshot *) snap_pub;
+    struct fh__sensor_snapshot *retiring, *queued;
+    uint32_t gen; /* of snap; retiring's is gen - 1 */
+    bool running;
+    struct fh__sensor_worker *workers;
+    size_t n_workers;
     char **indicator_files;
     size_t n_indicator_files;
     fh_detect *detect;
@@ -114,12 +138,11 @@ struct fh_sensor {
     struct capture *caps;
     size_t n_caps;
     uint64_t last_us;
-    /* stats */
+    /* stats (packets: the workers count theirs; these count flow records) */
     uint64_t packets, bytes, ip_packets, match_packets, match_events, n_events;
     uint64_t anomalies[FH_ANOM__COUNT];
     uint64_t match_table_full; /* packets aggregated without their host */
     uint64_t match_unreported; /* packets counted but in no event: both tables full */
-    uint64_t drops, ifdrops;
     fh__sensor_report *report;
     unsigned report_wait_s;
     fh__sensor_follow *follow;
@@ -130,7 +153,6 @@ struct fh_sensor {
     int flow_fds[8];
     size_t n_flow_fds;
     uint64_t flow_records, flow_datagrams;
-    fh_tls_reasm *tls_reasm; /* this pipeline's own: never shared between threads */
 };
 
 void fh_sensor_config_init(fh_sensor_config *c)
@@ -143,6 +165,7 @@ void fh_sensor_config_init(fh_sensor_config *c)
     c->snaplen = 65535;
     c->buffer_mib = 64;
     fh_tls_reasm_config_init(&c->tls_reasm);
+    c->workers = 1;
 }
 
 /* ---- events ---------------------------------------------------------------- */
@@ -200,11 +223,27 @@ static const char *proto_name(uint8_t p)
     }
 }
 
+static uint32_t key_gen(const struct match_key *k)
+{
+    return (uint32_t)k->gen[0] << 24 | (uint32_t)k->gen[1] << 16 | (uint32_t)k->gen[2] << 8 |
+           k->gen[3];
+}
+
+/* The snapshot of a key's generation: the current one or the one being
+ * retired (keys of older ones were written and removed before it went). */
+static const struct fh__sensor_snapshot *key_snap(const fh_sensor *s, const struct match_key *k)
+{
+    uint32_t g = key_gen(k);
+    assert(g == s->gen || (s->retiring && g == s->gen - 1));
+    return g == s->gen ? s->snap : s->retiring;
+}
+
 static void emit_match(fh_sensor *s, const struct match_state *m, uint64_t ts_us)
 {
     uint32_t r = (uint32_t)m->key.rule[0] << 24 | (uint32_t)m->key.rule[1] << 16 |
                  (uint32_t)m->key.rule[2] << 8 | m->key.rule[3];
-    const struct rule *rule = &s->rules.items[r - 1];
+    const struct rules *rules = &key_snap(s, &m->key)->rules;
+    const struct rule *rule = &rules->items[r - 1];
     /* The last packet's family: the key's, or (overflow) the packet's. */
     int family = m->key.family ? m->key.family : m->proto_family;
     char src[46], dst[46], host[46];
@@ -212,8 +251,8 @@ static void emit_match(fh_sensor *s, const struct match_state *m, uint64_t ts_us
     fh_detect_addr_str(family, m->dst, dst);
     json_t *ev = json_pack(
         "{s:s,s:o,s:s,s:s,s:s,s:b,s:s,s:s,s:s,s:I}", "event_type", "indicator_match", "time",
-        time_json(ts_us), "indicator", s->rules.arena.data + rule->indicator, "value",
-        s->rules.arena.data + rule->value, "where", where_names[m->key.where], "exact", rule->exact,
+        time_json(ts_us), "indicator", rules->arena.data + rule->indicator, "value",
+        rules->arena.data + rule->value, "where", where_names[m->key.where], "exact", rule->exact,
         "src", src, "dst", dst, "proto", proto_name(m->proto), "packets", (json_int_t)m->pending);
     json_object_set_new(ev, "first_seen", time_json(m->first_us ? m->first_us : ts_us));
     if (m->key.family) {
@@ -234,10 +273,20 @@ static void emit_match(fh_sensor *s, const struct match_state *m, uint64_t ts_us
 static bool rule_applies(const struct rules *rules, const struct rule *rule, enum where w,
                          const fh_pkt *p, uint64_t ts_us);
 
-static void on_match(fh_sensor *s, uint32_t rule, enum where w, const fh_pkt *p, uint64_t ts_us)
+/* A worker found rule (of its snapshot) at w: checked here, counted and
+ * reported by the detection thread (count_match). */
+static void on_match(struct fh__sensor_worker *wk, struct fh__sensor_rec *rec, uint32_t rule,
+                     enum where w, const fh_pkt *p, uint64_t ts_us)
 {
-    if (!rule_applies(&s->rules, &s->rules.items[rule - 1], w, p, ts_us))
+    if (!rule_applies(&wk->snap->rules, &wk->snap->rules.items[rule - 1], w, p, ts_us))
         return;
+    if (rec->n_hits < FH__SENSOR_MAX_HITS)
+        rec->hits[rec->n_hits++] = (struct fh__sensor_hit){.rule = rule, .where = (uint8_t)w};
+}
+
+static void count_match(fh_sensor *s, uint32_t gen, uint32_t rule, enum where w, const fh_pkt *p,
+                        uint64_t ts_us)
+{
     struct match_key k;
     memset(&k, 0, sizeof k);
     k.rule[0] = (uint8_t)(rule >> 24), k.rule[1] = (uint8_t)(rule >> 16);
@@ -245,6 +294,8 @@ static void on_match(fh_sensor *s, uint32_t rule, enum where w, const fh_pkt *p,
     k.where = (uint8_t)w;
     k.family = p->ip_version;
     memcpy(k.host, w == W_IP_SRC ? p->dst : p->src, 16);
+    k.gen[0] = (uint8_t)(gen >> 24), k.gen[1] = (uint8_t)(gen >> 16);
+    k.gen[2] = (uint8_t)(gen >> 8), k.gen[3] = (uint8_t)gen;
     s->match_packets += s->cur_count;
     bool created;
     struct match_state *m = fh__dtab_upsert(&s->matches, &k, &created);
@@ -252,7 +303,7 @@ static void on_match(fh_sensor *s, uint32_t rule, enum where w, const fh_pkt *p,
         /* Full: aggregate over hosts for this entry rather than lose it. */
         s->match_table_full++;
         k.family = 0;
-        memset(k.host, 0, sizeof k.host);
+        memset(k.host, 0, sizeof k.host); /* the generation stays in the key */
         m = fh__dtab_upsert(&s->overflow, &k, &created);
         if (m == NULL) {
             s->match_unreported++;
@@ -274,13 +325,16 @@ static void on_match(fh_sensor *s, uint32_t rule, enum where w, const fh_pkt *p,
     }
 }
 
-/* Writes what is pending and forgets keys idle for two intervals. */
-static void sweep_table(fh_sensor *s, struct fh__dtab *t, uint64_t ts_us, bool flush)
+/* Writes what is pending and forgets keys idle for two intervals (flush:
+ * every key; only_old: just the keys of the snapshot being retired). */
+static void sweep_table(fh_sensor *s, struct fh__dtab *t, uint64_t ts_us, bool flush, bool only_old)
 {
     uint64_t iv = (uint64_t)s->cfg.match_interval_s * US;
     for (size_t i = 0; i < fh__dtab_capacity(t); i++) {
         while (fh__dtab_used(t, i)) {
             struct match_state *m = fh__dtab_at(t, i);
+            if (only_old && key_gen(&m->key) == s->gen)
+                break;
             if (m->pending && (flush || ts_us - m->last_emit_us >= iv)) {
                 emit_match(s, m, m->last_us);
                 m->pending = 0;
@@ -295,8 +349,8 @@ static void sweep_table(fh_sensor *s, struct fh__dtab *t, uint64_t ts_us, bool f
 
 static void matches_sweep(fh_sensor *s, uint64_t ts_us, bool flush)
 {
-    sweep_table(s, &s->matches, ts_us, flush);
-    sweep_table(s, &s->overflow, ts_us, flush);
+    sweep_table(s, &s->matches, ts_us, flush, false);
+    sweep_table(s, &s->overflow, ts_us, flush, false);
 }
 
 /* ---- indicators ------------------------------------------------------------- */
@@ -591,16 +645,67 @@ void fh__sensor_snapshot_free(struct fh__sensor_snapshot *snap)
     free(snap);
 }
 
-/* Puts a new matcher in place, in the packet thread. */
+/*
+ * Puts a new matcher in place, in the thread that runs the sensor: an
+ * RCU-like exchange. The new snapshot is published with one atomic store;
+ * each worker takes it between two packets and then sends a
+ * FH__REC_SNAPSHOT record, behind every record that used the old one. When
+ * that record has come from every worker, nothing refers to the old
+ * snapshot any more but the pending match counts, which are written, and it
+ * is freed (retire_snapshot). One exchange runs at a time; a snapshot that
+ * arrives meanwhile waits, and a newer one replaces it.
+ */
+static void retire_snapshot(fh_sensor *s);
+
 static void install_snapshot(fh_sensor *s, struct fh__sensor_snapshot *snap)
 {
+    if (!s->running) {
+        /* Set-up: no packet has been read and no worker runs. */
+        fh__sensor_snapshot_free(s->snap);
+        s->snap = snap;
+        atomic_store_explicit(&s->snap_pub, snap, memory_order_release);
+        for (size_t i = 0; i < s->n_workers; i++) {
+            s->workers[i].snap = s->workers[i].consumer_snap = snap;
+            s->workers[i].consumer_gen = s->gen;
+        }
+        return;
+    }
+    if (s->retiring) {
+        fh__sensor_snapshot_free(s->queued);
+        s->queued = snap;
+        return;
+    }
+    s->retiring = s->snap;
+    s->snap = snap;
+    s->gen++;
+    atomic_store_explicit(&s->snap_pub, snap, memory_order_release);
+    retire_snapshot(s);
+}
+
+static void retire_snapshot(fh_sensor *s)
+{
+    if (s->retiring == NULL)
+        return;
+    for (size_t i = 0; i < s->n_workers; i++)
+        if (s->workers[i].consumer_snap != s->snap)
+            return;
     /* Pending match counts name rules of the old table: write them first. */
-    matches_sweep(s, s->last_us, true);
-    fh_match_free(s->matcher);
-    rules_cleanup(&s->rules);
-    s->matcher = snap->matcher;
-    s->rules = snap->rules;
-    free(snap);
+    sweep_table(s, &s->matches, s->last_us, true, true);
+    sweep_table(s, &s->overflow, s->last_us, true, true);
+    fh__sensor_snapshot_free(s->retiring);
+    s->retiring = NULL;
+    if (s->queued) {
+        struct fh__sensor_snapshot *q = s->queued;
+        s->queued = NULL;
+        install_snapshot(s, q);
+    }
+}
+
+static struct fh__sensor_snapshot *empty_snapshot(void)
+{
+    struct fh__sensor_snapshot *snap = fh_xcalloc(1, sizeof *snap);
+    snap->matcher = fh_match_build(fh_match_builder_new());
+    return snap;
 }
 
 fh_err fh_sensor_load_indicators(fh_sensor *s, const char *const *files, size_t n, fh_buf *err)
@@ -632,6 +737,44 @@ fh_err fh_sensor_reload(fh_sensor *s, fh_buf *err)
 
 /* ---- set-up ----------------------------------------------------------------- */
 
+/* "0,2-3": at most FH_SENSOR_MAX_WORKERS CPU numbers, each below
+ * CPU_SETSIZE. Whether they exist is known when a worker is pinned. */
+static fh_err parse_cpus(const char *list, int *cpus, size_t *n, fh_buf *err)
+{
+    const char *p = list;
+    *n = 0;
+    while (*p) {
+        char *end;
+        long a = strtol(p, &end, 10), b = a;
+        if (end == p || a < 0 || a >= CPU_SETSIZE)
+            goto bad;
+        if (*end == '-') {
+            const char *q = end + 1;
+            b = strtol(q, &end, 10);
+            if (end == q || b < a || b >= CPU_SETSIZE)
+                goto bad;
+        }
+        for (long c = a; c <= b; c++) {
+            if (*n == FH_SENSOR_MAX_WORKERS) {
+                fh_buf_appendf(err, "--cpus '%s': more than %d CPUs", list, FH_SENSOR_MAX_WORKERS);
+                return FH_ERR_USAGE;
+            }
+            cpus[(*n)++] = (int)c;
+        }
+        if (*end == ',' && end[1])
+            end++;
+        else if (*end)
+            goto bad;
+        p = end;
+    }
+    if (*n)
+        return FH_OK;
+bad:
+    fh_buf_appendf(err, "--cpus '%s': give CPU numbers and ranges below %d, e.g. 0,2-3", list,
+                   CPU_SETSIZE);
+    return FH_ERR_USAGE;
+}
+
 fh_err fh_sensor_new(const fh_sensor_config *c, FILE *events, fh_sensor **out, fh_buf *err)
 {
     *out = NULL;
@@ -639,6 +782,14 @@ fh_err fh_sensor_new(const fh_sensor_config *c, FILE *events, fh_sensor **out, f
         fh_buf_appendf(err, "match_interval_s and max_match_keys must be at least 1");
         return FH_ERR_INVALID;
     }
+    if (c->workers < 1 || c->workers > FH_SENSOR_MAX_WORKERS) {
+        fh_buf_appendf(err, "%u workers: give 1 to %d", c->workers, FH_SENSOR_MAX_WORKERS);
+        return FH_ERR_INVALID;
+    }
+    int cpus[FH_SENSOR_MAX_WORKERS];
+    size_t n_cpus = 0;
+    if (c->cpus && parse_cpus(c->cpus, cpus, &n_cpus, err) != FH_OK)
+        return FH_ERR_USAGE;
     fh_sensor *s = fh_xcalloc(1, sizeof *s);
     s->cfg = *c;
     s->events = events;
@@ -649,19 +800,32 @@ fh_err fh_sensor_new(const fh_sensor_config *c, FILE *events, fh_sensor **out, f
         free(s);
         return rc;
     }
-    if ((rc = fh_tls_reasm_new(&c->tls_reasm, &s->tls_reasm, &msg)) != FH_OK) {
-        fh_buf_appendf(err, "%s", msg);
-        fh_detect_free(s->detect);
-        free(s);
-        return rc;
-    }
     fh__dtab_init(&s->matches, sizeof(struct match_state), sizeof(struct match_key),
                   c->max_match_keys);
     fh__dtab_init(&s->overflow, sizeof(struct match_state), sizeof(struct match_key),
                   c->max_match_keys);
-    s->matcher = fh_match_build(fh_match_builder_new());
+    s->snap = empty_snapshot();
+    atomic_init(&s->snap_pub, s->snap);
     s->networks = fh_match_build(fh_match_builder_new());
     s->cur_count = 1;
+    s->n_workers = c->workers;
+    s->workers = fh_xcalloc(s->n_workers, sizeof *s->workers);
+    for (size_t i = 0; i < s->n_workers; i++) {
+        s->workers[i].index = (unsigned)i;
+        s->workers[i].sensor = s;
+        s->workers[i].snap = s->workers[i].consumer_snap = s->snap;
+        s->workers[i].cpu = n_cpus ? cpus[i % n_cpus] : -1;
+        atomic_init(&s->workers[i].stop, false);
+    }
+    /* Each worker reassembles the ClientHellos of the flows it is given (a
+     * flow always reaches the same worker). */
+    for (size_t i = 0; i < s->n_workers; i++) {
+        if ((rc = fh_tls_reasm_new(&c->tls_reasm, &s->workers[i].tls_reasm, &msg)) != FH_OK) {
+            fh_buf_appendf(err, "%s", msg);
+            fh_sensor_free(s);
+            return rc;
+        }
+    }
     *out = s;
     return FH_OK;
 }
@@ -676,10 +840,14 @@ void fh_sensor_free(fh_sensor *s)
     }
     free(s->caps);
     fh_detect_free(s->detect);
-    fh_tls_reasm_free(s->tls_reasm);
     fh__dtab_cleanup(&s->matches);
     fh__dtab_cleanup(&s->overflow);
-    fh_match_free(s->matcher);
+    fh__sensor_snapshot_free(s->snap);
+    fh__sensor_snapshot_free(s->retiring);
+    fh__sensor_snapshot_free(s->queued);
+    for (size_t i = 0; i < s->n_workers; i++)
+        fh_tls_reasm_free(s->workers[i].tls_reasm);
+    free(s->workers);
     fh_match_free(s->networks);
     fh__sensor_report_free(s->report);
     fh__sensor_follow_free(s->follow);
@@ -687,7 +855,6 @@ void fh_sensor_free(fh_sensor *s)
     for (size_t i = 0; i < s->n_flow_fds; i++)
         close(s->flow_fds[i]);
     fh_flow_collector_free(s->flows);
-    rules_cleanup(&s->rules);
     for (size_t i = 0; i < s->n_indicator_files; i++)
         free(s->indicator_files[i]);
     free(s->indicator_files);
@@ -863,7 +1030,7 @@ fh_err fh_sensor_open_files(fh_sensor *s, const char *const *files, size_t n, fh
     return FH_OK;
 }
 
-fh_err fh_sensor_open_live(fh_sensor *s, const char *iface, fh_buf *err)
+static fh_err open_live_one(fh_sensor *s, const char *iface, int *fanout, fh_buf *err)
 {
     char ebuf[PCAP_ERRBUF_SIZE] = "";
     pcap_t *p = pcap_create(iface, ebuf);
@@ -893,11 +1060,35 @@ fh_err fh_sensor_open_live(fh_sensor *s, const char *iface, fh_buf *err)
     }
     fh_link_type link;
     fh_err rc = link_of(p, iface, &link, err);
+    if (rc == FH_OK && s->n_workers > 1)
+        rc = fh__sensor_join_fanout(p, iface, fanout, err);
     if (rc) {
         pcap_close(p);
         return rc;
     }
     add_cap(s, p, iface, link, true);
+    return FH_OK;
+}
+
+fh_err fh_sensor_open_live(fh_sensor *s, const char *iface, fh_buf *err)
+{
+    for (size_t i = 0; i < s->n_caps; i++) {
+        if (s->caps[i].live) {
+            fh_buf_appendf(err, "%s: one live interface per sensor (%s is open)", iface,
+                           s->caps[i].name);
+            return FH_ERR_USAGE;
+        }
+    }
+    if (s->n_workers > 1 && s->n_caps) {
+        fh_buf_appendf(err, "--workers: capture files and a live interface cannot be mixed");
+        return FH_ERR_USAGE;
+    }
+    int group = -1; /* the first handle makes a new fanout group */
+    for (size_t i = 0; i < s->n_workers; i++) {
+        fh_err rc = open_live_one(s, iface, &group, err);
+        if (rc)
+            return rc;
+    }
     return FH_OK;
 }
 
@@ -994,7 +1185,9 @@ fh_err fh_sensor_drop_privileges(const char *user, const char *const *own, size_
 
 /* ---- the packet path ------------------------------------------------------------ */
 
-static void match_names(fh_sensor *s, const fh_pkt *p, uint64_t ts_us)
+/* The worker half: DNS, TLS and HTTP names of one packet. */
+static void match_names(struct fh__sensor_worker *w, const fh_pkt *p, uint64_t ts_us,
+                        struct fh__sensor_rec *rec)
 {
     if (p->payload_len == 0 || (p->proto != 6 && p->proto != 17))
         return;
@@ -1009,13 +1202,13 @@ static void match_names(fh_sensor *s, const fh_pkt *p, uint64_t ts_us)
         fh_dns_msg msg;
         fh_anomaly a = fh_dns_parse(d, n, &msg);
         if (a) {
-            s->anomalies[a]++;
+            w->anomalies[a]++;
             return;
         }
         if (msg.qname[0]) {
-            uint32_t r = fh_match_domain(s->matcher, msg.qname, strlen(msg.qname));
+            uint32_t r = fh_match_domain(w->snap->matcher, msg.qname, strlen(msg.qname));
             if (r)
-                on_match(s, r, W_DNS, p, ts_us);
+                on_match(w, rec, r, W_DNS, p, ts_us);
         }
         return;
     }
@@ -1025,33 +1218,33 @@ static void match_names(fh_sensor *s, const fh_pkt *p, uint64_t ts_us)
     bool found = false;
     fh_anomaly a = FH_ANOM_NONE;
     /* A ClientHello, whole in this segment or completed by it (net.h). */
-    if (fh_tls_reasm_segment(s->tls_reasm, p, ts_us, sni, &found, &a)) {
+    if (fh_tls_reasm_segment(w->tls_reasm, p, ts_us, sni, &found, &a)) {
         if (a)
-            s->anomalies[a]++;
+            w->anomalies[a]++;
         if (found) {
-            uint32_t r = fh_match_domain(s->matcher, sni, strlen(sni));
+            uint32_t r = fh_match_domain(w->snap->matcher, sni, strlen(sni));
             if (r)
-                on_match(s, r, W_TLS, p, ts_us);
+                on_match(w, rec, r, W_TLS, p, ts_us);
         }
         return;
     }
     fh_http_req req;
     a = fh_http_request(p->payload, p->payload_len, &req, &found);
     if (a)
-        s->anomalies[a]++;
+        w->anomalies[a]++;
     if (!found || req.host[0] == '\0')
         return;
-    uint32_t r = fh_match_domain(s->matcher, req.host, strlen(req.host));
+    uint32_t r = fh_match_domain(w->snap->matcher, req.host, strlen(req.host));
     if (r)
-        on_match(s, r, W_HTTP, p, ts_us);
+        on_match(w, rec, r, W_HTTP, p, ts_us);
     if (req.target_len && req.target[0] == '/') {
         char url[FH_HTTP_HOST_MAX + 2048];
         int n = snprintf(url, sizeof url, "http://%s%.*s", req.host, (int)req.target_len,
                          (const char *)req.target);
         if (n > 0 && (size_t)n < sizeof url) {
-            r = fh_match_string(s->matcher, KIND_URL, url, (size_t)n);
+            r = fh_match_string(w->snap->matcher, KIND_URL, url, (size_t)n);
             if (r)
-                on_match(s, r, W_URL, p, ts_us);
+                on_match(w, rec, r, W_URL, p, ts_us);
         }
     }
 }
@@ -1066,46 +1259,170 @@ static uint32_t lookup_v6(const fh_match *m, const uint8_t *a)
     return fh_match_ipv6(m, a);
 }
 
-/* Matching and detection of one decoded IP packet (or flow record standing
- * for s->cur_count packets; scale is what the flood detector counts). */
-static void process(fh_sensor *s, const fh_pkt *p, uint64_t ts_us, uint32_t scale)
+/* Matching of one decoded IP packet (or flow record), the worker half:
+ * what it found goes into rec. */
+static void match_packet(struct fh__sensor_worker *w, const fh_pkt *p, uint64_t ts_us,
+                         struct fh__sensor_rec *rec)
 {
     uint32_t (*lookup)(const fh_match *, const uint8_t *) =
         p->ip_version == 4 ? lookup_v4 : lookup_v6;
-    bool dst_prot = lookup(s->networks, p->dst) != 0;
-    bool src_prot = lookup(s->networks, p->src) != 0;
-    uint32_t r = lookup(s->matcher, p->src);
+    rec->kind = FH__REC_PACKET;
+    rec->n_hits = 0;
+    rec->ts_us = ts_us;
+    rec->dst_protected = lookup(w->sensor->networks, p->dst) != 0;
+    rec->src_protected = lookup(w->sensor->networks, p->src) != 0;
+    uint32_t r = lookup(w->snap->matcher, p->src);
     if (r)
-        on_match(s, r, W_IP_SRC, p, ts_us);
-    r = lookup(s->matcher, p->dst);
+        on_match(w, rec, r, W_IP_SRC, p, ts_us);
+    r = lookup(w->snap->matcher, p->dst);
     if (r)
-        on_match(s, r, W_IP_DST, p, ts_us);
-    match_names(s, p, ts_us);
-    fh_detect_packet(s->detect, p, ts_us, dst_prot, src_prot, scale);
+        on_match(w, rec, r, W_IP_DST, p, ts_us);
+    match_names(w, p, ts_us, rec);
+}
+
+static bool icmp_error(const fh_pkt *p)
+{
+    return (p->proto == 1 && p->icmp_type == 3) || (p->proto == 58 && p->icmp_type == 1);
+}
+
+/* The record outlives the capture buffer: only an ICMP error's quote (for
+ * the scan detector) is kept of the payload. */
+static void keep_quote(struct fh__sensor_rec *rec)
+{
+    fh_pkt *p = &rec->pkt;
+    if (icmp_error(p) && p->payload) {
+        uint32_t n = p->payload_len < FH__SENSOR_QUOTE_MAX ? p->payload_len : FH__SENSOR_QUOTE_MAX;
+        memcpy(rec->quote, p->payload, n);
+        p->payload_len = n;
+    } else if (icmp_error(p)) {
+        p->payload_len = 0;
+    }
+    p->payload = NULL;
+}
+
+void fh__sensor_decode(struct fh__sensor_worker *w, fh_link_type link, uint64_t ts_us,
+                       uint32_t caplen, uint32_t len, const uint8_t *data,
+                       struct fh__sensor_rec *rec)
+{
+    if (ts_us < w->last_us)
+        ts_us = w->last_us; /* keep time monotonic across files */
+    w->last_us = ts_us;
+    w->packets++;
+    w->bytes += len;
+    rec->wire_len = len;
+    fh_anomaly a = fh_net_decode(link, data, caplen, len, &rec->pkt);
+    if (a)
+        w->anomalies[a]++;
+    if (rec->pkt.ip_version == 0) {
+        rec->kind = FH__REC_NONIP;
+        rec->ts_us = ts_us;
+        return;
+    }
+    w->ip_packets++;
+    match_packet(w, &rec->pkt, ts_us, rec);
+    keep_quote(rec);
+}
+
+bool fh__sensor_worker_sync(struct fh__sensor_worker *w, struct fh__sensor_rec *rec)
+{
+    const struct fh__sensor_snapshot *cur =
+        atomic_load_explicit(&w->sensor->snap_pub, memory_order_acquire);
+    if (cur == w->snap)
+        return false;
+    w->snap = cur;
+    rec->kind = FH__REC_SNAPSHOT;
+    rec->snap = cur;
+    return true;
+}
+
+/* The detection thread's half of one IP packet or flow record (standing for
+ * s->cur_count packets; scale is what the flood detector counts). */
+static void detect_rec(fh_sensor *s, uint32_t gen, struct fh__sensor_rec *rec, uint64_t ts_us,
+                       uint32_t scale)
+{
+    fh_pkt *p = &rec->pkt;
+    p->payload = icmp_error(p) && p->payload_len ? rec->quote : NULL;
+    for (unsigned i = 0; i < rec->n_hits; i++)
+        count_match(s, gen, rec->hits[i].rule, (enum where)rec->hits[i].where, p, ts_us);
+    fh_detect_packet(s->detect, p, ts_us, rec->dst_protected, rec->src_protected, scale);
+}
+
+void fh__sensor_account(fh_sensor *s, struct fh__sensor_worker *w, struct fh__sensor_rec *rec)
+{
+    if (rec->kind == FH__REC_SNAPSHOT) {
+        /* A marker always names the newest snapshot: the next is published
+         * only when every worker has said it reads this one. */
+        assert(rec->snap == s->snap);
+        w->consumer_snap = rec->snap;
+        w->consumer_gen = s->gen;
+        retire_snapshot(s);
+        return;
+    }
+    uint64_t ts_us = rec->ts_us;
+    if (ts_us < s->last_us)
+        ts_us = s->last_us; /* workers of a live capture are not in step */
+    if (ts_us / US != s->last_us / US && s->last_us)
+        matches_sweep(s, ts_us, false);
+    s->last_us = ts_us;
+    if (rec->kind == FH__REC_NONIP) {
+        fh_detect_tick(s->detect, ts_us);
+        return;
+    }
+    s->cur_count = 1;
+    detect_rec(s, w->consumer_gen, rec, ts_us, 1);
+}
+
+void fh__sensor_prefetch(fh_sensor *s, const struct fh__sensor_rec *rec)
+{
+    if (rec->kind == FH__REC_PACKET)
+        fh_detect_prefetch(s->detect, &rec->pkt, rec->dst_protected);
+}
+
+/* One worker in this thread: both halves, one packet at a time. */
+static void inline_sync(fh_sensor *s)
+{
+    struct fh__sensor_rec rec;
+    if (fh__sensor_worker_sync(&s->workers[0], &rec))
+        fh__sensor_account(s, &s->workers[0], &rec);
 }
 
 static void packet(fh_sensor *s, fh_link_type link, const struct pcap_pkthdr *h,
                    const uint8_t *data)
 {
+    struct fh__sensor_rec rec;
     uint64_t ts_us = (uint64_t)h->ts.tv_sec * US + (uint64_t)h->ts.tv_usec;
-    if (ts_us < s->last_us)
-        ts_us = s->last_us; /* keep time monotonic across files */
-    if (ts_us / US != s->last_us / US && s->last_us)
-        matches_sweep(s, ts_us, false);
-    s->last_us = ts_us;
-    s->packets++;
-    s->bytes += h->len;
-    fh_pkt p;
-    fh_anomaly a = fh_net_decode(link, data, h->caplen, h->len, &p);
-    if (a)
-        s->anomalies[a]++;
-    if (p.ip_version == 0) {
-        fh_detect_tick(s->detect, ts_us);
-        return;
+    fh__sensor_decode(&s->workers[0], link, ts_us, h->caplen, h->len, data, &rec);
+    fh__sensor_account(s, &s->workers[0], &rec);
+}
+
+void fh__sensor_housekeeping(fh_sensor *s, volatile sig_atomic_t *reload)
+{
+    if (reload && *reload) {
+        *reload = 0;
+        fh_buf rerr;
+        fh_buf_init(&rerr, 1 << 16);
+        if (fh_sensor_reload(s, &rerr) != FH_OK)
+            fh_error("sensor", "reload failed, keeping the indicators loaded before: %s",
+                     rerr.data ? rerr.data : "");
+        fh_buf_cleanup(&rerr);
     }
-    s->ip_packets++;
-    s->cur_count = 1;
-    process(s, &p, ts_us, 1);
+    if (s->follow) {
+        struct fh__sensor_snapshot *snap = fh__sensor_follow_take(s->follow);
+        if (snap)
+            install_snapshot(s, snap);
+    }
+}
+
+void fh__sensor_idle_tick(fh_sensor *s)
+{
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    uint64_t now = (uint64_t)tv.tv_sec * US + (uint64_t)tv.tv_usec;
+    if (now > s->last_us) {
+        s->last_us = now;
+        matches_sweep(s, now, false);
+        fh_detect_tick(s->detect, now);
+    }
 }
 
 static double wall_now(void)
@@ -1117,11 +1434,32 @@ static double wall_now(void)
 
 static void write_stats(fh_sensor *s, double wall, json_t *extra)
 {
+    /* The workers' counts (they have stopped), summed and one by one. */
+    uint64_t packets = s->packets, bytes = s->bytes, ip_packets = s->ip_packets;
+    uint64_t drops = 0, ifdrops = 0;
+    uint64_t anomalies[FH_ANOM__COUNT];
+    memcpy(anomalies, s->anomalies, sizeof anomalies);
+    json_t *per = json_array();
+    for (size_t i = 0; i < s->n_workers; i++) {
+        const struct fh__sensor_worker *w = &s->workers[i];
+        packets += w->packets;
+        bytes += w->bytes;
+        ip_packets += w->ip_packets;
+        drops += w->drops;
+        /* Every socket of a fanout group reports the interface's drops. */
+        ifdrops = w->ifdrops > ifdrops ? w->ifdrops : ifdrops;
+        for (int k = 0; k < FH_ANOM__COUNT; k++)
+            anomalies[k] += w->anomalies[k];
+        json_array_append_new(per, json_pack("{s:I,s:I,s:I,s:I}", "packets", (json_int_t)w->packets,
+                                             "bytes", (json_int_t)w->bytes, "drops",
+                                             (json_int_t)w->drops, "ring_waits",
+                                             (json_int_t)w->ring_waits));
+    }
     json_t *an = json_object();
     for (int i = 1; i < FH_ANOM__COUNT; i++)
-        if (s->anomalies[i])
+        if (anomalies[i])
             json_object_set_new(an, fh_anomaly_name((fh_anomaly)i),
-                                json_integer((json_int_t)s->anomalies[i]));
+                                json_integer((json_int_t)anomalies[i]));
     fh_detect_stats ds;
     fh_detect_get_stats(s->detect, &ds);
     json_t *tables = json_pack(
@@ -1130,8 +1468,15 @@ static void write_stats(fh_sensor *s, double wall, json_t *extra)
         (json_int_t)ds.attacks_table_full, "sources_table_full", (json_int_t)ds.sources_table_full,
         "pending_table_full", (json_int_t)ds.pending_table_full, "bruteforce_table_full",
         (json_int_t)ds.bf_table_full, "match_table_full", (json_int_t)s->match_table_full);
-    fh_tls_reasm_stats ts;
-    fh_tls_reasm_get_stats(s->tls_reasm, &ts);
+    fh_tls_reasm_stats ts = {0};
+    for (size_t i = 0; i < s->n_workers; i++) {
+        fh_tls_reasm_stats one;
+        fh_tls_reasm_get_stats(s->workers[i].tls_reasm, &one);
+        ts.started += one.started, ts.completed += one.completed, ts.early_sni += one.early_sni;
+        ts.retransmits += one.retransmits, ts.out_of_order += one.out_of_order;
+        ts.gaps += one.gaps, ts.overflow += one.overflow, ts.evictions += one.evictions;
+        ts.timeouts += one.timeouts, ts.malformed += one.malformed, ts.active += one.active;
+    }
     json_t *reasm = json_pack(
         "{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "started", (json_int_t)ts.started,
         "completed", (json_int_t)ts.completed, "early_sni", (json_int_t)ts.early_sni, "retransmits",
@@ -1139,14 +1484,14 @@ static void write_stats(fh_sensor *s, double wall, json_t *extra)
         (json_int_t)ts.gaps, "overflow", (json_int_t)ts.overflow, "evictions",
         (json_int_t)ts.evictions, "timeouts", (json_int_t)ts.timeouts, "malformed",
         (json_int_t)ts.malformed, "active", (json_int_t)ts.active);
-    json_t *ev =
-        json_pack("{s:s,s:o,s:I,s:I,s:I,s:f,s:f,s:I,s:I,s:I,s:I,s:o,s:o}", "event_type", "stats",
-                  "time", time_json(s->last_us), "packets", (json_int_t)s->packets, "bytes",
-                  (json_int_t)s->bytes, "ip_packets", (json_int_t)s->ip_packets, "wall_seconds",
-                  wall, "pps", wall > 0 ? (double)s->packets / wall : 0.0, "drops",
-                  (json_int_t)s->drops, "interface_drops", (json_int_t)s->ifdrops,
-                  "indicator_match_packets", (json_int_t)s->match_packets, "indicator_match_events",
-                  (json_int_t)s->match_events, "anomalies", an, "tables_full", tables);
+    json_t *ev = json_pack(
+        "{s:s,s:o,s:I,s:I,s:I,s:f,s:f,s:I,s:I,s:I,s:I,s:o,s:o,s:o}", "event_type", "stats", "time",
+        time_json(s->last_us), "packets", (json_int_t)packets, "bytes", (json_int_t)bytes,
+        "ip_packets", (json_int_t)ip_packets, "wall_seconds", wall, "pps",
+        wall > 0 ? (double)packets / wall : 0.0, "drops", (json_int_t)drops, "interface_drops",
+        (json_int_t)ifdrops, "indicator_match_packets", (json_int_t)s->match_packets,
+        "indicator_match_events", (json_int_t)s->match_events, "anomalies", an, "tables_full",
+        tables, "workers", per);
     json_object_set_new(ev, "tls_reassembly", reasm);
     if (extra)
         json_object_update(ev, extra);
@@ -1183,7 +1528,13 @@ static void on_flow_record(void *ctx, const fh_flow_record *r)
     s->bytes += (uint64_t)p.wire_len * scale;
     s->ip_packets += scale;
     s->cur_count = scale;
-    process(s, &p, fc->now_us, r->has_pkt ? scale : fh_flow_record_rate_scale(r));
+    /* Flows run with one worker, in this thread: both halves at once. */
+    struct fh__sensor_rec rec;
+    rec.pkt = p;
+    match_packet(&s->workers[0], &rec.pkt, fc->now_us, &rec);
+    keep_quote(&rec);
+    detect_rec(s, s->workers[0].consumer_gen, &rec, fc->now_us,
+               r->has_pkt ? scale : fh_flow_record_rate_scale(r));
     s->cur_count = 1;
 }
 
@@ -1273,20 +1624,8 @@ static fh_err run_flows(fh_sensor *s, volatile sig_atomic_t *stop, volatile sig_
     }
     uint64_t last_expire = 0;
     while (!(stop && *stop)) {
-        if (reload && *reload) {
-            *reload = 0;
-            fh_buf rerr;
-            fh_buf_init(&rerr, 1 << 16);
-            if (fh_sensor_reload(s, &rerr) != FH_OK)
-                fh_error("sensor", "reload failed, keeping the indicators loaded before: %s",
-                         rerr.data ? rerr.data : "");
-            fh_buf_cleanup(&rerr);
-        }
-        if (s->follow) {
-            struct fh__sensor_snapshot *snap = fh__sensor_follow_take(s->follow);
-            if (snap)
-                install_snapshot(s, snap);
-        }
+        fh__sensor_housekeeping(s, reload);
+        inline_sync(s);
         int r = poll(fds, n, 100);
         uint64_t now = wall_us();
         if (now < s->last_us)
@@ -1308,7 +1647,41 @@ static fh_err run_flows(fh_sensor *s, volatile sig_atomic_t *stop, volatile sig_
             last_expire = now;
         }
     }
+    if (live) {
+        struct pcap_stat st;
+        if (pcap_stats(live->pcap, &st) == 0) {
+            s->workers[0].drops += st.ps_drop;
+            s->workers[0].ifdrops += st.ps_ifdrop;
+        }
+    }
     return FH_OK;
+}
+
+/* Several workers: sensor-workers.c runs them over the captures. */
+static fh_err run_workers(fh_sensor *s, volatile sig_atomic_t *stop, volatile sig_atomic_t *reload,
+                          fh_buf *err)
+{
+    if (s->n_caps && s->caps[0].live) {
+        for (size_t i = 0; i < s->n_workers; i++) {
+            s->workers[i].pcap = s->caps[i].pcap;
+            s->workers[i].link = s->caps[i].link;
+        }
+        return fh__sensor_run_live_workers(s, s->workers, s->n_workers, stop, reload, err);
+    }
+    pcap_t **files = fh_xcalloc(s->n_caps + 1, sizeof *files);
+    fh_link_type *links = fh_xcalloc(s->n_caps + 1, sizeof *links);
+    const char **names = fh_xcalloc(s->n_caps + 1, sizeof *names);
+    for (size_t i = 0; i < s->n_caps; i++) {
+        files[i] = s->caps[i].pcap;
+        links[i] = s->caps[i].link;
+        names[i] = s->caps[i].name;
+    }
+    fh_err rc = fh__sensor_run_file_workers(s, s->workers, s->n_workers, files, links, names,
+                                            s->n_caps, stop, reload, err);
+    free(files);
+    free(links);
+    free(names);
+    return rc;
 }
 
 fh_err fh_sensor_run(fh_sensor *s, volatile sig_atomic_t *stop, volatile sig_atomic_t *reload,
@@ -1326,43 +1699,31 @@ fh_err fh_sensor_run(fh_sensor *s, volatile sig_atomic_t *stop, volatile sig_ato
             return rc;
         }
     }
-    if (s->n_flow_fds)
+    s->running = true;
+    if (s->n_flow_fds && s->n_workers > 1) {
+        fh_buf_appendf(err, "flow listeners run with one worker (not --workers %zu)", s->n_workers);
+        rc = FH_ERR_USAGE;
+    } else if (s->n_flow_fds) {
         rc = run_flows(s, stop, reload, err);
-    for (size_t c = 0; c < s->n_caps && rc == FH_OK && !s->n_flow_fds; c++) {
+    } else if (s->n_workers > 1) {
+        rc = run_workers(s, stop, reload, err);
+    }
+    for (size_t c = 0; c < s->n_caps && rc == FH_OK && !s->n_flow_fds && s->n_workers == 1; c++) {
         struct capture *cap = &s->caps[c];
         for (;;) {
             if (stop && *stop)
                 break;
-            if (reload && *reload) {
-                *reload = 0;
-                fh_buf rerr;
-                fh_buf_init(&rerr, 1 << 16);
-                if (fh_sensor_reload(s, &rerr) != FH_OK)
-                    fh_error("sensor", "reload failed, keeping the indicators loaded before: %s",
-                             rerr.data ? rerr.data : "");
-                fh_buf_cleanup(&rerr);
-            }
+            fh__sensor_housekeeping(s, reload);
+            inline_sync(s);
             struct pcap_pkthdr *h;
             const u_char *data;
-            if (s->follow) {
-                struct fh__sensor_snapshot *snap = fh__sensor_follow_take(s->follow);
-                if (snap)
-                    install_snapshot(s, snap);
-            }
             int r = pcap_next_ex(cap->pcap, &h, &data);
             if (r == 1) {
                 packet(s, cap->link, h, data);
                 continue;
             }
             if (r == 0) { /* live timeout: let time pass for the detectors */
-                struct timeval tv;
-                gettimeofday(&tv, NULL);
-                uint64_t now = (uint64_t)tv.tv_sec * US + (uint64_t)tv.tv_usec;
-                if (now > s->last_us) {
-                    s->last_us = now;
-                    matches_sweep(s, now, false);
-                    fh_detect_tick(s->detect, now);
-                }
+                fh__sensor_idle_tick(s);
                 continue;
             }
             if (r == PCAP_ERROR_BREAK)
@@ -1376,8 +1737,8 @@ fh_err fh_sensor_run(fh_sensor *s, volatile sig_atomic_t *stop, volatile sig_ato
         if (cap->live) {
             struct pcap_stat st;
             if (pcap_stats(cap->pcap, &st) == 0) {
-                s->drops += st.ps_drop;
-                s->ifdrops += st.ps_ifdrop;
+                s->workers[0].drops += st.ps_drop;
+                s->workers[0].ifdrops += st.ps_ifdrop;
             }
         }
     }

@@ -188,12 +188,80 @@ class SensorTest(unittest.TestCase):
                 if e["event_type"] == "stats":
                     e.pop("wall_seconds")
                     e.pop("pps")
+                    e.pop("workers")
                 out.append(json.dumps(e, sort_keys=True))
             return out
 
         a, _ = self.sensor("--pcap", path)
         b, _ = self.sensor("--pcap", path)
         self.assertEqual(stable(a), stable(b))
+
+    def test_workers_give_the_same_events_as_one_worker(self):
+        # Every scenario in one file, indicators too: with 2 and 4 workers the
+        # events are those of one worker, in the same order; per-worker counts
+        # add up to the totals.
+        lst = self.file("wk-list.txt", "198.51.100.7\nevil.example\nc2.bad.example\n"
+                        "phish.example\n2001:db8:bad::/48\n203.0.113.66\n")
+        path = self.pcap("wk.pcap", g.benign, g.syn_flood, g.port_scan, g.ssh_bruteforce,
+                         g.indicator_traffic, lambda p: g.flood(p, "fragment"),
+                         lambda p: g.flood(p, "icmp", victim="198.18.0.13"),
+                         lambda p: g.amplification(p, port=123), g.split_hellos)
+
+        def stable(evs):
+            out = []
+            for e in evs:
+                e = dict(e)
+                e.pop("attack_id", None)
+                if e["event_type"] == "stats":
+                    for k in ("wall_seconds", "pps", "workers"):
+                        e.pop(k)
+                out.append(json.dumps(e, sort_keys=True))
+            return out
+
+        runs = {}
+        for n in (1, 2, 4):
+            evs, _ = self.sensor("--pcap", path, "--indicators", lst, "--workers", str(n))
+            runs[n] = evs
+            per = evs[-1]["workers"]
+            self.assertEqual(len(per), n)
+            self.assertEqual(sum(w["packets"] for w in per), evs[-1]["packets"])
+            self.assertEqual(sum(w["bytes"] for w in per), evs[-1]["bytes"])
+            if n > 1:
+                self.assertTrue(all(w["packets"] > 0 for w in per), per)
+        kinds = {e["event_type"] for e in runs[1]}
+        self.assertTrue({"attack_start", "attack_end", "scan", "bruteforce",
+                         "indicator_match"} <= kinds, kinds)
+        # ClientHellos split over segments are reassembled by the worker that
+        # gets their flow, so every worker count matches them all.
+        self.assertIn("tls_sni", {e["where"] for e in of_type(runs[1], "indicator_match")})
+        self.assertEqual(runs[1][-1]["tls_reassembly"]["completed"], 5)
+        self.assertEqual(stable(runs[2]), stable(runs[1]))
+        self.assertEqual(stable(runs[4]), stable(runs[1]))
+
+    def test_workers_limit_is_enforced(self):
+        for bad in ("0", "65", "x"):
+            rc, _, err = run("sensor", "--networks", NETWORKS, "--pcap", "/dev/null",
+                             "--workers", bad)
+            self.assertEqual(rc, 2)
+            self.assertIn("--workers", err)
+            self.assertIn("1 to 64", err)
+
+    def test_workers_pinned_to_cpus_give_the_same_events(self):
+        path = self.pcap("pin.pcap", g.benign, g.syn_flood, g.port_scan)
+        a, _ = self.sensor("--pcap", path, "--workers", "2")
+        b, _ = self.sensor("--pcap", path, "--workers", "2", "--cpus", "0")
+        strip = lambda evs: [e["event_type"] for e in evs]
+        self.assertEqual(strip(a), strip(b))
+        self.assertIn("attack_start", strip(b))
+        for cpus, want in (("x", "give CPU numbers"), ("3-1", "give CPU numbers"),
+                           ("0,", "give CPU numbers"), ("1023", "cannot pin worker 0 to CPU 1023")):
+            rc, _, err = run("sensor", "--networks", NETWORKS, "--pcap", path, "--workers", "2",
+                             "--cpus", cpus)
+            self.assertEqual(rc, 2, err)
+            self.assertIn(want, err)
+        rc, _, err = run("sensor", "--networks", NETWORKS, "--pcap", path, "--cpus", "0")
+        self.assertEqual(rc, 2)
+        self.assertIn("--cpus pins worker threads", err)
 
     def test_host_group_thresholds_from_the_config_file(self):
         # 4,000 pps of SYN: under the default floor (10,000), over the group's (2,000).
