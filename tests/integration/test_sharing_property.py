@@ -1053,9 +1053,10 @@ class SharingPropertyTest(unittest.TestCase):
         if os.environ.get("FH_SHARING_VERBOSE"):
             print("seed %d: %d versions, %d requests, victims %s, %d co-submitted SCOs "
                   "widening the networks, networks changed %s, %s, %d references "
-                  "not followed" % (SEED, total, self.requests, self.kinds, len(cosub_nets),
-                                    self.changed_networks, self.stats,
-                                    len(self.unfollowable)), file=sys.stderr)
+                  "not followed (the referencing object's submitters differ from the SCO's), "
+                  "e.g. %s" % (SEED, total, self.requests, self.kinds, len(cosub_nets),
+                               self.changed_networks, self.stats, len(self.unfollowable),
+                               self.unfollowable[:1]), file=sys.stderr)
         kinds = {}
         for d in self.differences:
             kind = d[0] if isinstance(d[0], str) else d[0][0]
