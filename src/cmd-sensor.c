@@ -450,9 +450,14 @@ int fh_cmd_sensor(int argc, char **argv)
                         "host's clock: use --pcap or flow listeners, not both\n");
         goto done;
     }
+    if (cfg.cpus == cfg.cpus_text && cfg.workers < 2) {
+        /* The file's list is for its own workers; --workers 1 overrides them. */
+        fprintf(stderr, "fenghuo sensor: one worker: the config file's cpus is not used\n");
+        cfg.cpus = NULL;
+    }
     if (cfg.cpus && cfg.workers < 2) {
-        fprintf(stderr, "fenghuo sensor: --cpus pins worker threads: it goes with --workers N "
-                        "(N > 1)\n");
+        fprintf(stderr, "fenghuo sensor: --cpus pins worker threads (cpus in --config too): it "
+                        "goes with --workers N (N > 1)\n");
         goto done;
     }
     if (n_flows && cfg.workers > 1) {

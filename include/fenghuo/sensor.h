@@ -36,10 +36,19 @@ typedef struct fh_sensor_config {
     fh_tls_reasm_config tls_reasm; /* ClientHello reassembly (net.h; docs/sensor.md) */
     unsigned workers;              /* decoding and matching threads, 1..FH_SENSOR_MAX_WORKERS (1) */
     const char *cpus; /* workers > 1: CPUs to pin worker i to (the i-th, cycling), "0,2-3"; NULL */
+    char cpus_text[128]; /* the config file's cpus value: cpus points here when it came from
+                            the file (read by fh_sensor_new only; a copy of the struct keeps
+                            pointing at this one) */
 } fh_sensor_config;
 
 /* Most workers: a live capture opens one socket and ring per worker. */
 #define FH_SENSOR_MAX_WORKERS 64
+
+/* Parses a CPU list ("0,2-3": numbers and ranges, at most
+ * FH_SENSOR_MAX_WORKERS CPUs) into cpus[] (room for FH_SENSOR_MAX_WORKERS).
+ * what names the setting in the message ("--cpus"). FH_ERR_USAGE when bad. */
+fh_err fh_sensor_parse_cpus(const char *list, const char *what, int *cpus, size_t *n /* OUT */,
+                            fh_buf *err);
 
 void fh_sensor_config_init(fh_sensor_config *c);
 

@@ -739,7 +739,7 @@ fh_err fh_sensor_reload(fh_sensor *s, fh_buf *err)
 
 /* "0,2-3": at most FH_SENSOR_MAX_WORKERS CPU numbers, each below
  * CPU_SETSIZE. Whether they exist is known when a worker is pinned. */
-static fh_err parse_cpus(const char *list, int *cpus, size_t *n, fh_buf *err)
+fh_err fh_sensor_parse_cpus(const char *list, const char *what, int *cpus, size_t *n, fh_buf *err)
 {
     const char *p = list;
     *n = 0;
@@ -756,7 +756,8 @@ static fh_err parse_cpus(const char *list, int *cpus, size_t *n, fh_buf *err)
         }
         for (long c = a; c <= b; c++) {
             if (*n == FH_SENSOR_MAX_WORKERS) {
-                fh_buf_appendf(err, "--cpus '%s': more than %d CPUs", list, FH_SENSOR_MAX_WORKERS);
+                fh_buf_appendf(err, "%s '%s': more than %d CPUs", what, list,
+                               FH_SENSOR_MAX_WORKERS);
                 return FH_ERR_USAGE;
             }
             cpus[(*n)++] = (int)c;
@@ -770,7 +771,7 @@ static fh_err parse_cpus(const char *list, int *cpus, size_t *n, fh_buf *err)
     if (*n)
         return FH_OK;
 bad:
-    fh_buf_appendf(err, "--cpus '%s': give CPU numbers and ranges below %d, e.g. 0,2-3", list,
+    fh_buf_appendf(err, "%s '%s': give CPU numbers and ranges below %d, e.g. 0,2-3", what, list,
                    CPU_SETSIZE);
     return FH_ERR_USAGE;
 }
@@ -788,7 +789,7 @@ fh_err fh_sensor_new(const fh_sensor_config *c, FILE *events, fh_sensor **out, f
     }
     int cpus[FH_SENSOR_MAX_WORKERS];
     size_t n_cpus = 0;
-    if (c->cpus && parse_cpus(c->cpus, cpus, &n_cpus, err) != FH_OK)
+    if (c->cpus && fh_sensor_parse_cpus(c->cpus, "--cpus", cpus, &n_cpus, err) != FH_OK)
         return FH_ERR_USAGE;
     fh_sensor *s = fh_xcalloc(1, sizeof *s);
     s->cfg = *c;
