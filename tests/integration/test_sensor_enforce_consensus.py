@@ -21,7 +21,6 @@ Every wait polls with a timeout; nothing asserts a duration.
 import json
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -33,6 +32,7 @@ import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from hubtest import FENGHUO, Hub, Setup, admin, request, wait_until  # noqa: E402
+from nstest import CAN_RUN_NFT, Namespaces, sh, stop  # noqa: E402
 
 API = "/api/"
 
@@ -75,21 +75,38 @@ class Output:
         return "".join(self.lines)
 
 
+def community(testcase):
+    """Organizations u, v and w, and a collection "feed" they read and write
+    whose default is TLP:GREEN (so their reports count for consensus)."""
+    s = Setup()
+    testcase.addCleanup(s.cleanup)
+    os.chmod(s.tmp, 0o755)  # the sensor's events file, written as nobody
+    for name in ["u", "v", "w"]:
+        s.org(name)
+    coll = s.collection("feed", {name: "read,write" for name in ["u", "v", "w"]})
+    admin(s.data, "collection", "set", coll, "--default-tlp", "green")
+    return s, coll
+
+
+def start_sensor(testcase, token, argv):
+    """Starts a sensor (stopped by testcase's cleanups); returns it and the
+    Output of its standard error."""
+    sensor = subprocess.Popen(argv, env=dict(os.environ, FENGHUO_TOKEN=token),
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    err = Output(sensor.stderr)
+
+    def finish():
+        stop(sensor)
+        err.thread.join(timeout=10)
+        sensor.stderr.close()
+    testcase.addCleanup(finish)
+    return sensor, err
+
+
 def free_udp_port():
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def stop(proc, timeout=30):
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
-    return proc.returncode
 
 
 class SensorEnforcesConsensusDryRun(unittest.TestCase):
@@ -99,13 +116,8 @@ class SensorEnforcesConsensusDryRun(unittest.TestCase):
     PROTECTED = "198.18.0.50"    # inside --networks
 
     def setUp(self):
-        self.setup = s = Setup()
-        self.addCleanup(s.cleanup)
-        for name in ["u", "v", "w"]:
-            s.org(name)
-        self.coll = s.collection("feed", {name: "read,write" for name in ["u", "v", "w"]})
-        admin(s.data, "collection", "set", self.coll, "--default-tlp", "green")
-        self.hub = Hub(s.data, "--consensus-interval", "1", "--consensus-half-life",
+        self.setup, self.coll = community(self)
+        self.hub = Hub(self.setup.data, "--consensus-interval", "1", "--consensus-half-life",
                        "address=120s")
         self.addCleanup(self.hub.stop)
         self.tmp = tempfile.mkdtemp(prefix="fh-sencons-")
@@ -119,20 +131,12 @@ class SensorEnforcesConsensusDryRun(unittest.TestCase):
 
     def test_consensus_is_blocked_and_unblocked_and_a_followed_feed_is_not(self):
         events = os.path.join(self.tmp, "events.jsonl")
-        sensor = subprocess.Popen(
+        sensor, err = start_sensor(
+            self, self.setup.tokens["w"],
             [FENGHUO, "sensor", "--netflow", "127.0.0.1:%d" % free_udp_port(), "--networks",
              "198.18.0.0/15", "--events", events, "--hub", self.hub.base, "--follow", self.coll,
              "--follow-interval", "1", "--enforce", "nft", "--enforce-collection", "consensus",
-             "--enforce-dry-run", "--enforce-ttl", "600"],
-            env=dict(os.environ, FENGHUO_TOKEN=self.setup.tokens["w"]),
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-        err = Output(sensor.stderr)
-
-        def finish():
-            stop(sensor)
-            err.thread.join(timeout=10)
-            sensor.stderr.close()
-        self.addCleanup(finish)
+             "--enforce-dry-run", "--enforce-ttl", "600"])
         self.assertTrue(wait_until(lambda: err.has("add table inet fenghuo_sensor"), 30),
                         err.text())
         # One organization: in the followed feed (matched), not in consensus.
@@ -200,13 +204,6 @@ class SensorEnforcesConsensusDryRun(unittest.TestCase):
             self.assertIn(want, p.stderr)
 
 
-CAN_RUN_NFT = os.geteuid() == 0 and shutil.which("ip") and shutil.which("nft")
-
-
-def sh(*args, check=True, timeout=60):
-    return subprocess.run(args, check=check, capture_output=True, text=True, timeout=timeout)
-
-
 @unittest.skipUnless(CAN_RUN_NFT, "needs root, iproute2 and nftables")
 class SensorEnforcesConsensusFirewall(unittest.TestCase):
     """The hub and `fenghuo sensor --interface` run in the defender's
@@ -218,108 +215,42 @@ class SensorEnforcesConsensusFirewall(unittest.TestCase):
     ATTACKER, BYSTANDER, DEFENDER = "198.18.5.1", "198.18.5.9", "198.18.5.2"
 
     def setUp(self):
-        tag = str(os.getpid())
-        self.a, self.b = "fh-sa-" + tag, "fh-sb-" + tag
-        va, self.vb = "fsa" + tag[-6:], "fsb" + tag[-6:]
-        for ns in (self.a, self.b):
-            sh("ip", "netns", "add", ns)
-            self.addCleanup(sh, "ip", "netns", "del", ns, check=False)
-        sh("ip", "link", "add", va, "netns", self.a, "type", "veth", "peer", "name", self.vb,
-           "netns", self.b)
-        sh("ip", "-n", self.a, "addr", "add", self.ATTACKER + "/24", "dev", va)
-        sh("ip", "-n", self.a, "addr", "add", self.BYSTANDER + "/24", "dev", va)
-        sh("ip", "-n", self.b, "addr", "add", self.DEFENDER + "/24", "dev", self.vb)
-        for ns, dev in ((self.a, va), (self.b, self.vb)):
-            sh("ip", "-n", ns, "link", "set", dev, "up")
-            sh("ip", "-n", ns, "link", "set", "lo", "up")
-        self.server = subprocess.Popen(
-            ["ip", "netns", "exec", self.b, "python3", "-c",
-             "import socket\n"
-             "s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\n"
-             "s.bind((%r, 8080)); s.listen(64)\n"
-             "while True:\n"
-             "    c, _ = s.accept(); c.close()\n" % self.DEFENDER])
-        self.addCleanup(self.server.wait)
-        self.addCleanup(self.server.kill)
-        self.setup = s = Setup()
-        self.addCleanup(s.cleanup)
-        os.chmod(s.tmp, 0o755)
-        for name in ["u", "v", "w"]:
-            s.org(name)
-        self.coll = s.collection("feed", {name: "read,write" for name in ["u", "v", "w"]})
-        admin(s.data, "collection", "set", self.coll, "--default-tlp", "green")
-        log = open(os.path.join(s.tmp, "hub.log"), "ab")
-        self.addCleanup(log.close)
-        self.hub = subprocess.Popen(
-            ["ip", "netns", "exec", self.b, FENGHUO, "hub", "--data", s.data, "--listen",
-             "127.0.0.1:0", "--consensus-interval", "1"], stdout=subprocess.PIPE, stderr=log)
-        self.addCleanup(self.stop_hub)
-        line = self.hub.stdout.readline().decode()
-        self.port = int(line.split("127.0.0.1:")[1].split("/")[0])
-
-    def stop_hub(self):
-        stop(self.hub)
-        self.hub.stdout.close()
+        self.ns = Namespaces(self, "s", self.ATTACKER, self.BYSTANDER, self.DEFENDER)
+        self.setup, self.coll = community(self)
+        self.ns.start_hub(self.setup, "--consensus-interval", "1")
 
     def post(self, org, objects):
-        """POSTs from inside the defender's namespace, where the hub is."""
-        script = ("import json, sys, urllib.request\n"
-                  "req = urllib.request.Request(%r, data=sys.stdin.buffer.read(), method='POST',"
-                  " headers={'Authorization': 'Bearer ' + %r, 'Content-Type': %r,"
-                  " 'Accept': %r})\n"
-                  "print(urllib.request.urlopen(req, timeout=30).status)\n" % (
-                      "http://127.0.0.1:%d/api/collections/%s/objects/" % (self.port, self.coll),
-                      self.setup.tokens[org], "application/taxii+json;version=2.1",
-                      "application/taxii+json;version=2.1"))
-        p = subprocess.run(["ip", "netns", "exec", self.b, "python3", "-c", script],
-                           input=json.dumps({"objects": objects}).encode(), capture_output=True,
-                           timeout=60)
-        self.assertEqual(p.stdout.strip(), b"202", p.stderr)
-
-    def reaches(self, src):
-        p = sh("ip", "netns", "exec", self.a, "python3", "-c",
-               "import socket, sys\n"
-               "s = socket.socket(); s.settimeout(1); s.bind((%r, 0))\n"
-               "try:\n    s.connect((%r, 8080))\nexcept OSError:\n    sys.exit(1)\n"
-               % (src, self.DEFENDER), check=False)
-        return p.returncode == 0
+        self.ns.post(self.coll, self.setup.tokens[org], objects)
 
     def in_set(self, addr):
-        p = sh("ip", "netns", "exec", self.b, "nft", "list", "set", "inet", "fenghuo_sensor",
-               "addr4", check=False)
+        p = sh(*self.ns.defender_cmd("nft", "list", "set", "inet", "fenghuo_sensor", "addr4"),
+               check=False)
         return addr in p.stdout
 
     def test_consensus_blocks_an_attacker_and_revocation_unblocks_it(self):
-        self.assertTrue(wait_until(lambda: self.reaches(self.ATTACKER), 10))
+        reaches = self.ns.reaches
+        self.assertTrue(wait_until(lambda: reaches(self.ATTACKER), 10))
         events = os.path.join(self.setup.tmp, "events.jsonl")
-        sensor = subprocess.Popen(
-            ["ip", "netns", "exec", self.b, FENGHUO, "sensor", "--interface", self.vb,
-             "--networks", self.DEFENDER + "/32", "--buffer", "8", "--events", events,
-             "--hub", "http://127.0.0.1:%d" % self.port, "--follow-interval", "1",
-             "--enforce", "nft", "--enforce-collection", "consensus"],
-            env=dict(os.environ, FENGHUO_TOKEN=self.setup.tokens["w"]),
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-        err = Output(sensor.stderr)
-
-        def finish():
-            stop(sensor)
-            err.thread.join(timeout=10)
-            sensor.stderr.close()
-        self.addCleanup(finish)
+        sensor, err = start_sensor(
+            self, self.setup.tokens["w"],
+            self.ns.defender_cmd(FENGHUO, "sensor", "--interface", self.ns.vb, "--networks",
+                                 self.DEFENDER + "/32", "--buffer", "8", "--events", events,
+                                 "--hub", self.ns.hub_url, "--follow-interval", "1",
+                                 "--enforce", "nft", "--enforce-collection", "consensus"))
         # The helper has set up its table.
-        self.assertTrue(wait_until(lambda: sh("ip", "netns", "exec", self.b, "nft", "list",
-                                              "table", "inet", "fenghuo_sensor",
-                                              check=False).returncode == 0, 30), err.text())
+        self.assertTrue(wait_until(lambda: sh(*self.ns.defender_cmd(
+            "nft", "list", "table", "inet", "fenghuo_sensor"), check=False).returncode == 0, 30),
+            err.text())
         i1, i2 = indicator(self.ATTACKER), indicator(self.ATTACKER)
         self.post("u", [i1])
         self.post("v", [i2])
         self.assertTrue(wait_until(lambda: self.in_set(self.ATTACKER), 30), err.text())
-        self.assertTrue(wait_until(lambda: not self.reaches(self.ATTACKER), 30),
+        self.assertTrue(wait_until(lambda: not reaches(self.ATTACKER), 30),
                         "the published attacker still reaches the defender")
-        self.assertTrue(self.reaches(self.BYSTANDER))
+        self.assertTrue(reaches(self.BYSTANDER))
         self.post("w", [opinion([i1["id"], i2["id"]])])
         self.assertTrue(wait_until(lambda: not self.in_set(self.ATTACKER), 30), err.text())
-        self.assertTrue(wait_until(lambda: self.reaches(self.ATTACKER), 30),
+        self.assertTrue(wait_until(lambda: reaches(self.ATTACKER), 30),
                         "the revoked attacker is still blocked")
         self.assertEqual(stop(sensor), 0, err.text())
         with open(events) as f:
@@ -327,8 +258,6 @@ class SensorEnforcesConsensusFirewall(unittest.TestCase):
         self.assertEqual(stats["event_type"], "stats")
         self.assertGreaterEqual(stats["enforce"]["collection_updates"], 2)
         self.assertGreater(stats["packets"], 0)
-        sh("ip", "netns", "exec", self.b, "nft", "delete", "table", "inet", "fenghuo_sensor",
-           check=False)
 
 
 if __name__ == "__main__":
