@@ -61,29 +61,6 @@ static void usage(FILE *out)
         "entries expire), 2 usage error, or nftables refused a transaction.\n");
 }
 
-static int add_allow(fh_block_list *allow, const char *list)
-{
-    const char *p = list;
-    while (*p) {
-        size_t len = strcspn(p, ",");
-        fh_block b;
-        if (len == 0 || !fh_block_parse(p, len, &b)) {
-            fprintf(stderr, "fenghuo enforce: --allow: '%.*s' is not an address or prefix\n",
-                    (int)len, p);
-            return -1;
-        }
-        if (allow->count == allow->cap) {
-            allow->cap = allow->cap ? allow->cap * 2 : 32;
-            allow->items = fh_xrealloc(allow->items, allow->cap * sizeof *allow->items);
-        }
-        allow->items[allow->count++] = b;
-        p += len;
-        if (*p == ',')
-            p++;
-    }
-    return 0;
-}
-
 int fh_cmd_enforce(int argc, char **argv)
 {
     static const struct option longopts[] = {{"indicators", required_argument, NULL, 'I'},
@@ -136,8 +113,10 @@ int fh_cmd_enforce(int argc, char **argv)
             cacert = optarg;
             break;
         case 'A':
-            if (add_allow(&allow, optarg))
+            if (fh_block_list_add_text(&allow, optarg, "--allow", &err) != FH_OK) {
+                fprintf(stderr, "fenghuo enforce: %s\n", err.data);
                 goto done;
+            }
             break;
         case 'N':
             default_allow = false;
@@ -196,8 +175,7 @@ int fh_cmd_enforce(int argc, char **argv)
         goto done;
     }
     if (default_allow)
-        for (const char *const *a = fh_block_default_allow; *a; a++)
-            add_allow(&allow, *a);
+        fh_block_list_add_default_allow(&allow);
     if (hub) {
         fh_taxii_client_opts o = {.token = token, .cacert = cacert, .timeout_s = 60};
         if (fh_taxii_follow_new(hub, &o, follows, n_follows, "indicator", 0, &follow) != FH_OK)
@@ -228,34 +206,20 @@ int fh_cmd_enforce(int argc, char **argv)
             fh_block_from_objects(&want, objs, now + ttl);
             json_decref(objs);
         }
-        /* The allowlist wins over any indicator that overlaps it. */
-        size_t kept = 0, allowed = 0;
-        for (size_t i = 0; i < want.count; i++) {
-            bool hit = false;
-            for (size_t k = 0; k < allow.count && !hit; k++)
-                hit = fh_block_overlaps(&want.items[i], &allow.items[k]);
-            if (hit) {
-                char text[50];
-                fh_block_format(&want.items[i], text);
-                if (allowed++ < 10)
-                    fh_warn("enforce", "not blocking %s: it overlaps the allowlist", text);
-                continue;
-            }
-            want.items[kept++] = want.items[i];
-        }
+        size_t allowed = fh_block_list_remove_allowed(&want, allow.items, allow.count, "enforce");
         fh_nft_stats st;
         fh_buf_reset(&err);
-        fh_err rc = fh_nft_sync(nft, want.items, kept, now, &st, &err);
+        fh_err rc = fh_nft_sync(nft, want.items, want.count, now, &st, &err);
         if (rc) {
             fprintf(stderr, "fenghuo enforce: %s\n", err.data);
             status = FH_EXIT_USAGE;
         } else {
             fh_info("enforce",
-                    "%zu entries: %zu added, %zu removed, %zu unchanged, %zu inside broader "
-                    "ones, %zu allowlisted, %zu indicators or lines with nothing to block; "
-                    "%zu transaction(s)",
-                    kept - st.covered, st.added, st.removed, st.unchanged, st.covered, allowed,
-                    want.skipped, st.transactions);
+                    "%zu entries: %zu added, %zu removed, %zu renewed, %zu unchanged, %zu inside "
+                    "broader ones, %zu allowlisted, %zu indicators or lines with nothing to "
+                    "block; %zu transaction(s)",
+                    want.count - st.covered, st.added, st.removed, st.renewed, st.unchanged,
+                    st.covered, allowed, want.skipped, st.transactions);
         }
         fh_block_list_cleanup(&want);
         if (once || rc)

@@ -87,13 +87,24 @@ static void usage(FILE *out)
         "                       ./fenghuo-spool); posted first on the next start\n"
         "  --report-wait S      at the end of the input, post for at most S seconds (30)\n"
         "  --follow ID          match traffic against the indicators of this hub\n"
-        "                       collection too, polled every --follow-interval seconds\n"
-        "                       (default 5); may be repeated\n"
+        "                       collection too (by id or title), polled every\n"
+        "                       --follow-interval seconds (default 5); may be repeated.\n"
+        "                       Matching only: nothing of it is blocked\n"
         "blocking (docs/sensor.md, \"Blocking\"):\n"
         "  --enforce nft        block the scanners and brute-forcers it detects in the\n"
         "                       nftables table inet fenghuo_sensor (the protected networks and\n"
         "                       the default allowlist of fenghuo enforce are never blocked)\n"
-        "  --enforce-ttl S      how long a block lasts (default 3600 seconds)\n"
+        "  --enforce-collection ID  with --enforce nft and --hub: follow this collection\n"
+        "                       (by id or title, e.g. the hub's 'consensus') for matching\n"
+        "                       and block the exact addresses and prefixes of its\n"
+        "                       indicators until their valid_until or revocation; may be\n"
+        "                       repeated\n"
+        "  --enforce-allow LIST addresses and prefixes never blocked, besides --networks\n"
+        "  --enforce-no-default-allow  do not add the default allowlist (this host and the\n"
+        "                       big public resolvers)\n"
+        "  --enforce-ttl S      how long a detection's block lasts (default 3600 seconds);\n"
+        "                       also the renewed timeout of enforced indicators without\n"
+        "                       valid_until\n"
         "  --enforce-dry-run    print the nftables transactions instead (stderr)\n"
         "privileges:\n"
         "  --user NAME          after opening its inputs, a root process becomes NAME\n"
@@ -155,6 +166,9 @@ int fh_cmd_sensor(int argc, char **argv)
                                              {"enforce-dry-run", no_argument, NULL, 1013},
                                              {"workers", required_argument, NULL, 1017},
                                              {"cpus", required_argument, NULL, 1018},
+                                             {"enforce-collection", required_argument, NULL, 1019},
+                                             {"enforce-allow", required_argument, NULL, 1020},
+                                             {"enforce-no-default-allow", no_argument, NULL, 1021},
                                              {"help", no_argument, NULL, 'h'},
                                              {NULL, 0, NULL, 0}};
     fh_sensor_config cfg;
@@ -169,8 +183,11 @@ int fh_cmd_sensor(int argc, char **argv)
     fh_sensor_groups groups = {0};
     const char **follows = fh_xcalloc((size_t)argc + 1, sizeof *follows);
     size_t n_follows = 0;
+    const char **enforced = fh_xcalloc((size_t)argc + 1, sizeof *enforced);
+    size_t n_enforced = 0;
     unsigned follow_interval = 5;
-    bool enforce = false, enforce_dry = false;
+    bool enforce = false, enforce_dry = false, enforce_no_default = false;
+    const char *enforce_allow = NULL;
     const char **flows = fh_xcalloc((size_t)argc + 1, sizeof *flows);
     size_t n_flows = 0;
     unsigned enforce_ttl = 3600;
@@ -251,6 +268,15 @@ int fh_cmd_sensor(int argc, char **argv)
             break;
         case 1013:
             enforce_dry = true;
+            break;
+        case 1019:
+            enforced[n_enforced++] = optarg;
+            break;
+        case 1020:
+            enforce_allow = optarg;
+            break;
+        case 1021:
+            enforce_no_default = true;
             break;
         case 1017:
             if (fh_parse_i64(optarg, 1, FH_SENSOR_MAX_WORKERS, &v)) {
@@ -381,17 +407,24 @@ int fh_cmd_sensor(int argc, char **argv)
         fprintf(stderr, "fenghuo sensor: unexpected argument '%s'\n", argv[optind]);
         goto done;
     }
-    if (rep.hub == NULL && (rep.collection || rep.identity || rep.cacert || n_follows)) {
-        fprintf(stderr,
-                "fenghuo sensor: --collection, --follow, --identity and --cacert go with --hub\n");
+    if (rep.hub == NULL &&
+        (rep.collection || rep.identity || rep.cacert || n_follows || n_enforced)) {
+        fprintf(stderr, "fenghuo sensor: --collection, --follow, --enforce-collection, --identity "
+                        "and --cacert go with --hub\n");
+        goto done;
+    }
+    if (!enforce && (n_enforced || enforce_allow || enforce_no_default || enforce_dry)) {
+        fprintf(stderr, "fenghuo sensor: --enforce-collection, --enforce-allow, "
+                        "--enforce-no-default-allow and --enforce-dry-run go with --enforce nft\n");
         goto done;
     }
     if (rep.hub && rep.token == NULL) {
         fprintf(stderr, "fenghuo sensor: --hub needs a token: --token or $FENGHUO_TOKEN\n");
         goto done;
     }
-    if (rep.hub && rep.collection == NULL && n_follows == 0) {
-        fprintf(stderr, "fenghuo sensor: --hub needs --collection (to report) or --follow\n");
+    if (rep.hub && rep.collection == NULL && n_follows == 0 && n_enforced == 0) {
+        fprintf(stderr, "fenghuo sensor: --hub needs --collection (to report), --follow or "
+                        "--enforce-collection\n");
         goto done;
     }
     fh_sensor_follow_config fol = {.hub = rep.hub,
@@ -400,6 +433,8 @@ int fh_cmd_sensor(int argc, char **argv)
                                    .insecure = rep.insecure,
                                    .collections = follows,
                                    .n_collections = n_follows,
+                                   .enforced = enforced,
+                                   .n_enforced = n_enforced,
                                    .interval_s = follow_interval};
     if (n_pcaps && iface) {
         fprintf(stderr, "fenghuo sensor: give either --pcap FILE... or --interface IF\n");
@@ -415,9 +450,14 @@ int fh_cmd_sensor(int argc, char **argv)
                         "host's clock: use --pcap or flow listeners, not both\n");
         goto done;
     }
+    if (cfg.cpus == cfg.cpus_text && cfg.workers < 2) {
+        /* The file's list is for its own workers; --workers 1 overrides them. */
+        fprintf(stderr, "fenghuo sensor: one worker: the config file's cpus is not used\n");
+        cfg.cpus = NULL;
+    }
     if (cfg.cpus && cfg.workers < 2) {
-        fprintf(stderr, "fenghuo sensor: --cpus pins worker threads: it goes with --workers N "
-                        "(N > 1)\n");
+        fprintf(stderr, "fenghuo sensor: --cpus pins worker threads (cpus in --config too): it "
+                        "goes with --workers N (N > 1)\n");
         goto done;
     }
     if (n_flows && cfg.workers > 1) {
@@ -451,9 +491,9 @@ int fh_cmd_sensor(int argc, char **argv)
     if (fh_sensor_new(&cfg, out, &s, &err) || fh_sensor_set_networks(s, networks, &err) ||
         (groups.count && fh_sensor_set_groups(s, &groups, &err)) ||
         (rep.hub && rep.collection && fh_sensor_set_report(s, &rep, &err)) ||
-        (n_follows && fh_sensor_set_follow(s, &fol, &err)) ||
-        (enforce &&
-         fh_sensor_set_enforce(s, networks, "fenghuo_sensor", enforce_dry, enforce_ttl, &err)) ||
+        ((n_follows || n_enforced) && fh_sensor_set_follow(s, &fol, &err)) ||
+        (enforce && fh_sensor_set_enforce(s, networks, enforce_allow, enforce_no_default,
+                                          "fenghuo_sensor", enforce_dry, enforce_ttl, &err)) ||
         (n_ind && fh_sensor_load_indicators(s, indicators, n_ind, &err)) ||
         (n_pcaps && fh_sensor_open_files(s, pcaps, n_pcaps, &err)) ||
         (iface && fh_sensor_open_live(s, iface, &err)) || open_flows(s, flows, n_flows, &err) ||
@@ -463,6 +503,10 @@ int fh_cmd_sensor(int argc, char **argv)
     } else {
         struct sigaction sa;
         memset(&sa, 0, sizeof sa);
+        /* A write to a peer that is gone (the enforcement helper, the hub)
+         * is an error to handle, not a reason to die. */
+        sa.sa_handler = SIG_IGN;
+        sigaction(SIGPIPE, &sa, NULL);
         sa.sa_handler = on_stop;
         sigaction(SIGINT, &sa, NULL);
         sigaction(SIGTERM, &sa, NULL);
@@ -481,6 +525,7 @@ done:
     fh_sensor_groups_cleanup(&groups);
     free(flows);
     free(follows);
+    free(enforced);
     free(pcaps);
     free(indicators);
     return status;

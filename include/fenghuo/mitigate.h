@@ -48,14 +48,16 @@ fh_err fh_nft_teardown(fh_nft *n, fh_buf *err);
 
 typedef struct fh_nft_stats {
     size_t added, removed, unchanged, covered; /* covered: inside a broader entry */
+    size_t renewed; /* already there, given a later expiry (deleted and added atomically) */
     size_t transactions;
 } fh_nft_stats;
 
 /*
  * Makes the sets hold exactly `want` (entries already expired at `now` are
- * left out): adds what is new or lives longer, deletes what is gone, in
- * transactions of at most FH_NFT_BATCH elements. Entries inside a broader
- * entry are merged into it (interval sets refuse overlaps).
+ * left out): adds what is new, deletes what is gone, and renews what lives
+ * longer (its deletion and new addition in one transaction, so it is never
+ * missing), in transactions of at most FH_NFT_BATCH elements. Entries inside
+ * a broader entry are merged into it (interval sets refuse overlaps).
  */
 fh_err fh_nft_sync(fh_nft *n, const fh_block *want, size_t count, int64_t now,
                    fh_nft_stats *st /* OUT */, fh_buf *err);
@@ -81,6 +83,8 @@ typedef struct fh_block_list {
 
 void fh_block_list_init(fh_block_list *l);
 void fh_block_list_cleanup(fh_block_list *l);
+/* Appends one entry (the list grows as needed). */
+void fh_block_list_push(fh_block_list *l, const fh_block *b);
 /* Parses an address or prefix ("198.51.100.0/24", "2001:db8::1"). */
 bool fh_block_parse(const char *s, size_t len, fh_block *b /* OUT */);
 /* Appends the exact IPv4/IPv6 observables of the STIX indicators in objects
@@ -90,6 +94,22 @@ void fh_block_from_objects(fh_block_list *l, const json_t *objects, int64_t defa
  * list of addresses and prefixes (names and bad lines are counted in
  * skipped). */
 fh_err fh_block_from_file(fh_block_list *l, const char *path, int64_t default_expires, fh_buf *err);
+
+/* ---- the allowlist -------------------------------------------------------- */
+
+/* Appends the addresses and prefixes of a comma-separated list ("198.18.0.0/15,
+ * 2001:db8::1"). FH_ERR_USAGE naming the first bad item (l keeps what came
+ * before it). what names the list in the message ("--allow"). */
+fh_err fh_block_list_add_text(fh_block_list *l, const char *list, const char *what, fh_buf *err);
+/* Appends fh_block_default_allow. */
+void fh_block_list_add_default_allow(fh_block_list *l);
+/* True when b overlaps an entry of allow[0..n). */
+bool fh_block_allowed(const fh_block *b, const fh_block *allow, size_t n);
+/* Removes from l every entry that overlaps the allowlist: the allowlist wins
+ * over any indicator. The first ten removed are logged (module `who`) as
+ * "not blocking X: it overlaps the allowlist". Returns how many were removed. */
+size_t fh_block_list_remove_allowed(fh_block_list *l, const fh_block *allow, size_t n,
+                                    const char *who);
 
 /* ---- feeds and exports -------------------------------------------------- */
 

@@ -36,10 +36,19 @@ typedef struct fh_sensor_config {
     fh_tls_reasm_config tls_reasm; /* ClientHello reassembly (net.h; docs/sensor.md) */
     unsigned workers;              /* decoding and matching threads, 1..FH_SENSOR_MAX_WORKERS (1) */
     const char *cpus; /* workers > 1: CPUs to pin worker i to (the i-th, cycling), "0,2-3"; NULL */
+    char cpus_text[128]; /* the config file's cpus value: cpus points here when it came from
+                            the file (read by fh_sensor_new only; a copy of the struct keeps
+                            pointing at this one) */
 } fh_sensor_config;
 
 /* Most workers: a live capture opens one socket and ring per worker. */
 #define FH_SENSOR_MAX_WORKERS 64
+
+/* Parses a CPU list ("0,2-3": numbers and ranges, at most
+ * FH_SENSOR_MAX_WORKERS CPUs) into cpus[] (room for FH_SENSOR_MAX_WORKERS).
+ * what names the setting in the message ("--cpus"). FH_ERR_USAGE when bad. */
+fh_err fh_sensor_parse_cpus(const char *list, const char *what, int *cpus, size_t *n /* OUT */,
+                            fh_buf *err);
 
 void fh_sensor_config_init(fh_sensor_config *c);
 
@@ -65,13 +74,19 @@ typedef struct fh_sensor fh_sensor;
 
 /*
  * Blocks the sensor's own detections (scanners, brute-forcers) in the
- * nftables table `table` for ttl_s seconds, through a privileged helper
- * process forked now (call as root, before fh_sensor_drop_privileges). The
- * protected networks (the --networks list) and the default allowlist are
- * never blocked. dry_run: the helper prints transactions to stderr.
+ * nftables table `table` for ttl_s seconds, and the addresses of the
+ * enforced collections (fh_sensor_follow_config.enforced) until their
+ * valid_until (those without one: a timeout of ttl_s, renewed while the
+ * sensor runs), through a privileged helper process forked now (call as
+ * root, before fh_sensor_drop_privileges and fh_sensor_run). Never blocked:
+ * the protected networks (the --networks list), allow (a comma-separated
+ * list of addresses and prefixes, or NULL) and, unless no_default_allow, the
+ * default allowlist of `fenghuo enforce`. dry_run: the helper prints
+ * transactions to stderr. FH_ERR_USAGE for a bad allow list or table name.
  */
-fh_err fh_sensor_set_enforce(fh_sensor *s, const char *networks, const char *table, bool dry_run,
-                             unsigned ttl_s, fh_buf *err);
+fh_err fh_sensor_set_enforce(fh_sensor *s, const char *networks, const char *allow,
+                             bool no_default_allow, const char *table, bool dry_run, unsigned ttl_s,
+                             fh_buf *err);
 
 /* Hands the groups to the detector (groups is emptied). */
 fh_err fh_sensor_set_groups(fh_sensor *s, fh_sensor_groups *groups, fh_buf *err);
@@ -135,8 +150,13 @@ typedef struct fh_sensor_follow_config {
     const char *token;
     const char *cacert;
     bool insecure;
-    const char *const *collections;
+    const char *const *collections; /* matched only */
     size_t n_collections;
+    /* Matched and blocked (with fh_sensor_set_enforce): the exact addresses
+     * and prefixes of their indicators are kept in the nftables sets. A
+     * collection named in both lists is enforced. */
+    const char *const *enforced;
+    size_t n_enforced;
     unsigned interval_s; /* seconds between polls (default 5) */
     size_t max_objects;  /* indicators kept from the hub (default 10,000,000) */
 } fh_sensor_follow_config;

@@ -7,6 +7,7 @@
  * part of a pattern would block more than the pattern says.
  */
 #include <arpa/inet.h>
+#include <assert.h>
 #include <string.h>
 
 #include "fenghuo/json.h"
@@ -26,7 +27,7 @@ void fh_block_list_cleanup(fh_block_list *l)
     memset(l, 0, sizeof *l);
 }
 
-static void push(fh_block_list *l, const fh_block *b)
+void fh_block_list_push(fh_block_list *l, const fh_block *b)
 {
     if (l->count == l->cap) {
         l->cap = l->cap ? l->cap * 2 : 256;
@@ -104,7 +105,7 @@ void fh_block_from_objects(fh_block_list *l, const json_t *objects, int64_t defa
                           .plen = (uint8_t)o->prefix,
                           .expires = expires};
             memcpy(b.addr, o->addr, 16);
-            push(l, &b);
+            fh_block_list_push(l, &b);
             used++;
         }
         if (used == 0)
@@ -148,7 +149,7 @@ fh_err fh_block_from_file(fh_block_list *l, const char *path, int64_t default_ex
             if (stop > p) {
                 if (fh_block_parse(p, (size_t)(stop - p), &b)) {
                     b.expires = default_expires;
-                    push(l, &b);
+                    fh_block_list_push(l, &b);
                 } else {
                     l->skipped++; /* a name, or not an address */
                 }
@@ -158,4 +159,65 @@ fh_err fh_block_from_file(fh_block_list *l, const char *path, int64_t default_ex
     }
     fh_buf_cleanup(&data);
     return rc;
+}
+
+/* ---- the allowlist -------------------------------------------------------- */
+
+fh_err fh_block_list_add_text(fh_block_list *l, const char *list, const char *what, fh_buf *err)
+{
+    const char *p = list;
+    while (*p) {
+        size_t len = strcspn(p, ",");
+        const char *next = p[len] == ',' ? p + len + 1 : p + len;
+        /* Spaces around an item are allowed ("a, b"). */
+        while (len && (*p == ' ' || *p == '\t'))
+            p++, len--;
+        while (len && (p[len - 1] == ' ' || p[len - 1] == '\t'))
+            len--;
+        fh_block b;
+        if (len == 0 || !fh_block_parse(p, len, &b)) {
+            fh_buf_appendf(err, "%s: '%.*s' is not an address or prefix", what, (int)len, p);
+            return FH_ERR_USAGE;
+        }
+        fh_block_list_push(l, &b);
+        p = next;
+    }
+    return FH_OK;
+}
+
+void fh_block_list_add_default_allow(fh_block_list *l)
+{
+    for (const char *const *a = fh_block_default_allow; *a; a++) {
+        fh_block b;
+        bool ok = fh_block_parse(*a, strlen(*a), &b);
+        assert(ok);
+        (void)ok;
+        fh_block_list_push(l, &b);
+    }
+}
+
+bool fh_block_allowed(const fh_block *b, const fh_block *allow, size_t n)
+{
+    for (size_t k = 0; k < n; k++)
+        if (fh_block_overlaps(b, &allow[k]))
+            return true;
+    return false;
+}
+
+size_t fh_block_list_remove_allowed(fh_block_list *l, const fh_block *allow, size_t n,
+                                    const char *who)
+{
+    size_t kept = 0, removed = 0;
+    for (size_t i = 0; i < l->count; i++) {
+        if (fh_block_allowed(&l->items[i], allow, n)) {
+            char text[50];
+            fh_block_format(&l->items[i], text);
+            if (removed++ < 10)
+                fh_warn(who, "not blocking %s: it overlaps the allowlist", text);
+            continue;
+        }
+        l->items[kept++] = l->items[i];
+    }
+    l->count = kept;
+    return removed;
 }

@@ -240,10 +240,30 @@ fh_block *fh_block_normalize(const fh_block *in, size_t n, int64_t now, size_t *
     return v;
 }
 
-/* Writes "add|delete element inet T blockN { e1 [timeout Ns], e2 ... }" in
- * transactions of FH_NFT_BATCH elements. */
-static fh_err apply(fh_nft *n, const char *verb, fh_block *const *items, size_t count, int64_t now,
-                    size_t *transactions, fh_buf *err)
+enum change { CHANGE_DELETE, CHANGE_ADD, CHANGE_REPLACE };
+
+/* Appends "delete|add element inet T SET { e1 [timeout Ns], e2 ... }\n". */
+static void element_cmd(fh_buf *cmd, const fh_nft *n, const char *set, bool add,
+                        fh_block *const *items, size_t count, int64_t now)
+{
+    fh_buf_appendf(cmd, "%s element inet %s %s { ", add ? "add" : "delete", n->table, set);
+    for (size_t i = 0; i < count; i++) {
+        char text[50];
+        fh_block_format(items[i], text);
+        fh_buf_appendf(cmd, "%s%s", i ? ", " : "", text);
+        if (add && items[i]->expires)
+            fh_buf_appendf(cmd, " timeout %llds",
+                           (long long)(items[i]->expires - now > 0 ? items[i]->expires - now : 1));
+    }
+    fh_buf_append_str(cmd, " }\n");
+}
+
+/* Applies a change to items in transactions of FH_NFT_BATCH elements. A
+ * replacement (the same element with a later expiry) deletes and adds each
+ * batch in one transaction, so the element is never missing from the set:
+ * an element's timeout cannot be changed in place on every kernel. */
+static fh_err apply(fh_nft *n, enum change change, fh_block *const *items, size_t count,
+                    int64_t now, size_t *transactions, fh_buf *err)
 {
     fh_err rc = FH_OK;
     /* Single addresses go to a hash set (updates are cheap); prefixes to an
@@ -253,38 +273,30 @@ static fh_err apply(fh_nft *n, const char *verb, fh_block *const *items, size_t 
         bool host;
         const char *set;
     } sets[] = {{4, true, "addr4"}, {6, true, "addr6"}, {4, false, "net4"}, {6, false, "net6"}};
+    fh_block **batch = fh_xmalloc(FH_NFT_BATCH * sizeof *batch);
+    fh_buf cmd;
+    fh_buf_init(&cmd, 0);
     for (size_t si = 0; si < FH_ARRAY_LEN(sets) && rc == FH_OK; si++) {
         int fam = sets[si].fam;
-        fh_buf cmd;
-        fh_buf_init(&cmd, 0);
         size_t in_batch = 0;
         for (size_t i = 0; i <= count && rc == FH_OK; i++) {
-            bool flush = i == count || in_batch == FH_NFT_BATCH;
-            if (flush && in_batch) {
-                fh_buf_append_str(&cmd, " }");
+            if (i < count && items[i]->family == fam &&
+                (items[i]->plen == (fam == 4 ? 32 : 128)) == sets[si].host)
+                batch[in_batch++] = items[i];
+            if (in_batch && (i == count || in_batch == FH_NFT_BATCH)) {
+                fh_buf_reset(&cmd);
+                if (change != CHANGE_ADD)
+                    element_cmd(&cmd, n, sets[si].set, false, batch, in_batch, now);
+                if (change != CHANGE_DELETE)
+                    element_cmd(&cmd, n, sets[si].set, true, batch, in_batch, now);
                 rc = run(n, cmd.data, err);
                 (*transactions)++;
-                fh_buf_reset(&cmd);
                 in_batch = 0;
             }
-            if (i == count || items[i]->family != fam ||
-                (items[i]->plen == (fam == 4 ? 32 : 128)) != sets[si].host)
-                continue;
-            char text[50];
-            fh_block_format(items[i], text);
-            if (in_batch == 0)
-                fh_buf_appendf(&cmd, "%s element inet %s %s { ", verb, n->table, sets[si].set);
-            else
-                fh_buf_append_str(&cmd, ", ");
-            fh_buf_append_str(&cmd, text);
-            if (strcmp(verb, "add") == 0 && items[i]->expires)
-                fh_buf_appendf(
-                    &cmd, " timeout %llds",
-                    (long long)(items[i]->expires - now > 0 ? items[i]->expires - now : 1));
-            in_batch++;
         }
-        fh_buf_cleanup(&cmd);
     }
+    fh_buf_cleanup(&cmd);
+    free(batch);
     return rc;
 }
 
@@ -302,8 +314,9 @@ fh_err fh_nft_sync(fh_nft *n, const fh_block *want, size_t count, int64_t now, f
     n->n_have = h;
     /* Both lists are sorted the same way: walk them together. */
     fh_block **adds = fh_xmalloc((m ? m : 1) * sizeof *adds);
-    fh_block **dels = fh_xmalloc((h + m ? h + m : 1) * sizeof *dels);
-    size_t na = 0, nd = 0, i = 0, j = 0;
+    fh_block **dels = fh_xmalloc((h ? h : 1) * sizeof *dels);
+    fh_block **reps = fh_xmalloc((m ? m : 1) * sizeof *reps);
+    size_t na = 0, nd = 0, nr = 0, i = 0, j = 0;
     while (i < m || j < h) {
         int c = i == m ? 1 : j == h ? -1 : cmp_block(&next[i], &n->have[j]);
         if (c < 0) {
@@ -315,20 +328,22 @@ fh_err fh_nft_sync(fh_nft *n, const fh_block *want, size_t count, int64_t now, f
             bool longer = (next[i].expires == 0) != (n->have[j].expires == 0) ||
                           next[i].expires > n->have[j].expires;
             if (longer) {
-                dels[nd++] = &n->have[j];
-                adds[na++] = &next[i];
+                reps[nr++] = &next[i];
             } else {
                 st->unchanged++;
             }
             i++, j++;
         }
     }
-    fh_err rc = apply(n, "delete", dels, nd, now, &st->transactions, err);
+    fh_err rc = apply(n, CHANGE_DELETE, dels, nd, now, &st->transactions, err);
     if (rc == FH_OK)
-        rc = apply(n, "add", adds, na, now, &st->transactions, err);
+        rc = apply(n, CHANGE_REPLACE, reps, nr, now, &st->transactions, err);
+    if (rc == FH_OK)
+        rc = apply(n, CHANGE_ADD, adds, na, now, &st->transactions, err);
     if (rc == FH_OK) {
         st->added = na;
         st->removed = nd;
+        st->renewed = nr;
         free(n->have);
         n->have = next;
         n->n_have = m;
@@ -336,6 +351,7 @@ fh_err fh_nft_sync(fh_nft *n, const fh_block *want, size_t count, int64_t now, f
     }
     free(adds);
     free(dels);
+    free(reps);
     free(next);
     return rc;
 }

@@ -10,6 +10,8 @@
  *   bruteforce = 20/60
  *   max_hosts = 262144
  *   tls_reassembly_flows = 1024    # split ClientHellos held at once (0: off)
+ *   workers = 2                    # decoding and matching threads (--workers)
+ *   cpus = 0-1                     # pin them (--cpus)
  *
  *   [group dns-servers]
  *   prefixes = 198.18.0.53/32, 2001:db8::53/128
@@ -137,6 +139,31 @@ fh_err fh_sensor_config_load(fh_sensor_config *cfg, fh_sensor_groups *g, const c
             if (!number(e->value, 1, 16777216, &v))
                 goto bad_value;
             cfg->detect.max_hosts = (size_t)v;
+        } else if (strcmp(e->key, "workers") == 0) {
+            if (!number(e->value, 1, FH_SENSOR_MAX_WORKERS, &v)) {
+                fh_buf_appendf(err, "%s:%u: workers: '%s': give a number of threads from 1 to %d",
+                               path, e->line, e->value, FH_SENSOR_MAX_WORKERS);
+                rc = FH_ERR_PARSE;
+                continue;
+            }
+            cfg->workers = (unsigned)v;
+        } else if (strcmp(e->key, "cpus") == 0) {
+            int cpus[FH_SENSOR_MAX_WORKERS];
+            size_t n = 0;
+            char what[300];
+            snprintf(what, sizeof what, "%s:%u: cpus", path, e->line);
+            if (strlen(e->value) >= sizeof cfg->cpus_text) {
+                fh_buf_appendf(err, "%s: the list is longer than %zu characters", what,
+                               sizeof cfg->cpus_text - 1);
+                rc = FH_ERR_PARSE;
+                continue;
+            }
+            if (fh_sensor_parse_cpus(e->value, what, cpus, &n, err) != FH_OK) {
+                rc = FH_ERR_PARSE;
+                continue;
+            }
+            snprintf(cfg->cpus_text, sizeof cfg->cpus_text, "%s", e->value);
+            cfg->cpus = cfg->cpus_text;
         } else if (strcmp(e->key, "tls_reassembly_flows") == 0) {
             if (!number(e->value, 0, FH_TLS_REASM_MAX_FLOWS, &v))
                 goto bad_value;

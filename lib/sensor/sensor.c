@@ -739,7 +739,7 @@ fh_err fh_sensor_reload(fh_sensor *s, fh_buf *err)
 
 /* "0,2-3": at most FH_SENSOR_MAX_WORKERS CPU numbers, each below
  * CPU_SETSIZE. Whether they exist is known when a worker is pinned. */
-static fh_err parse_cpus(const char *list, int *cpus, size_t *n, fh_buf *err)
+fh_err fh_sensor_parse_cpus(const char *list, const char *what, int *cpus, size_t *n, fh_buf *err)
 {
     const char *p = list;
     *n = 0;
@@ -756,7 +756,8 @@ static fh_err parse_cpus(const char *list, int *cpus, size_t *n, fh_buf *err)
         }
         for (long c = a; c <= b; c++) {
             if (*n == FH_SENSOR_MAX_WORKERS) {
-                fh_buf_appendf(err, "--cpus '%s': more than %d CPUs", list, FH_SENSOR_MAX_WORKERS);
+                fh_buf_appendf(err, "%s '%s': more than %d CPUs", what, list,
+                               FH_SENSOR_MAX_WORKERS);
                 return FH_ERR_USAGE;
             }
             cpus[(*n)++] = (int)c;
@@ -770,7 +771,7 @@ static fh_err parse_cpus(const char *list, int *cpus, size_t *n, fh_buf *err)
     if (*n)
         return FH_OK;
 bad:
-    fh_buf_appendf(err, "--cpus '%s': give CPU numbers and ranges below %d, e.g. 0,2-3", list,
+    fh_buf_appendf(err, "%s '%s': give CPU numbers and ranges below %d, e.g. 0,2-3", what, list,
                    CPU_SETSIZE);
     return FH_ERR_USAGE;
 }
@@ -788,7 +789,7 @@ fh_err fh_sensor_new(const fh_sensor_config *c, FILE *events, fh_sensor **out, f
     }
     int cpus[FH_SENSOR_MAX_WORKERS];
     size_t n_cpus = 0;
-    if (c->cpus && parse_cpus(c->cpus, cpus, &n_cpus, err) != FH_OK)
+    if (c->cpus && fh_sensor_parse_cpus(c->cpus, "--cpus", cpus, &n_cpus, err) != FH_OK)
         return FH_ERR_USAGE;
     fh_sensor *s = fh_xcalloc(1, sizeof *s);
     s->cfg = *c;
@@ -888,41 +889,25 @@ fh_err fh_sensor_set_follow(fh_sensor *s, const fh_sensor_follow_config *c, fh_b
     return fh__sensor_follow_new(s, c, &s->follow, err);
 }
 
-fh_err fh_sensor_set_enforce(fh_sensor *s, const char *networks, const char *table, bool dry_run,
-                             unsigned ttl_s, fh_buf *err)
+fh_err fh_sensor_set_enforce(fh_sensor *s, const char *networks, const char *allow,
+                             bool no_default_allow, const char *table, bool dry_run, unsigned ttl_s,
+                             fh_buf *err)
 {
-    fh_block_list allow;
-    fh_block_list_init(&allow);
-    const char *p = networks;
-    while (p && *p) {
-        size_t len = strcspn(p, ",");
-        fh_block b;
-        if (len && fh_block_parse(p, len, &b)) {
-            if (allow.count == allow.cap) {
-                allow.cap = allow.cap ? allow.cap * 2 : 16;
-                allow.items = fh_xrealloc(allow.items, allow.cap * sizeof *allow.items);
-            }
-            allow.items[allow.count++] = b;
-        }
-        p += len;
-        if (*p == ',')
-            p++;
-    }
-    for (const char *const *a = fh_block_default_allow; *a; a++) {
-        fh_block b;
-        if (fh_block_parse(*a, strlen(*a), &b)) {
-            if (allow.count == allow.cap) {
-                allow.cap = allow.cap ? allow.cap * 2 : 16;
-                allow.items = fh_xrealloc(allow.items, allow.cap * sizeof *allow.items);
-            }
-            allow.items[allow.count++] = b;
-        }
-    }
+    /* The same allowlist as `fenghuo enforce --allow NETWORKS,ALLOW`. */
+    fh_block_list list;
+    fh_block_list_init(&list);
+    fh_err rc = networks ? fh_block_list_add_text(&list, networks, "--networks", err) : FH_OK;
+    if (rc == FH_OK && allow)
+        rc = fh_block_list_add_text(&list, allow, "--enforce-allow", err);
+    if (rc == FH_OK && !no_default_allow)
+        fh_block_list_add_default_allow(&list);
     fh__sensor_enforce_free(s->enforce);
     s->enforce = NULL;
     s->enforce_ttl = ttl_s ? ttl_s : 3600;
-    fh_err rc = fh__sensor_enforce_new(table, allow.items, allow.count, dry_run, &s->enforce, err);
-    fh_block_list_cleanup(&allow);
+    if (rc == FH_OK)
+        rc = fh__sensor_enforce_new(table, list.items, list.count, dry_run, s->enforce_ttl,
+                                    &s->enforce, err);
+    fh_block_list_cleanup(&list);
     return rc;
 }
 
@@ -1693,7 +1678,7 @@ fh_err fh_sensor_run(fh_sensor *s, volatile sig_atomic_t *stop, volatile sig_ato
         return rc;
     if (s->follow) {
         rc = fh__sensor_follow_start(s->follow, (const char *const *)s->indicator_files,
-                                     s->n_indicator_files);
+                                     s->n_indicator_files, s->enforce);
         if (rc) {
             fh_buf_appendf(err, "cannot start following the hub");
             return rc;
@@ -1746,14 +1731,16 @@ fh_err fh_sensor_run(fh_sensor *s, volatile sig_atomic_t *stop, volatile sig_ato
     matches_sweep(s, s->last_us, true);
     fh_detect_flush(s->detect, s->last_us);
     json_t *extra = json_object();
+    if (s->follow) {
+        /* First: the following thread may be handing entries to the
+         * enforcement helper. */
+        fh__sensor_follow_stop(s->follow);
+        json_object_set_new(extra, "following", fh__sensor_follow_stats(s->follow));
+    }
     if (s->enforce)
         json_object_set_new(extra, "enforce", fh__sensor_enforce_finish(s->enforce));
     if (s->flows)
         json_object_set_new(extra, "flows", flow_stats(s));
-    if (s->follow) {
-        fh__sensor_follow_stop(s->follow);
-        json_object_set_new(extra, "following", fh__sensor_follow_stats(s->follow));
-    }
     if (s->report) {
         /* What the run found is queued: post it (bounded), the rest stays
          * in the spool for the next start. */

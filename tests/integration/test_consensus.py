@@ -10,7 +10,6 @@ Every wait polls with a timeout; nothing asserts a duration.
 """
 import json
 import os
-import shutil
 import subprocess
 import sys
 import threading
@@ -20,6 +19,7 @@ import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from hubtest import FENGHUO, Hub, Setup, admin, request, wait_until  # noqa: E402
+from nstest import CAN_RUN_NFT, Namespaces, stop  # noqa: E402
 
 API = "/api/"
 TLP = {
@@ -381,13 +381,6 @@ class ConsensusEnforceTest(unittest.TestCase):
             "".join(lines))
 
 
-CAN_RUN_NFT = os.geteuid() == 0 and shutil.which("ip") and shutil.which("nft")
-
-
-def sh(*args, check=True, timeout=60):
-    return subprocess.run(args, check=check, capture_output=True, text=True, timeout=timeout)
-
-
 @unittest.skipUnless(CAN_RUN_NFT, "needs root, iproute2 and nftables")
 class ConsensusFirewallTest(unittest.TestCase):
     """The whole path with the real kernel, inside two network namespaces
@@ -399,97 +392,38 @@ class ConsensusFirewallTest(unittest.TestCase):
     ATTACKER, BYSTANDER, DEFENDER = "198.18.4.1", "198.18.4.9", "198.18.4.2"
 
     def setUp(self):
-        tag = str(os.getpid())
-        self.a, self.b = "fh-ca-" + tag, "fh-cb-" + tag
-        va, vb = "fca" + tag[-6:], "fcb" + tag[-6:]
-        for ns in (self.a, self.b):
-            sh("ip", "netns", "add", ns)
-            self.addCleanup(sh, "ip", "netns", "del", ns, check=False)
-        sh("ip", "link", "add", va, "netns", self.a, "type", "veth", "peer", "name", vb, "netns",
-           self.b)
-        sh("ip", "-n", self.a, "addr", "add", self.ATTACKER + "/24", "dev", va)
-        sh("ip", "-n", self.a, "addr", "add", self.BYSTANDER + "/24", "dev", va)
-        sh("ip", "-n", self.b, "addr", "add", self.DEFENDER + "/24", "dev", vb)
-        for ns, dev in ((self.a, va), (self.b, vb)):
-            sh("ip", "-n", ns, "link", "set", dev, "up")
-            sh("ip", "-n", ns, "link", "set", "lo", "up")
-        self.server = subprocess.Popen(
-            ["ip", "netns", "exec", self.b, "python3", "-c",
-             "import socket\n"
-             "s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\n"
-             "s.bind((%r, 8080)); s.listen(64)\n"
-             "while True:\n"
-             "    c, _ = s.accept(); c.close()\n" % self.DEFENDER])
-        self.addCleanup(self.server.wait)
-        self.addCleanup(self.server.kill)
+        self.ns = Namespaces(self, "c", self.ATTACKER, self.BYSTANDER, self.DEFENDER)
         self.setup = s = Setup()
         self.addCleanup(s.cleanup)
         for name in ["u", "v", "w"]:
             s.org(name)
         self.coll = s.collection("feed", {name: "read,write" for name in ["u", "v", "w"]})
         admin(s.data, "collection", "set", self.coll, "--default-tlp", "green")
-        log = open(os.path.join(s.tmp, "hub.log"), "ab")
-        self.addCleanup(log.close)
-        self.hub = subprocess.Popen(
-            ["ip", "netns", "exec", self.b, FENGHUO, "hub", "--data", s.data, "--listen",
-             "127.0.0.1:0", "--consensus-interval", "1"], stdout=subprocess.PIPE, stderr=log)
-        self.addCleanup(self.stop, self.hub)
-        line = self.hub.stdout.readline().decode()
-        self.port = int(line.split("127.0.0.1:")[1].split("/")[0])
-
-    @staticmethod
-    def stop(proc):
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
-        if proc.stdout:
-            proc.stdout.close()
+        self.ns.start_hub(s, "--consensus-interval", "1")
 
     def post(self, org, objects):
-        """POSTs from inside the defender's namespace, where the hub is."""
-        script = ("import json, sys, urllib.request\n"
-                  "req = urllib.request.Request(%r, data=sys.stdin.buffer.read(), method='POST',"
-                  " headers={'Authorization': 'Bearer ' + %r, 'Content-Type': %r,"
-                  " 'Accept': %r})\n"
-                  "print(urllib.request.urlopen(req, timeout=30).status)\n" % (
-                      "http://127.0.0.1:%d/api/collections/%s/objects/" % (self.port, self.coll),
-                      self.setup.tokens[org], "application/taxii+json;version=2.1",
-                      "application/taxii+json;version=2.1"))
-        p = subprocess.run(["ip", "netns", "exec", self.b, "python3", "-c", script],
-                           input=json.dumps({"objects": objects}).encode(), capture_output=True,
-                           timeout=60)
-        self.assertEqual(p.stdout.strip(), b"202", p.stderr)
-
-    def reaches(self, src):
-        p = sh("ip", "netns", "exec", self.a, "python3", "-c",
-               "import socket, sys\n"
-               "s = socket.socket(); s.settimeout(1); s.bind((%r, 0))\n"
-               "try:\n    s.connect((%r, 8080))\nexcept OSError:\n    sys.exit(1)\n"
-               % (src, self.DEFENDER), check=False)
-        return p.returncode == 0
+        self.ns.post(self.coll, self.setup.tokens[org], objects)
 
     def test_consensus_blocks_an_attacker_and_revocation_unblocks_it(self):
-        self.assertTrue(wait_until(lambda: self.reaches(self.ATTACKER), 10))
+        reaches = self.ns.reaches
+        self.assertTrue(wait_until(lambda: reaches(self.ATTACKER), 10))
         enforce = subprocess.Popen(
-            ["ip", "netns", "exec", self.b, FENGHUO, "enforce", "--hub",
-             "http://127.0.0.1:%d" % self.port, "--token", self.setup.tokens["w"],
-             "--collection", "consensus", "--interval", "1"],
+            self.ns.defender_cmd(FENGHUO, "enforce", "--hub", self.ns.hub_url, "--token",
+                                 self.setup.tokens["w"], "--collection", "consensus",
+                                 "--interval", "1"),
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        self.addCleanup(self.stop, enforce)
+        self.addCleanup(stop, enforce)
         i1, i2 = new_indicator(ipv4(self.ATTACKER)), new_indicator(ipv4(self.ATTACKER))
         self.post("u", [i1])
         self.post("v", [i2])
-        self.assertTrue(wait_until(lambda: not self.reaches(self.ATTACKER), 30),
+        self.assertTrue(wait_until(lambda: not reaches(self.ATTACKER), 30),
                         "the published attacker still reaches the defender")
-        self.assertTrue(self.reaches(self.BYSTANDER))
+        self.assertTrue(reaches(self.BYSTANDER))
         ts = now_ts()
         self.post("w", [{"type": "opinion", "spec_version": "2.1",
                          "id": "opinion--%s" % uuid.uuid4(), "created": ts, "modified": ts,
                          "opinion": "strongly-disagree", "object_refs": [i1["id"], i2["id"]]}])
-        self.assertTrue(wait_until(lambda: self.reaches(self.ATTACKER), 30),
+        self.assertTrue(wait_until(lambda: reaches(self.ATTACKER), 30),
                         "the revoked attacker is still blocked")
 
 

@@ -297,7 +297,11 @@ class SensorTest(unittest.TestCase):
         blocked = re.findall(r"add element inet fenghuo_sensor addr4 \{ ([0-9.]+) timeout 600s \}",
                              err)
         self.assertEqual(sorted(blocked), ["203.0.113.66", "203.0.113.99"])
-        self.assertEqual(evs[-1]["enforce"], {"block_requests": 2, "block_requests_dropped": 0})
+        self.assertEqual(evs[-1]["enforce"], {"block_requests": 2, "block_requests_dropped": 0,
+                                              "collection_updates": 0,
+                                              "collection_update_errors": 0,
+                                              "collection_entries": 0,
+                                              "collection_indicators_skipped": 0})
 
     def test_events_go_to_a_file(self):
         out = os.path.join(self.dir, "events.jsonl")
