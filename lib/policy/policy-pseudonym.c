@@ -257,8 +257,18 @@ static json_t *rewrite_ref(const json_t *ref, const fh_policy_victims *v, int de
     const json_t *stored = v->resolve(v->ctx, id);
     json_t *out = NULL;
     if (stored) {
+        /* A copy first: own_nets may resolve other objects, and a borrowed
+         * reference need not outlive that. */
+        json_t *copy = json_deep_copy(stored);
+        /* An address already inside the referencing object's networks is
+         * rewritten whatever its own submitters' networks are. */
+        fh_policy_prefix p;
+        const char *val = json_string_value(json_object_get(copy, "value"));
+        bool decided = id[0] == 'i' && val && fh_policy_prefix_parse(val, &p) == FH_OK &&
+                       fh_policy_prefix_inside(&p, v->nets, v->n_nets);
         size_t n_own = 0;
-        const fh_policy_prefix *own = v->own_nets ? v->own_nets(v->ctx, id, &n_own) : NULL;
+        const fh_policy_prefix *own =
+            v->own_nets && !decided ? v->own_nets(v->ctx, id, &n_own) : NULL;
         /* The referenced object's rewriting uses other networks: what is
          * remembered under v's networks does not apply to it. */
         fh_policy_victims inner = *v;
@@ -272,7 +282,6 @@ static json_t *rewrite_ref(const json_t *ref, const fh_policy_victims *v, int de
             inner.nets = both;
             inner.n_nets = v->n_nets + n_own;
         }
-        json_t *copy = json_deep_copy(stored);
         bool changed = false;
         rewrite(copy, &inner, depth + 1, &changed);
         const char *nid = json_string_value(json_object_get(copy, "id"));

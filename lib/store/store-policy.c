@@ -816,6 +816,9 @@ struct fh__store_victims {
     char *nets_text;              /* the networks parsed last */
     fh_policy_prefix *nets;
     size_t n_nets;
+    fh_policy_prefix *all; /* every organization's networks (ALL_NETWORKS) */
+    size_t n_all;
+    int all_state; /* 0: not loaded, 1: loaded, 2: too many to scan */
 };
 
 struct fh__store_victims *fh__store_victims_new(fh_store *s, struct fh__store_conn *c, int64_t coll,
@@ -850,6 +853,7 @@ void fh__store_victims_free(struct fh__store_victims *v)
     free(v->reader);
     free(v->nets_text);
     free(v->nets);
+    free(v->all);
     free(v);
 }
 
@@ -885,6 +889,59 @@ static const json_t *resolve(void *ctx, const char *id)
     return o;
 }
 
+/* At most this many networks (of all organizations) are scanned to rule
+ * out, without a query, that an address is anyone's victim. */
+#define ALL_NETWORKS 4096
+
+/* Whether the address value of o (an address SCO), or of an address SCO a
+ * network-traffic o names, may lie inside some organization's network. */
+static bool maybe_victim(struct fh__store_victims *v, const json_t *o, int depth)
+{
+    if (o == NULL)
+        return false; /* unknown to the hub: a reference to it stays */
+    if (v->all_state == 0) {
+        v->all_state = 1;
+        sqlite3_stmt *st = NULL;
+        if (sqlite3_prepare_v2(v->c->db, "SELECT cidr FROM org_networks LIMIT ?1", -1, &st, NULL) !=
+            SQLITE_OK) {
+            v->all_state = 2;
+        } else {
+            sqlite3_bind_int(st, 1, ALL_NETWORKS + 1);
+            v->all = fh_xcalloc(ALL_NETWORKS + 1, sizeof *v->all);
+            while (sqlite3_step(st) == SQLITE_ROW) {
+                if (fh_policy_prefix_parse((const char *)sqlite3_column_text(st, 0),
+                                           &v->all[v->n_all]) == FH_OK)
+                    v->n_all++;
+            }
+            if (v->n_all > ALL_NETWORKS)
+                v->all_state = 2;
+        }
+        sqlite3_finalize(st);
+    }
+    if (v->all_state == 2)
+        return true;
+    const char *val = json_string_value(json_object_get(o, "value"));
+    fh_policy_prefix p;
+    if (val)
+        return fh_policy_prefix_parse(val, &p) != FH_OK ||
+               fh_policy_prefix_inside(&p, v->all, v->n_all);
+    if (depth > 0)
+        return false;
+    /* The ends' ids are copied first: resolving one may free o (see
+     * resolve(), beyond MAX_RESOLVED). */
+    char ends[2][256];
+    static const char *const keys[] = {"src_ref", "dst_ref"};
+    for (size_t i = 0; i < FH_ARRAY_LEN(keys); i++) {
+        const char *ref = json_string_value(json_object_get(o, keys[i]));
+        snprintf(ends[i], sizeof ends[i], "%s", ref && strlen(ref) < sizeof ends[i] ? ref : "");
+    }
+    for (size_t i = 0; i < FH_ARRAY_LEN(keys); i++) {
+        if (ends[i][0] && maybe_victim(v, resolve(v, ends[i]), depth + 1))
+            return true;
+    }
+    return false;
+}
+
 /*
  * The networks of the submitters of the SCO's own versions that the reader
  * did not submit (docs/SHARING.md, "How references are followed"): its
@@ -904,6 +961,9 @@ static const fh_policy_prefix *own_nets(void *ctx, const char *id, size_t *n)
         *n = e->n;
         return e->nets;
     }
+    /* No value inside anyone's networks: no networks can matter for it. */
+    if (!maybe_victim(v, resolve(v, id), 0))
+        return NULL;
     if (v->owners == NULL &&
         sqlite3_prepare_v2(
             v->c->db,
