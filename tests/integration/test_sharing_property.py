@@ -32,7 +32,12 @@ exactly as the model rewrites it with that map: submitters see what they
 posted; other readers see pseudonyms for addresses inside a network of one
 of the version's submitters, ids recomputed, references followed; no
 victim address or original id of a rewritten SCO anywhere in an answer's
-text; SCOs shown pseudonymized cannot be selected by id. The key is rotated
+text; no original id of an SCO the reader is shown pseudonymized in any
+collection in any of its answers (references across submitters and
+collections name the id the reader gets); IPv4 victims also posted in IPv6
+forms that embed them (mapped, compatible, NAT64, 6to4), whose pseudonyms
+must embed the IPv4 pseudonym; SCOs shown pseudonymized cannot be selected
+by id. The key is rotated
 in the middle of the reads (`admin pseudonyms rotate`): every pseudonym
 changes and the rest of the reads hold with the new map.
 
@@ -713,6 +718,9 @@ class SharingPropertyTest(unittest.TestCase):
                                     "value": never}))
             if rng.random() < 0.3 and self.scos_posted:  # another report's SCO
                 refs.append(rng.choice(sorted(i for c, i in self.scos_posted if c == coll)))
+            elsewhere = sorted(i for c, i in self.scos_posted if c != coll)
+            if rng.random() < 0.2 and elsewhere:  # an SCO posted in another collection
+                refs.append(rng.choice(elsewhere))
             rng.shuffle(refs)
             od["object_refs"] = refs
         sighting = {"type": "sighting", "spec_version": "2.1",
@@ -1143,6 +1151,12 @@ class SharingPropertyTest(unittest.TestCase):
                 after = o.get(k, []) if isinstance(b[k], list) else [o.get(k)]
                 for ref, ref_after in zip(before, after):
                     target = listed.get(ref)
+                    held = [x for x in m.stored.get(ref, []) if x["coll"] == coll]
+                    if (m.stored.get(ref) and not held and org not in v["subs"]
+                            and m.ref_after(ref, v["subs"], org, coll) != ref):
+                        self.stats["references to SCOs of other collections rewritten"] = (
+                            self.stats.get(
+                                "references to SCOs of other collections rewritten", 0) + 1)
                     if target is None:
                         continue  # not in this collection, or hidden from org
                     want = m.expect(org, target, self.community, self.identity,
@@ -1226,6 +1240,7 @@ class SharingPropertyTest(unittest.TestCase):
         self.assertTrue(self.rotated)
         for what in ("hidden strings", "references followed", "not selectable",
                      "references followed across submitters", "originals forbidden",
+                     "references to SCOs of other collections rewritten",
                      "embedded IPv4 checked"):
             self.assertGreater(self.stats.get(what, 0), 10, what)
         if os.environ.get("FH_SHARING_VERBOSE"):
