@@ -129,9 +129,28 @@ bool fh_policy_prefix_within(const fh_policy_prefix *inner, const fh_policy_pref
 size_t fh_policy_prefix_range(const fh_policy_prefix *p, uint8_t lo[17] /* OUT */,
                               uint8_t hi[17] /* OUT */);
 
+/*
+ * The IPv4 address or prefix that an IPv6 value embeds (docs/SHARING.md),
+ * into *v4 (may be NULL): in ::ffff:0:0/96 (IPv4-mapped), ::/96
+ * (IPv4-compatible, deprecated; not :: and ::1) and 64:ff9b::/96 (NAT64,
+ * RFC 6052) the last 32 bits, when p is at least 96 bits long (a /L value
+ * embeds a /(L-96)); in 2002::/16 (6to4, RFC 3056) bits 16-47, when p is at
+ * least 16 bits long (a /L value embeds a /min(L-16, 32)). Returns the byte
+ * offset of the IPv4 part in p->addr (12 or 2), 0 when p embeds none.
+ */
+size_t fh_policy_prefix_embedded_v4(const fh_policy_prefix *p, fh_policy_prefix *v4 /* OUT */);
+
+/* True when p lies wholly inside one of the n nets; an IPv6 value that
+ * embeds an IPv4 address is also judged by that IPv4 part against IPv4
+ * nets. */
+bool fh_policy_prefix_inside(const fh_policy_prefix *p, const fh_policy_prefix *nets, size_t n);
+
 /* The Crypto-PAn pseudonym of an address or prefix: the address bits
  * pseudonymized, then (for a prefix) the host bits after the length cleared,
- * so a prefix keeps its length and is the prefix of its members' pseudonyms. */
+ * so a prefix keeps its length and is the prefix of its members' pseudonyms.
+ * An IPv6 value that embeds an IPv4 address keeps its IPv6 prefix and gets
+ * the pseudonym of its IPv4 part in place of it (6to4: the bits after the
+ * IPv4 part are those of the IPv6 pseudonym of the whole value). */
 void fh_policy_prefix_pseudonym(const fh_policy_cryptopan *c, const fh_policy_prefix *in,
                                 fh_policy_prefix *out /* OUT */);
 
@@ -144,6 +163,13 @@ typedef struct fh_policy_victims {
     const fh_policy_prefix *nets;
     size_t n_nets;
     const json_t *(*resolve)(void *ctx, const char *id);
+    /* Optional (may be NULL): the networks that count for the referenced
+     * SCO with this id because of its own versions (docs/SHARING.md: the
+     * networks of their submitters that this reader is not); *n receives
+     * their count. The array must stay valid until the next call. A
+     * referenced object is rewritten with nets and these, so a reference
+     * names the id the reader gets for the object it names. */
+    const fh_policy_prefix *(*own_nets)(void *ctx, const char *id, size_t *n /* OUT */);
     void *ctx;
     /* Optional (may be NULL): a JSON object the caller keeps between calls
      * with the same cp and nets (and clears when they change), where the
@@ -157,12 +183,11 @@ typedef struct fh_policy_victims {
  * pseudonym: the value of an ipv4-addr / ipv6-addr, the values of those in
  * an observed-data's embedded "objects" dictionary, and the references to
  * address SCOs and network-traffic objects (object_refs, src_ref, dst_ref)
- * whose stored value is inside: a reference becomes the id of the rewritten
- * object it names. The id of a rewritten SCO is recomputed
- * (fh_stix_sco_id) when it was the deterministic id of its content. Other
- * objects and addresses outside v->nets are left alone. *changed (may be
- * NULL) tells whether anything changed. Pure: the result depends only on obj,
- * the nets, the key and what resolve answers.
+ * whose stored value is inside v->nets or the referenced SCO's own_nets: a
+ * reference becomes the id of the rewritten object it names. The id of a rewritten SCO is
+ * recomputed (fh_stix_sco_id) when it was the deterministic id of its content. Other objects and
+ * addresses outside v->nets are left alone. *changed (may be NULL) tells whether anything changed.
+ * Pure: the result depends only on obj, the nets, the key and what resolve answers.
  */
 void fh_policy_pseudonymize(json_t *obj, const fh_policy_victims *v, bool *changed /* OUT */);
 

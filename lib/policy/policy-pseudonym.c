@@ -14,6 +14,7 @@
 
 #include "fenghuo/policy.h"
 #include "fenghuo/stix.h"
+#include "fenghuo/util.h"
 
 /* ---- addresses and prefixes ------------------------------------------------ */
 
@@ -108,6 +109,62 @@ size_t fh_policy_prefix_range(const fh_policy_prefix *p, uint8_t lo[17], uint8_t
     return n + 1;
 }
 
+/* The IPv6 prefixes whose addresses embed an IPv4 address in their last 32
+ * bits (docs/SHARING.md): IPv4-mapped ::ffff:0:0/96, IPv4-compatible ::/96
+ * (deprecated; :: and ::1 are not IPv4 addresses), and the NAT64 well-known
+ * prefix 64:ff9b::/96 (RFC 6052). */
+static const uint8_t embed96[][12] = {
+    {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff},
+    {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0},
+    {0, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0},
+};
+
+size_t fh_policy_prefix_embedded_v4(const fh_policy_prefix *p, fh_policy_prefix *v4)
+{
+    if (p->family != 6)
+        return 0;
+    size_t at = 0;
+    unsigned len = 0;
+    if (p->len >= 96) {
+        for (size_t i = 0; i < FH_ARRAY_LEN(embed96) && at == 0; i++) {
+            if (memcmp(p->addr, embed96[i], 12) == 0)
+                at = 12;
+        }
+        static const uint8_t low[2][4] = {{0, 0, 0, 0}, {0, 0, 0, 1}};
+        if (at && memcmp(p->addr, embed96[1], 12) == 0 && p->len == 128 &&
+            (memcmp(p->addr + 12, low[0], 4) == 0 || memcmp(p->addr + 12, low[1], 4) == 0))
+            at = 0; /* :: and ::1 */
+        len = p->len - 96u;
+    }
+    if (at == 0 && p->len >= 16 && p->addr[0] == 0x20 && p->addr[1] == 0x02) {
+        at = 2; /* 6to4, 2002::/16 (RFC 3056): bits 16-47 */
+        len = p->len - 16u > 32 ? 32 : p->len - 16u;
+    }
+    if (at == 0)
+        return 0;
+    if (v4) {
+        memset(v4, 0, sizeof *v4);
+        v4->family = 4;
+        memcpy(v4->addr, p->addr + at, 4);
+        v4->len = (uint8_t)len;
+        v4->has_len = len < 32;
+        fh_policy_prefix_mask(v4);
+    }
+    return at;
+}
+
+bool fh_policy_prefix_inside(const fh_policy_prefix *p, const fh_policy_prefix *nets, size_t n)
+{
+    fh_policy_prefix v4;
+    bool embeds = fh_policy_prefix_embedded_v4(p, &v4) != 0;
+    for (size_t i = 0; i < n; i++) {
+        if (fh_policy_prefix_within(p, &nets[i]) ||
+            (embeds && fh_policy_prefix_within(&v4, &nets[i])))
+            return true;
+    }
+    return false;
+}
+
 void fh_policy_prefix_pseudonym(const fh_policy_cryptopan *c, const fh_policy_prefix *in,
                                 fh_policy_prefix *out)
 {
@@ -115,10 +172,28 @@ void fh_policy_prefix_pseudonym(const fh_policy_cryptopan *c, const fh_policy_pr
     /* The bits after the length do not belong to the prefix: they must not
      * influence its pseudonym. */
     fh_policy_prefix_mask(&p);
-    if (p.family == 6)
+    fh_policy_prefix v4;
+    size_t at = fh_policy_prefix_embedded_v4(&p, &v4);
+    if (at) {
+        /* The embedded IPv4 part becomes the pseudonym of that IPv4 address
+         * (or prefix), so the victim looks the same in both families. In a
+         * 6to4 address the bits after it (subnet and interface id, which
+         * may repeat the IPv4 address) are those of the IPv6 pseudonym:
+         * still prefix-preserving, since they depend only on the bits
+         * before them. */
+        uint8_t full[16];
+        if (at == 2)
+            fh_policy_cryptopan_v6(c, p.addr, full);
+        fh_policy_prefix q;
+        fh_policy_prefix_pseudonym(c, &v4, &q);
+        memcpy(p.addr + at, q.addr, 4);
+        if (at == 2)
+            memcpy(p.addr + 6, full + 6, 10);
+    } else if (p.family == 6) {
         fh_policy_cryptopan_v6(c, p.addr, p.addr);
-    else
+    } else {
         fh_policy_cryptopan_v4(c, p.addr, p.addr);
+    }
     fh_policy_prefix_mask(&p);
     *out = p;
 }
@@ -145,10 +220,7 @@ static bool pseudonymous_value(const char *value, const fh_policy_victims *v, ch
     fh_policy_prefix p;
     if (fh_policy_prefix_parse(value, &p) != FH_OK)
         return false;
-    bool inside = false;
-    for (size_t i = 0; i < v->n_nets && !inside; i++)
-        inside = fh_policy_prefix_within(&p, &v->nets[i]);
-    if (!inside)
+    if (!fh_policy_prefix_inside(&p, v->nets, v->n_nets))
         return false;
     fh_policy_prefix q;
     fh_policy_prefix_pseudonym(v->cp, &p, &q);
@@ -166,8 +238,11 @@ static bool has_content_id(const json_t *obj)
 
 /* The id that the object named by ref has once rewritten, as a new JSON
  * string; NULL when unchanged (unknown to the hub, not an address or
- * network-traffic, outside the nets). The caller replaces the reference: a
- * string may be shared, so it is never changed in place. */
+ * network-traffic, outside the nets). The referenced object is rewritten
+ * with the referencing object's networks and its own versions' (own_nets),
+ * so the reference names the id this reader gets for it. The caller
+ * replaces the reference: a string may be shared, so it is never changed in
+ * place. */
 static json_t *rewrite_ref(const json_t *ref, const fh_policy_victims *v, int depth)
 {
     const char *id = json_string_value(ref);
@@ -182,12 +257,37 @@ static json_t *rewrite_ref(const json_t *ref, const fh_policy_victims *v, int de
     const json_t *stored = v->resolve(v->ctx, id);
     json_t *out = NULL;
     if (stored) {
+        /* A copy first: own_nets may resolve other objects, and a borrowed
+         * reference need not outlive that. */
         json_t *copy = json_deep_copy(stored);
+        /* An address already inside the referencing object's networks is
+         * rewritten whatever its own submitters' networks are. */
+        fh_policy_prefix p;
+        const char *val = json_string_value(json_object_get(copy, "value"));
+        bool decided = id[0] == 'i' && val && fh_policy_prefix_parse(val, &p) == FH_OK &&
+                       fh_policy_prefix_inside(&p, v->nets, v->n_nets);
+        size_t n_own = 0;
+        const fh_policy_prefix *own =
+            v->own_nets && !decided ? v->own_nets(v->ctx, id, &n_own) : NULL;
+        /* The referenced object's rewriting uses other networks: what is
+         * remembered under v's networks does not apply to it. */
+        fh_policy_victims inner = *v;
+        inner.memo = NULL;
+        fh_policy_prefix *both = NULL;
+        if (n_own) {
+            both = fh_xcalloc(v->n_nets + n_own, sizeof *both);
+            if (v->n_nets)
+                memcpy(both, v->nets, v->n_nets * sizeof *both);
+            memcpy(both + v->n_nets, own, n_own * sizeof *both);
+            inner.nets = both;
+            inner.n_nets = v->n_nets + n_own;
+        }
         bool changed = false;
-        rewrite(copy, v, depth + 1, &changed);
+        rewrite(copy, &inner, depth + 1, &changed);
         const char *nid = json_string_value(json_object_get(copy, "id"));
         out = changed && nid && strcmp(nid, id) != 0 ? json_string(nid) : NULL;
         json_decref(copy);
+        free(both);
     }
     if (v->memo)
         json_object_set(v->memo, id, out ? out : json_null());
@@ -257,7 +357,7 @@ static void rewrite(json_t *obj, const fh_policy_victims *v, int depth, bool *ch
 void fh_policy_pseudonymize(json_t *obj, const fh_policy_victims *v, bool *changed)
 {
     bool any = false;
-    if (obj && v && v->cp && v->n_nets)
+    if (obj && v && v->cp && (v->n_nets || v->own_nets))
         rewrite(obj, v, 0, &any);
     if (changed)
         *changed = any;

@@ -135,14 +135,19 @@ fh_err fh__store_sco_index(struct fh__store_conn *w, const char *id, const char 
 /* Adds the networks of each organization of list (fh_store_org_list). */
 fh_err fh__store_org_list_networks(struct fh__store_conn *c, json_t *list);
 
-/* The per-query state of pseudonymization: the key (taken once per query),
- * the SCOs resolved so far. */
+/* The per-query state of pseudonymization for reader (an organization id)
+ * reading collection coll (row number): the key (taken once per query), the
+ * SCOs resolved so far and the networks of their own submitters. */
 struct fh__store_victims;
-struct fh__store_victims *fh__store_victims_new(fh_store *s, struct fh__store_conn *c);
+struct fh__store_victims *fh__store_victims_new(fh_store *s, struct fh__store_conn *c, int64_t coll,
+                                                const char *reader);
 void fh__store_victims_free(struct fh__store_victims *v);
 /* Pseudonymizes o (in place) for a reader to whom nets (the JSON text of an
- * array of the version's submitters' networks) are foreign. */
-fh_err fh__store_victims_apply(struct fh__store_victims *v, const char *nets, json_t *o);
+ * array of the version's submitters' networks, maybe "[]") are foreign; the
+ * SCOs o references follow their own submitters' networks too. *changed
+ * (may be NULL): whether anything changed. */
+fh_err fh__store_victims_apply(struct fh__store_victims *v, const char *nets, json_t *o,
+                               bool *changed /* OUT */);
 /* Stores an object created by the hub itself (no submitter, no status) in
  * the collection with row number coll, inside the writer's open
  * transaction (store-objects.c; used by store-consensus.c). */

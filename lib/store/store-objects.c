@@ -895,26 +895,61 @@ static void append_victim_nets(fh_buf *sql, const char *a, int param, const char
 }
 
 /*
+ * "The address range of SCO index row x lies inside network row n": the
+ * ranges, or, for an IPv6 value that embeds an IPv4 address (see
+ * fh_policy_prefix_embedded_v4), its IPv4 part inside an IPv4 network. The
+ * blobs are a family byte and the address: bytes 2-13 of an IPv6 value are
+ * its first 96 bits, bytes 14-17 the last 32; bytes 2-3 are the 6to4 prefix
+ * 2002::/16 and bytes 4-7 the IPv4 part after it.
+ */
+#define SQL_X_INSIDE_N                                                                             \
+    "((x.lo >= n.lo AND x.hi <= n.hi) OR (substr(n.lo, 1, 1) = X'04' AND CASE WHEN "               \
+    "substr(x.lo, 1, 13) = substr(x.hi, 1, 13) AND substr(x.lo, 1, 13) IN "                        \
+    "(X'0600000000000000000000FFFF', X'06000000000000000000000000', "                              \
+    "X'060064FF9B0000000000000000') AND NOT (substr(x.lo, 1, 13) = "                               \
+    "X'06000000000000000000000000' AND x.lo = x.hi AND substr(x.lo, 14, 4) IN (X'00000000', "      \
+    "X'00000001')) THEN substr(x.lo, 14, 4) >= substr(n.lo, 2, 4) AND substr(x.hi, 14, 4) <= "     \
+    "substr(n.hi, 2, 4) WHEN substr(x.lo, 1, 3) = X'062002' AND substr(x.hi, 1, 3) = "             \
+    "X'062002' THEN substr(x.lo, 4, 4) >= substr(n.lo, 2, 4) AND substr(x.hi, 4, 4) <= "           \
+    "substr(n.hi, 2, 4) ELSE 0 END))"
+
+/*
  * " AND the row is not one whose id this reader sees pseudonymized": an
  * address SCO whose value, or a network-traffic whose src_ref or dst_ref
- * value, lies inside a network of a submitter the reader is not. Used when
- * a query selects by id, so that a reader who guesses a victim's address
- * cannot learn from its deterministic id that the hub holds it.
+ * value, lies inside a network of a submitter the reader is not; or a
+ * network-traffic whose src_ref or dst_ref names an address SCO that the
+ * reader sees pseudonymized by the networks of that SCO's own submitters
+ * (its versions in this collection when it holds one, else anywhere: the
+ * rule of fh__store_victims_apply). Used when a query selects by id, so
+ * that a reader who guesses a victim's address cannot learn from its
+ * deterministic id that the hub holds it.
  */
 static fh_err add_not_pseudonymized(fh_buf *sql, struct binds *b, const char *reader, const char *a)
 {
     fh_err rc = add_text(b, reader);
     if (rc)
         return rc;
+    int r = b->n;
     fh_buf_appendf(sql, " AND NOT (%s.type IN (" VICTIM_ID_TYPES ") AND NOT ", a);
-    append_is_submitter(sql, a, b->n);
+    append_is_submitter(sql, a, r);
     fh_buf_appendf(sql,
-                   " AND EXISTS (SELECT 1 FROM sco_index x JOIN org_networks n ON x.lo >= n.lo "
-                   "AND x.hi <= n.hi WHERE x.id IN (%s.id, json_extract(%s.body, '$.src_ref'), "
+                   " AND (EXISTS (SELECT 1 FROM sco_index x JOIN org_networks n ON " SQL_X_INSIDE_N
+                   " WHERE x.id IN (%s.id, json_extract(%s.body, '$.src_ref'), "
                    "json_extract(%s.body, '$.dst_ref')) AND ",
                    a, a, a);
     append_submitter_networks(sql, a);
-    return fh_buf_append_str(sql, "))");
+    fh_buf_appendf(sql,
+                   ") OR (%s.type = 'network-traffic' AND EXISTS (SELECT 1 FROM sco_index x "
+                   "CROSS JOIN collections k CROSS JOIN objects o3 ON o3.coll = k.n AND o3.id = "
+                   "x.id JOIN org_networks n ON " SQL_X_INSIDE_N
+                   " AND (n.org_id = o3.submitter OR n.org_id IN (SELECT c.org_id FROM "
+                   "object_submitters c WHERE c.seq = o3.seq)) WHERE x.id IN "
+                   "(json_extract(%s.body, '$.src_ref'), json_extract(%s.body, '$.dst_ref')) AND "
+                   "(k.n = %s.coll OR NOT EXISTS (SELECT 1 FROM objects y WHERE y.coll = %s.coll "
+                   "AND y.id = x.id)) AND NOT ",
+                   a, a, a, a, a);
+    append_is_submitter(sql, "o3", r);
+    return fh_buf_append_str(sql, "))))");
 }
 
 /* " OR this row is the last (later = true) or first version of its object
@@ -1029,10 +1064,15 @@ static fh_err append_reader_copy(fh_buf *out, const char *body, size_t len,
         fh_policy_redact(o, clearance);
     /* Victim privacy: addresses inside the submitters' networks become
      * pseudonyms (docs/SHARING.md). */
-    fh_err prc = nets ? fh__store_victims_apply(victims, nets, o) : FH_OK;
+    bool changed = false;
+    fh_err prc = nets ? fh__store_victims_apply(victims, nets, o, &changed) : FH_OK;
     if (prc) {
         json_decref(o);
         return prc;
+    }
+    if (!changed && submitter_ref == NULL && clearance >= FH_TLP_RED) {
+        json_decref(o); /* nothing to hide after all */
+        return fh_buf_append(out, body, len);
     }
     if (submitter_ref && json_object_get(o, "created_by_ref"))
         json_object_set_new(o, "created_by_ref", json_string(community_ref));
@@ -1049,6 +1089,14 @@ static fh_err append_reader_copy(fh_buf *out, const char *body, size_t len,
     return rc;
 }
 
+/* Whether id names an ipv4-addr or ipv6-addr object. An address SCO is
+ * rewritten by its own submitters' networks only; other objects also follow
+ * those of the SCOs they reference (docs/SHARING.md). */
+static bool is_address_id(const char *id)
+{
+    return id && (strncmp(id, "ipv4-addr--", 11) == 0 || strncmp(id, "ipv6-addr--", 11) == 0);
+}
+
 /* Appends one manifest-record. With nets, id is that of the copy the reader
  * sees: body (the stored SCO) pseudonymized. */
 static fh_err append_manifest_record(fh_buf *out, int64_t added, const char *id,
@@ -1056,7 +1104,7 @@ static fh_err append_manifest_record(fh_buf *out, int64_t added, const char *id,
                                      struct fh__store_victims *victims, const char *nets)
 {
     json_t *o = nets && body ? json_loads(body, 0, NULL) : NULL;
-    fh_err rc = o ? fh__store_victims_apply(victims, nets, o) : FH_OK;
+    fh_err rc = o ? fh__store_victims_apply(victims, nets, o, NULL) : FH_OK;
     if (rc == FH_OK && o && fh_json_str(o, "id"))
         id = fh_json_str(o, "id");
     char ts[32];
@@ -1139,7 +1187,7 @@ fh_err fh_store_query_run(fh_store *s, const fh_store_query *q, fh_store_view vi
         goto done;
     fh_buf_appendf(&sql, " ORDER BY date_added LIMIT ?%d", b->n);
 
-    victims = fh__store_victims_new(s, c);
+    victims = fh__store_victims_new(s, c, coll, q->reader);
     sqlite3_stmt *st = fh__store_stmt(c, sql.data);
     if (st == NULL) {
         rc = FH_ERR_DB;
@@ -1161,8 +1209,9 @@ fh_err fh_store_query_run(fh_store *s, const fh_store_query *q, fh_store_view vi
         bool cut = view == FH_STORE_VIEW_OBJECTS && sqlite3_column_type(st, 5) != SQLITE_NULL;
         const char *nets =
             view == FH_STORE_VIEW_VERSIONS ? NULL : (const char *)sqlite3_column_text(st, 6);
-        if (nets && strcmp(nets, "[]") == 0)
-            nets = NULL; /* the submitters declared no networks */
+        if (nets && strcmp(nets, "[]") == 0 &&
+            is_address_id((const char *)sqlite3_column_text(st, 3)))
+            nets = NULL; /* its submitters declared no networks: an address SCO stays */
         if (view == FH_STORE_VIEW_OBJECTS &&
             (cut || nets || sqlite3_column_type(st, 2) != SQLITE_NULL)) {
             rc = append_reader_copy(&r->items, (const char *)sqlite3_column_text(st, 1),

@@ -791,26 +791,47 @@ fh_err fh__store_sco_index(struct fh__store_conn *w, const char *id, const char 
 /* The most SCOs one query resolves and keeps (beyond: looked up again). */
 #define MAX_RESOLVED 100000
 
+/* The networks that count for one referenced SCO because of its own
+ * versions (own_nets), remembered for the query. */
+struct own_entry {
+    fh_policy_prefix *nets;
+    size_t n;
+};
+
 struct fh__store_victims {
     fh_store *s;
     struct fh__store_conn *c;
+    int64_t coll; /* the collection being read */
+    char *reader; /* the reader's organization id */
     struct fh__store_pseudo_key *key;
     sqlite3_stmt *lookup; /* not from the statement cache: see resolve() */
+    sqlite3_stmt *owners; /* the same, for own_nets() */
     json_t *resolved;     /* id -> stored object, or null when unknown */
     json_t *memo;         /* id -> rewritten id under nets_text (fh_policy_victims) */
     json_t *scratch;      /* the last object resolved beyond MAX_RESOLVED */
-    char *nets_text;      /* the networks parsed last */
+    json_t *own;          /* id -> index in owns */
+    struct own_entry *owns;
+    size_t n_owns, cap_owns;
+    struct own_entry own_scratch; /* the last one beyond MAX_RESOLVED */
+    char *nets_text;              /* the networks parsed last */
     fh_policy_prefix *nets;
     size_t n_nets;
+    fh_policy_prefix *all; /* every organization's networks (ALL_NETWORKS) */
+    size_t n_all;
+    int all_state; /* 0: not loaded, 1: loaded, 2: too many to scan */
 };
 
-struct fh__store_victims *fh__store_victims_new(fh_store *s, struct fh__store_conn *c)
+struct fh__store_victims *fh__store_victims_new(fh_store *s, struct fh__store_conn *c, int64_t coll,
+                                                const char *reader)
 {
     struct fh__store_victims *v = fh_xcalloc(1, sizeof *v);
     v->s = s;
     v->c = c;
+    v->coll = coll;
+    v->reader = fh_xstrdup(reader ? reader : "");
     v->resolved = json_object();
     v->memo = json_object();
+    v->own = json_object();
     return v;
 }
 
@@ -820,11 +841,19 @@ void fh__store_victims_free(struct fh__store_victims *v)
         return;
     key_release(v->s, v->key);
     sqlite3_finalize(v->lookup);
+    sqlite3_finalize(v->owners);
     json_decref(v->resolved);
     json_decref(v->memo);
     json_decref(v->scratch);
+    json_decref(v->own);
+    for (size_t i = 0; i < v->n_owns; i++)
+        free(v->owns[i].nets);
+    free(v->owns);
+    free(v->own_scratch.nets);
+    free(v->reader);
     free(v->nets_text);
     free(v->nets);
+    free(v->all);
     free(v);
 }
 
@@ -860,9 +889,138 @@ static const json_t *resolve(void *ctx, const char *id)
     return o;
 }
 
-fh_err fh__store_victims_apply(struct fh__store_victims *v, const char *nets, json_t *o)
+/* At most this many networks (of all organizations) are scanned to rule
+ * out, without a query, that an address is anyone's victim. */
+#define ALL_NETWORKS 4096
+
+/* Whether the address value of o (an address SCO), or of an address SCO a
+ * network-traffic o names, may lie inside some organization's network. */
+static bool maybe_victim(struct fh__store_victims *v, const json_t *o, int depth)
 {
-    if (nets == NULL || strcmp(nets, "[]") == 0)
+    if (o == NULL)
+        return false; /* unknown to the hub: a reference to it stays */
+    if (v->all_state == 0) {
+        v->all_state = 1;
+        sqlite3_stmt *st = NULL;
+        if (sqlite3_prepare_v2(v->c->db, "SELECT cidr FROM org_networks LIMIT ?1", -1, &st, NULL) !=
+            SQLITE_OK) {
+            v->all_state = 2;
+        } else {
+            sqlite3_bind_int(st, 1, ALL_NETWORKS + 1);
+            v->all = fh_xcalloc(ALL_NETWORKS + 1, sizeof *v->all);
+            while (sqlite3_step(st) == SQLITE_ROW) {
+                if (fh_policy_prefix_parse((const char *)sqlite3_column_text(st, 0),
+                                           &v->all[v->n_all]) == FH_OK)
+                    v->n_all++;
+            }
+            if (v->n_all > ALL_NETWORKS)
+                v->all_state = 2;
+        }
+        sqlite3_finalize(st);
+    }
+    if (v->all_state == 2)
+        return true;
+    const char *val = json_string_value(json_object_get(o, "value"));
+    fh_policy_prefix p;
+    if (val)
+        return fh_policy_prefix_parse(val, &p) != FH_OK ||
+               fh_policy_prefix_inside(&p, v->all, v->n_all);
+    if (depth > 0)
+        return false;
+    /* The ends' ids are copied first: resolving one may free o (see
+     * resolve(), beyond MAX_RESOLVED). */
+    char ends[2][256];
+    static const char *const keys[] = {"src_ref", "dst_ref"};
+    for (size_t i = 0; i < FH_ARRAY_LEN(keys); i++) {
+        const char *ref = json_string_value(json_object_get(o, keys[i]));
+        snprintf(ends[i], sizeof ends[i], "%s", ref && strlen(ref) < sizeof ends[i] ? ref : "");
+    }
+    for (size_t i = 0; i < FH_ARRAY_LEN(keys); i++) {
+        if (ends[i][0] && maybe_victim(v, resolve(v, ends[i]), depth + 1))
+            return true;
+    }
+    return false;
+}
+
+/*
+ * The networks of the submitters of the SCO's own versions that the reader
+ * did not submit (docs/SHARING.md, "How references are followed"): its
+ * versions in the collection being read when that collection holds it;
+ * otherwise its versions in every collection, so a reference to an SCO
+ * stored elsewhere never names an original id that the reader is shown
+ * pseudonymized there. Whether the reader may see those versions does not
+ * matter: the answer must not depend on objects hidden from it.
+ */
+static const fh_policy_prefix *own_nets(void *ctx, const char *id, size_t *n)
+{
+    struct fh__store_victims *v = ctx;
+    *n = 0;
+    json_t *known = json_object_get(v->own, id);
+    if (known) {
+        struct own_entry *e = &v->owns[json_integer_value(known)];
+        *n = e->n;
+        return e->nets;
+    }
+    /* No value inside anyone's networks: no networks can matter for it. */
+    if (!maybe_victim(v, resolve(v, id), 0))
+        return NULL;
+    if (v->owners == NULL &&
+        sqlite3_prepare_v2(
+            v->c->db,
+            "SELECT DISTINCT n.cidr FROM collections k CROSS JOIN objects x ON x.coll = k.n "
+            "AND x.id = ?1 JOIN org_networks n ON (n.org_id = x.submitter OR n.org_id IN "
+            "(SELECT c.org_id FROM object_submitters c WHERE c.seq = x.seq)) WHERE (k.n = ?2 OR "
+            "NOT EXISTS (SELECT 1 FROM objects y WHERE y.coll = ?2 AND y.id = ?1)) AND NOT "
+            "(x.submitter IS ?3 OR EXISTS (SELECT 1 FROM object_submitters c WHERE c.seq = "
+            "x.seq AND c.org_id = ?3))",
+            -1, &v->owners, NULL) != SQLITE_OK) {
+        fh__store_dberr(v->c, "preparing the SCO owners lookup");
+        v->owners = NULL;
+        return NULL;
+    }
+    sqlite3_reset(v->owners);
+    fh__store_bind_text(v->owners, 1, id);
+    sqlite3_bind_int64(v->owners, 2, v->coll);
+    fh__store_bind_text(v->owners, 3, v->reader);
+    struct own_entry e = {0};
+    size_t cap = 0;
+    int step;
+    while ((step = sqlite3_step(v->owners)) == SQLITE_ROW) {
+        fh_policy_prefix p;
+        if (fh_policy_prefix_parse((const char *)sqlite3_column_text(v->owners, 0), &p) != FH_OK)
+            continue;
+        if (e.n == cap) {
+            cap = cap ? 2 * cap : 4;
+            e.nets = fh_xrealloc(e.nets, cap * sizeof *e.nets);
+        }
+        e.nets[e.n++] = p;
+    }
+    if (step != SQLITE_DONE)
+        fh__store_dberr(v->c, "looking up an SCO's submitters");
+    sqlite3_reset(v->owners);
+    if (json_object_size(v->own) >= MAX_RESOLVED) {
+        free(v->own_scratch.nets);
+        v->own_scratch = e;
+        *n = e.n;
+        return e.nets;
+    }
+    if (v->n_owns == v->cap_owns) {
+        v->cap_owns = v->cap_owns ? 2 * v->cap_owns : 64;
+        v->owns = fh_xrealloc(v->owns, v->cap_owns * sizeof *v->owns);
+    }
+    v->owns[v->n_owns] = e;
+    json_object_set_new(v->own, id, json_integer((json_int_t)v->n_owns));
+    v->n_owns++;
+    *n = e.n;
+    return e.nets;
+}
+
+fh_err fh__store_victims_apply(struct fh__store_victims *v, const char *nets, json_t *o,
+                               bool *changed)
+{
+    if (changed)
+        *changed = false;
+    if (nets == NULL)
         return FH_OK;
     if (v->nets_text == NULL || strcmp(v->nets_text, nets) != 0) {
         json_t *arr = json_loads(nets, 0, NULL);
@@ -887,8 +1045,13 @@ fh_err fh__store_victims_apply(struct fh__store_victims *v, const char *nets, js
         fh_error("store", "no pseudonym key: reads that need pseudonyms fail");
         return FH_ERR_CRYPTO;
     }
-    fh_policy_victims pv = {
-        .cp = v->key->cp, .nets = v->nets, .n_nets = v->n_nets, .resolve = resolve, .ctx = v};
-    fh_policy_pseudonymize(o, &pv, NULL);
+    fh_policy_victims pv = {.cp = v->key->cp,
+                            .nets = v->nets,
+                            .n_nets = v->n_nets,
+                            .resolve = resolve,
+                            .own_nets = own_nets,
+                            .ctx = v,
+                            .memo = v->memo};
+    fh_policy_pseudonymize(o, &pv, changed);
     return FH_OK;
 }

@@ -449,5 +449,142 @@ class SensorVictimTest(unittest.TestCase):
                                                             if v != "198.51.100.7"][0])
 
 
+class CrossSubmitterTest(unittest.TestCase):
+    """The two leaks the property test found (docs/SHARING.md, "How
+    references are followed" and "IPv4 in IPv6 form"): an organization
+    without networks (R) references the victim's (V's) address SCO, in the
+    collection that holds it and in another one; V posts its IPv4 victims in
+    IPv6 forms that embed them."""
+
+    NET = "198.18.0.0/15"
+    EMBEDDED = {  # value -> the plain IPv4 value it embeds
+        "::ffff:198.18.1.2": "198.18.1.2", "::ffff:c612:102": "198.18.1.2",
+        "::198.18.1.4": "198.18.1.4", "64:ff9b::198.18.1.5": "198.18.1.5",
+        "2002:c612:106:1::c612:106": "198.18.1.6", "::ffff:198.18.2.0/120": "198.18.2.0/24"}
+    OUTSIDE = ["::ffff:203.0.113.9", "64:ff9b::203.0.113.10"]
+
+    @classmethod
+    def setUpClass(cls):
+        cls.setup = s = Setup()
+        for name in ("V", "R", "X"):
+            s.org(name)
+        cls.c1 = s.collection("shared", {"V": "read,write", "R": "read,write", "X": "read"})
+        cls.c2 = s.collection("elsewhere", {"R": "read,write", "X": "read"})
+        admin(s.data, "org", "networks", "V", cls.NET)
+        cls.hub = Hub(s.data)
+        cls.victim, cls.attacker = addr("198.18.1.2"), addr(ATTACKER)
+        plains = sorted(set(cls.EMBEDDED.values()))
+        cls.addrs = [addr(v) for v in plains + sorted(cls.EMBEDDED) + cls.OUTSIDE]
+        cls.post(cls.c1, "V", [cls.victim] + [a for a in cls.addrs if a != cls.victim])
+        # R, whose networks are none, reports a flow to V's host.
+        cls.flow = traffic(cls.attacker, cls.victim)
+        t = "2026-11-28T10:00:00.000Z"
+        cls.od = {"type": "observed-data", "spec_version": "2.1", "created": t, "modified": t,
+                  "first_observed": t, "last_observed": t, "number_observed": 1,
+                  "id": "observed-data--11111111-2222-4333-8444-555555555555",
+                  "object_refs": [cls.attacker["id"], cls.victim["id"], cls.flow["id"]]}
+        cls.post(cls.c1, "R", [cls.attacker, cls.flow, cls.od])
+        cls.od2 = dict(cls.od, id="observed-data--11111111-2222-4333-8444-666666666666",
+                       object_refs=[cls.victim["id"]])
+        cls.post(cls.c2, "R", [cls.od2])
+
+    @classmethod
+    def post(cls, coll, who, objs):
+        r = request(cls.hub.base, API + "collections/%s/objects/" % coll, method="POST",
+                    token=cls.setup.tokens[who], body={"objects": objs})
+        assert r.status == 202 and r.json()["success_count"] == len(objs), r.body
+
+    @classmethod
+    def tearDownClass(cls):
+        status = cls.hub.stop()
+        cls.setup.cleanup()
+        assert status == 0, "hub exited with %s" % status
+
+    def read(self, who, coll, path="objects/", params=None):
+        r = request(self.hub.base, API + "collections/%s/%s" % (coll, path),
+                    token=self.setup.tokens[who], params=[("limit", "1000")] + (params or []))
+        return r.status, r.body.decode(), (r.json() or {}).get("objects", [])
+
+    def test_references_name_the_id_the_reader_gets(self):
+        status, text, objs = self.read("X", self.c1)
+        self.assertEqual(status, 200)
+        got = {o["id"]: o for o in objs}
+        ref = got[self.od["id"]]["object_refs"][1]
+        self.assertIn(ref, got, "the reference names an object the reader does not get")
+        pv = got[ref]
+        self.assertEqual(pv["id"], sco_id(pv))
+        self.assertNotEqual(pv["value"], "198.18.1.2")
+        # R's objects name V's address SCO by the id X gets, never the original.
+        self.assertNotIn(self.victim["id"], text)
+        self.assertNotIn(self.flow["id"], text)
+        flows = [o for o in objs if o["type"] == "network-traffic"]
+        self.assertEqual(len(flows), 1)
+        self.assertEqual(flows[0]["dst_ref"], pv["id"])
+        self.assertEqual(flows[0]["src_ref"], self.attacker["id"])
+        self.assertEqual(flows[0]["id"], sco_id(flows[0]))
+        self.assertEqual(got[self.od["id"]]["object_refs"],
+                         [self.attacker["id"], pv["id"], flows[0]["id"]])
+        # The flow is not selectable by its original id either.
+        for path in ("objects/%s/" % self.flow["id"], "objects/%s/versions/" % self.flow["id"]):
+            self.assertEqual(self.read("X", self.c1, path)[0], 404, path)
+        # In a collection that does not hold the SCO, the reference follows
+        # it too: the reader gets it pseudonymized elsewhere.
+        status, text, objs = self.read("X", self.c2)
+        self.assertEqual(status, 200)
+        self.assertEqual(objs[0]["object_refs"], [pv["id"]])
+        self.assertNotIn(self.victim["id"], text)
+        # The submitters see what they posted: R its references, V its SCO.
+        _, _, objs = self.read("R", self.c1)
+        mine = {o["id"]: o for o in objs}
+        self.assertEqual(mine[self.od["id"]]["object_refs"], self.od["object_refs"])
+        self.assertEqual(mine[self.flow["id"]]["dst_ref"], self.victim["id"])
+        _, _, objs = self.read("V", self.c1)
+        theirs = {o["id"]: o for o in objs}
+        self.assertEqual(theirs[self.victim["id"]]["value"], "198.18.1.2")
+        self.assertEqual(theirs[self.od["id"]]["object_refs"], self.od["object_refs"])
+
+    def test_ipv4_in_ipv6_form_is_pseudonymized_as_its_ipv4(self):
+        status, text, objs = self.read("X", self.c1, params=[("match[type]",
+                                                              "ipv4-addr,ipv6-addr")])
+        self.assertEqual(status, 200)
+        # Objects come back in the order posted (date_added): V's post.
+        values = [o["value"] for o in objs if o["id"] != self.attacker["id"]]
+        posted = [a["value"] for a in [self.victim] + [a for a in self.addrs
+                                                        if a != self.victim]]
+        self.assertEqual(len(values), len(posted))
+        p = dict(zip(posted, values))
+        for v in self.OUTSIDE:
+            self.assertEqual(p[v], v)
+        for v, four in self.EMBEDDED.items():
+            self.assertNotIn('"%s"' % v, text)
+            self.assertNotEqual(p[v], v)
+            a, b = network(v), network(p[v])
+            self.assertEqual(a.prefixlen, b.prefixlen, (v, p[v]))
+            keep = 16 if v.startswith("2002:") else 96
+            self.assertEqual(int(a.network_address) >> (128 - keep),
+                             int(b.network_address) >> (128 - keep), (v, p[v]))
+            # The embedded part is the IPv4 pseudonym of the same victim.
+            four_p = network(p[four])
+            if keep == 96:
+                got4 = int(b.network_address) & 0xffffffff
+            else:
+                got4 = (int(b.network_address) >> 80) & 0xffffffff
+            self.assertEqual(got4, int(four_p.network_address), (v, p[v], four, p[four]))
+        # 6to4: the interface id repeated the IPv4 address; it does not now.
+        six = p["2002:c612:106:1::c612:106"]
+        self.assertNotEqual(int(network(six).network_address) & 0xffffffff, 0xc6120106)
+        # Not selectable by the original id (a guessed address's UUIDv5).
+        for v in self.EMBEDDED:
+            oid = addr(v)["id"]
+            self.assertEqual(self.read("X", self.c1, "objects/%s/" % oid)[0], 404, v)
+        for v in self.OUTSIDE:
+            oid = addr(v)["id"]
+            self.assertEqual(self.read("X", self.c1, "objects/%s/" % oid)[0], 200, v)
+        # V sees what it posted.
+        _, text, _ = self.read("V", self.c1)
+        for v in self.EMBEDDED:
+            self.assertIn('"%s"' % v, text)
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -32,7 +32,12 @@ exactly as the model rewrites it with that map: submitters see what they
 posted; other readers see pseudonyms for addresses inside a network of one
 of the version's submitters, ids recomputed, references followed; no
 victim address or original id of a rewritten SCO anywhere in an answer's
-text; SCOs shown pseudonymized cannot be selected by id. The key is rotated
+text; no original id of an SCO the reader is shown pseudonymized in any
+collection in any of its answers (references across submitters and
+collections name the id the reader gets); IPv4 victims also posted in IPv6
+forms that embed them (mapped, compatible, NAT64, 6to4), whose pseudonyms
+must embed the IPv4 pseudonym; SCOs shown pseudonymized cannot be selected
+by id. The key is rotated
 in the middle of the reads (`admin pseudonyms rotate`): every pseudonym
 changes and the rest of the reads hold with the new map.
 
@@ -44,6 +49,7 @@ import ipaddress
 import json
 import os
 import random
+import re
 import sys
 import unittest
 import uuid
@@ -130,6 +136,33 @@ def net(value):
     return ipaddress.ip_network(value, strict=False)
 
 
+# IPv6 prefixes whose addresses embed an IPv4 address in their last 32 bits
+# (docs/SHARING.md): IPv4-mapped, IPv4-compatible, NAT64 well-known prefix.
+EMBED96 = [ipaddress.ip_network(n) for n in ("::ffff:0:0/96", "::/96", "64:ff9b::/96")]
+SIX_TO_FOUR = ipaddress.ip_network("2002::/16")
+SCO_ID = re.compile(r"(?:ipv4-addr|ipv6-addr|network-traffic)--[0-9a-f-]{36}")
+
+
+def embedded_v4(n):
+    """The IPv4 network an IPv6 network embeds (docs/SHARING.md), or None:
+    the last 32 bits in the three /96 prefixes above (not :: and ::1) when
+    at least 96 bits long; bits 16-47 of a 6to4 value at least 16 bits
+    long."""
+    if n.version != 6:
+        return None
+    a = int(n.network_address)
+    for p in EMBED96:
+        if n.prefixlen >= 96 and n.subnet_of(p):
+            if p == EMBED96[1] and n.prefixlen == 128 and a in (0, 1):
+                return None
+            return ipaddress.ip_network((a & 0xffffffff, n.prefixlen - 96))
+    if n.prefixlen >= 16 and n.subnet_of(SIX_TO_FOUR):
+        length = min(n.prefixlen - 16, 32)
+        v4 = (a >> 80) & 0xffffffff
+        return ipaddress.ip_network((v4 >> (32 - length) << (32 - length), length))
+    return None
+
+
 def common_bits(a, b):
     """Leading bits two networks share, at most the shorter prefix length."""
     x, y = net(a), net(b)
@@ -152,6 +185,7 @@ class Model:
         self.versions = {}  # coll -> list of dicts in date_added order
         self.networks = {}  # org -> list of ip_network
         self.index = {}     # SCO id -> first body stored (any collection)
+        self.stored = {}    # SCO id -> its versions (every collection)
         self.pseudonym = {}  # address or CIDR -> the hub's pseudonym (current key)
         self.inside_cache = {}
 
@@ -188,38 +222,65 @@ class Model:
 
     def inside(self, value, subs):
         """Whether an address or CIDR value lies wholly inside a network of
-        one of the version's submitters (networks read at query time)."""
+        one of the version's submitters (networks read at query time); an
+        IPv6 value that embeds an IPv4 address is also judged by that IPv4
+        part."""
         key = (value, frozenset(subs))
         hit = self.inside_cache.get(key)
         if hit is None:
             n = net(value)
-            hit = any(n.version == x.version and n.subnet_of(x)
+            e = embedded_v4(n)
+            hit = any((n.version == x.version and n.subnet_of(x))
+                      or (e is not None and x.version == 4 and e.subnet_of(x))
                       for s in subs for x in self.networks.get(s, ()))
             self.inside_cache[key] = hit
         return hit
 
-    def ref_after(self, ref, subs):
-        """A reference as a non-submitter reader sees it: an address SCO or
-        network-traffic the hub holds (in any collection) follows its
-        rewriting under the referencing version's submitters; anything else
-        (other types, SCOs never posted) stays."""
+    def owners(self, org, coll, sid):
+        """The submitters, other than org's own versions, of the SCO's
+        versions that judge it: those in coll when coll holds it, else those
+        in every collection (docs/SHARING.md, "How references are
+        followed"); visible to org or not."""
+        vs = self.stored.get(sid, [])
+        here = [v for v in vs if v["coll"] == coll]
+        out = set()
+        for v in here or vs:
+            if org not in v["subs"]:
+                out |= v["subs"]
+        return frozenset(out)
+
+    def shown_id(self, org, coll, sid):
+        """The id under which org gets the SCO sid, judged in coll by its
+        own versions (the id itself when they do not rewrite it)."""
+        c = self.index.get(sid)
+        if c is None or c["type"] not in ID_PROPS:
+            return sid
+        return self.ref_after(sid, frozenset(), org, coll)
+
+    def ref_after(self, ref, subs, org, coll):
+        """A reference as a non-submitter reader org sees it in coll: an
+        address SCO or network-traffic the hub holds (in any collection)
+        follows its rewriting under the referencing version's submitters
+        and the referenced SCO's own (owners); anything else (other types,
+        SCOs never posted) stays."""
         c = self.index.get(ref)
         if c is None:
             return ref
+        subs = frozenset(subs) | self.owners(org, coll, ref)
         if c["type"] in ADDR_TYPES:
             if not self.inside(c["value"], subs) or ref != sco_id(c):
                 return ref  # outside, or a random id that reveals nothing
             return sco_id({"type": c["type"], "value": self.pseudonym[c["value"]]})
         if c["type"] == "network-traffic":
-            return self.rewrite_traffic(dict(c), subs)["id"]
+            return self.rewrite_traffic(dict(c), subs, org, coll)["id"]
         return ref
 
-    def rewrite_traffic(self, o, subs):
+    def rewrite_traffic(self, o, subs, org, coll):
         changed = False
         before = {k: o[k] for k in ("src_ref", "dst_ref") if k in o}
         for k in ("src_ref", "dst_ref"):
             if k in o:
-                r = self.ref_after(o[k], subs)
+                r = self.ref_after(o[k], subs, org, coll)
                 changed |= r != o[k]
                 o[k] = r
         if changed and o["id"] == sco_id(dict(o, **before)):
@@ -254,10 +315,11 @@ class Model:
                 if deterministic:
                     o["id"] = sco_id(o)
         elif t == "network-traffic":
-            self.rewrite_traffic(o, subs)
+            self.rewrite_traffic(o, subs, org, v["coll"])
         elif t == "observed-data":
             if "object_refs" in o:
-                o["object_refs"] = [self.ref_after(r, subs) for r in o["object_refs"]]
+                o["object_refs"] = [self.ref_after(r, subs, org, v["coll"])
+                                    for r in o["object_refs"]]
             for e in o.get("objects", {}).values():
                 if e["type"] in ADDR_TYPES and self.inside(e["value"], subs):
                     e["value"] = self.pseudonym[e["value"]]
@@ -276,12 +338,13 @@ class Model:
                 out.add(b["id"])
         refs = [b[k] for k in ("src_ref", "dst_ref") if k in b] + b.get("object_refs", [])
         for r in refs:
-            if self.ref_after(r, subs) != r:
+            if self.ref_after(r, subs, org, v["coll"]) != r:
                 out.add(r)
                 c = self.index[r]
                 if c["type"] in ADDR_TYPES:
                     out.add('"%s"' % c["value"])
-        if t == "network-traffic" and self.rewrite_traffic(dict(b), subs)["id"] != b["id"]:
+        if t == "network-traffic" and self.rewrite_traffic(
+                dict(b), subs, org, v["coll"])["id"] != b["id"]:
             out.add(b["id"])
         for e in b.get("objects", {}).values():
             if e["type"] in ADDR_TYPES and self.inside(e["value"], subs):
@@ -291,17 +354,18 @@ class Model:
     def by_id(self, org, v):
         """Whether org may select v by its id: not an SCO it sees
         pseudonymized, that is an address SCO inside or a network-traffic
-        whose source or destination is inside, whatever their ids (a
-        network-traffic that names an address SCO with a random id keeps
-        its id, and still is not selectable)."""
+        whose source or destination is inside, or is itself shown
+        pseudonymized by its own submitters' networks (owners), whatever
+        their ids (a network-traffic that names an address SCO with a random
+        id keeps its id, and still is not selectable)."""
         b = v["body"]
         if org in v["subs"] or b["type"] not in ID_PROPS:
             return True
         if b["type"] in ADDR_TYPES:
             return not self.inside(b["value"], v["subs"])
-        ends = [self.index.get(b[k]) for k in ("src_ref", "dst_ref") if k in b]
-        return not any(c and c["type"] in ADDR_TYPES and self.inside(c["value"], v["subs"])
-                       for c in ends)
+        ends = [(b[k], self.index.get(b[k])) for k in ("src_ref", "dst_ref") if k in b]
+        return not any(c and c["type"] in ADDR_TYPES and self.inside(
+            c["value"], v["subs"] | self.owners(org, v["coll"], r)) for r, c in ends)
 
     def clearance(self, org, v):
         """The highest level org may see on v (-1: none)."""
@@ -528,6 +592,39 @@ class SharingPropertyTest(unittest.TestCase):
         return str(self.subnet(n, n.max_prefixlen).network_address)
 
     def victim_value(self, sub):
+        """victim_value_v4v6, and some IPv4 values in an IPv6 form that
+        embeds them (docs/SHARING.md)."""
+        value, kind = self.victim_value_v4v6(sub)
+        if kind != "outside" and ":" not in value and self.rng.random() < 0.15:
+            plain, value = value, self.embed(value)
+            if self.victims.get(sub) and self.victims[sub][-1] == (plain, kind):
+                self.victims[sub][-1] = (value, kind)
+        return value, kind
+
+    def embed(self, value):
+        """An IPv4 address or CIDR value written as IPv6: IPv4-mapped (dotted
+        or hex), IPv4-compatible, NAT64 (64:ff9b::/96) or 6to4 (whose
+        interface id sometimes repeats the IPv4 address)."""
+        rng = self.rng
+        n = net(value)
+        a, cidr = int(n.network_address), "/" in value
+        kind = rng.choice(["mapped", "mapped-hex", "compat", "nat64", "6to4"])
+        self.values.add(value)  # its pseudonym is compared with the embedded one
+        self.kinds["embedded " + kind] = self.kinds.get("embedded " + kind, 0) + 1
+        if kind == "6to4":
+            if cidr:
+                return "%s/%d" % (ipaddress.IPv6Address((0x2002 << 112) | (a << 80)),
+                                  16 + n.prefixlen)
+            iid = rng.choice([rng.getrandbits(64), a])
+            return str(ipaddress.IPv6Address((0x2002 << 112) | (a << 80)
+                                             | (rng.getrandbits(16) << 64) | iid))
+        tail = "/%d" % (96 + n.prefixlen) if cidr else ""
+        if kind == "mapped-hex":
+            return "::ffff:%x:%x%s" % (a >> 16, a & 0xffff, tail)
+        prefix = {"mapped": "::ffff:", "compat": "::", "nat64": "64:ff9b::"}[kind]
+        return prefix + str(n.network_address) + tail
+
+    def victim_value_v4v6(self, sub):
         """(value, kind): inside sub's networks ("own"), inside another
         organization's networks but none of sub's ("foreign"), or a prefix
         wider than one of sub's networks ("wider")."""
@@ -554,6 +651,8 @@ class SharingPropertyTest(unittest.TestCase):
         return self.attacker_value(rng.random() < 0.3), "outside"
 
     def attacker_value(self, v6):
+        if v6 and self.rng.random() < 0.1:  # IPv4 in IPv6 form, outside: stays
+            return "::ffff:" + self.attacker_value(False)
         spaces = [s for s in ATTACKER_SPACES if (s.version == 6) == v6]
         return str(self.subnet(self.rng.choice(spaces), 128).network_address)
 
@@ -619,6 +718,9 @@ class SharingPropertyTest(unittest.TestCase):
                                     "value": never}))
             if rng.random() < 0.3 and self.scos_posted:  # another report's SCO
                 refs.append(rng.choice(sorted(i for c, i in self.scos_posted if c == coll)))
+            elsewhere = sorted(i for c, i in self.scos_posted if c != coll)
+            if rng.random() < 0.2 and elsewhere:  # an SCO posted in another collection
+                refs.append(rng.choice(elsewhere))
             rng.shuffle(refs)
             od["object_refs"] = refs
         sighting = {"type": "sighting", "spec_version": "2.1",
@@ -676,6 +778,8 @@ class SharingPropertyTest(unittest.TestCase):
                     "groups": m.groups(obj)})
                 if obj["type"] in ID_PROPS and obj["id"] not in m.index:
                     m.index[obj["id"]] = obj
+                if obj["type"] in ID_PROPS:
+                    m.stored.setdefault(obj["id"], []).append(m.versions[coll][-1])
 
     def oracle_setup(self):
         """An organization whose networks cover every address, and a reader
@@ -721,12 +825,38 @@ class SharingPropertyTest(unittest.TestCase):
     def check_pseudonym_map(self, p):
         """What Crypto-PAn promises: a permutation of each family that keeps
         a CIDR's length, and common prefixes (docs/SHARING.md)."""
-        self.assertEqual(len(set(p.values())), len(p), "two values, one pseudonym")
+        # A permutation: one pseudonym per address or prefix (two spellings
+        # of one, such as ::ffff:198.18.1.2 and ::ffff:c612:102, share it).
+        self.assertEqual(len({net(y) for y in p.values()}), len({net(x) for x in p}),
+                         "two values, one pseudonym")
+        same = {}
+        for x, y in p.items():
+            if same.setdefault(net(x), net(y)) != net(y):
+                self.differences.append(("one value, two pseudonyms", x, y))
         by_family = {4: [], 6: []}
         for x, y in p.items():
             self.assertNotEqual(x, y)
             a, b = net(x), net(y)
             self.assertEqual((a.version, a.prefixlen), (b.version, b.prefixlen), (x, y))
+            e = embedded_v4(a)
+            if e is not None:
+                # IPv4 in IPv6 form: the IPv6 prefix stays, the IPv4 part is
+                # the pseudonym of the same IPv4 value (docs/SHARING.md).
+                keep = 16 if a.subnet_of(SIX_TO_FOUR) else 96
+                lo_a, lo_b = int(a.network_address), int(b.network_address)
+                if lo_a >> (128 - keep) != lo_b >> (128 - keep):
+                    self.differences.append(("embedded: IPv6 prefix changed", x, y))
+                plain = str(e) if e.prefixlen < 32 else str(e.network_address)
+                if plain in p:
+                    self.stats["embedded IPv4 checked"] = (
+                        self.stats.get("embedded IPv4 checked", 0) + 1)
+                    if embedded_v4(b) != net(p[plain]):
+                        self.differences.append(("embedded: not the IPv4 pseudonym", x, y,
+                                                 plain, p[plain]))
+                if keep == 16 and a.prefixlen == 128 and lo_a & 0xffffffff == int(
+                        e.network_address) and lo_b & 0xffffffff == lo_a & 0xffffffff:
+                    self.differences.append(("6to4: interface id kept the IPv4", x, y))
+                continue
             want = str(b) if "/" in x else str(b.network_address)
             self.assertEqual(y, want, "not in canonical form")
             by_family[a.version].append((x, y))
@@ -865,6 +995,40 @@ class SharingPropertyTest(unittest.TestCase):
                 if h in text:
                     self.differences.append(("leak", what, h))
 
+    def pseudonymized_ids(self, org):
+        """The deterministic ids of the SCOs org is shown pseudonymized in
+        some collection (may read it there or not): the originals that must
+        never reach org (docs/SHARING.md)."""
+        m, out = self.model, set()
+        for sid, vs in m.stored.items():
+            if sid != sco_id(m.index[sid]):
+                continue
+            for coll in sorted({v["coll"] for v in vs}):
+                mine = all(org in v["subs"] for v in vs if v["coll"] == coll)
+                if not mine and m.shown_id(org, coll, sid) != sid:
+                    out.add(sid)
+                    break
+        return out
+
+    def check_original_ids(self, what, raw, org, coll, answered, forbidden):
+        """No original id of an SCO org is shown pseudonymized anywhere, in
+        any of org's answers; except an id org itself posted (its own
+        versions are shown as posted) and an SCO this collection holds
+        that org gets in clear here (its submitters here have no network
+        around it: it is shown, so its references name it)."""
+        m = self.model
+        found = set(SCO_ID.findall("".join(raw))) & forbidden
+        if not found:
+            return
+        own = set(SCO_ID.findall(json.dumps([v["body"] for v in answered
+                                             if org in v["subs"]])))
+        for sid in sorted(found - own):
+            here = [v for v in m.stored[sid] if v["coll"] == coll]
+            if here and (all(org in v["subs"] for v in here)
+                         or m.shown_id(org, coll, sid) == sid):
+                continue
+            self.differences.append(("original id of an SCO shown pseudonymized", what, sid))
+
     def check_reads(self):
         m = self.model
         self.unfollowable = []
@@ -872,6 +1036,9 @@ class SharingPropertyTest(unittest.TestCase):
         for n, org in enumerate(self.orgs):
             if n == half:
                 self.rotate()
+            forbidden = self.pseudonymized_ids(org)
+            self.stats["originals forbidden"] = (
+                self.stats.get("originals forbidden", 0) + len(forbidden))
             for coll in self.colls:
                 status = m.status(org, coll)
 
@@ -906,6 +1073,8 @@ class SharingPropertyTest(unittest.TestCase):
                     copies = [expect(v) for v in latest if v["body"]["type"] != "indicator"]
                     self.check_leaks((what, org, coll), raw, latest, org,
                                      json.dumps(copies))
+                    self.check_original_ids((what, org, coll), raw, org, coll, latest,
+                                            forbidden)
                     if not first:
                         self.check_refs_of(org, coll, latest, got)
                 raw = []
@@ -918,6 +1087,8 @@ class SharingPropertyTest(unittest.TestCase):
                     self.differ(("manifest all", org, coll), got, want)
                     self.check_leaks(("manifest", org, coll), raw, seen, org,
                                      json.dumps(want))
+                    self.check_original_ids(("manifest", org, coll), raw, org, coll, seen,
+                                            forbidden)
                 if status == 200:
                     # Listing by type is how pseudonymized SCOs are found.
                     want = [shown(v) for v in m.latest(org, coll)
@@ -961,12 +1132,14 @@ class SharingPropertyTest(unittest.TestCase):
     def check_refs_of(self, org, coll, latest, got):
         """The references of the copies org reads name the ids under which
         org reads the referenced SCOs of this collection (docs/SHARING.md:
-        "the id in an observed-data's object_refs is the id of the rewritten
-        SCO the same reader gets"), checked on the hub's answer itself. The
-        rule holds when the referencing version and the SCO have the same
-        submitters; otherwise the reference follows the networks of the
-        referencing version's submitters (the rule of "Which addresses"),
-        and may name an id the reader does not get: counted, not failed."""
+        a reference names the id the reader gets for the object it names),
+        checked on the hub's answer itself. A reference that still names
+        the original id of an SCO org gets pseudonymized is a failure (a
+        UUIDv5 anyone computes from a guessed address). A reference may
+        name a pseudonymous id org does not get: the referencing version's
+        submitters' networks rewrote it while the SCO's own did not; those
+        are counted."""
+        m = self.model
         others = [v for v in latest if v["body"]["type"] != "indicator"]
         copies = [json.loads(k) for k in got if isinstance(k, str)]
         if len(others) != len(copies):
@@ -985,14 +1158,28 @@ class SharingPropertyTest(unittest.TestCase):
                 after = o.get(k, []) if isinstance(b[k], list) else [o.get(k)]
                 for ref, ref_after in zip(before, after):
                     target = listed.get(ref)
+                    held = [x for x in m.stored.get(ref, []) if x["coll"] == coll]
+                    if (m.stored.get(ref) and not held and org not in v["subs"]
+                            and m.ref_after(ref, v["subs"], org, coll) != ref):
+                        self.stats["references to SCOs of other collections rewritten"] = (
+                            self.stats.get(
+                                "references to SCOs of other collections rewritten", 0) + 1)
                     if target is None:
                         continue  # not in this collection, or hidden from org
-                    if target["subs"] == v["subs"]:
+                    want = m.expect(org, target, self.community, self.identity,
+                                    self.named)["id"]
+                    if ref_after == want:
+                        if target["subs"] != v["subs"]:
+                            self.stats["references followed across submitters"] = (
+                                self.stats.get("references followed across submitters", 0) + 1)
                         self.stats["references followed"] = (
                             self.stats.get("references followed", 0) + 1)
                         if ref_after not in ids:
                             self.differences.append(("reference not followed", org, coll,
                                                      o["id"], ref_after))
+                    elif ref_after == ref and org not in v["subs"]:
+                        self.differences.append(("reference names the original", org, coll,
+                                                 o["id"], ref, want))
                     elif ref_after not in ids:
                         self.unfollowable.append((org, coll, o["id"], ref_after,
                                                   sorted(v["subs"]), sorted(target["subs"])))
@@ -1058,7 +1245,10 @@ class SharingPropertyTest(unittest.TestCase):
         self.assertTrue(nested, "no nested networks")
         self.assertTrue(cosub_nets, "no co-submitter's network widened a version's")
         self.assertTrue(self.rotated)
-        for what in ("hidden strings", "references followed", "not selectable"):
+        for what in ("hidden strings", "references followed", "not selectable",
+                     "references followed across submitters", "originals forbidden",
+                     "references to SCOs of other collections rewritten",
+                     "embedded IPv4 checked"):
             self.assertGreater(self.stats.get(what, 0), 10, what)
         if os.environ.get("FH_SHARING_VERBOSE"):
             print("seed %d: %d versions, %d requests, victims %s, %d co-submitted SCOs "

@@ -560,6 +560,183 @@ static void pseudonymize_rewrites_victims_and_follows_references(void **state)
     fh_policy_cryptopan_free(c);
 }
 
+/* The pseudonym of value under nets, as text ("" when it stays). */
+static void value_pseudonym(const fh_policy_cryptopan *c, const fh_policy_prefix *nets, size_t n,
+                            const char *value, char out[64])
+{
+    json_t *o = address(value);
+    fh_policy_victims v = {.cp = c, .nets = nets, .n_nets = n};
+    bool changed = false;
+    fh_policy_pseudonymize(o, &v, &changed);
+    snprintf(out, 64, "%s", changed ? json_string_value(json_object_get(o, "value")) : "");
+    if (changed)
+        assert_valid(o);
+    json_decref(o);
+}
+
+/* Whether text parses to the same address or prefix as want. */
+static bool same_prefix(const char *text, const char *want)
+{
+    fh_policy_prefix a, b;
+    return fh_policy_prefix_parse(text, &a) == FH_OK && fh_policy_prefix_parse(want, &b) == FH_OK &&
+           a.family == b.family && a.len == b.len && memcmp(a.addr, b.addr, 16) == 0;
+}
+
+static void ipv6_values_that_embed_ipv4_are_judged_and_pseudonymized_as_ipv4(void **state)
+{
+    (void)state;
+    fh_policy_cryptopan *c = fh_policy_cryptopan_new(reference_key);
+    /* The reference trace: 128.11.68.132 -> 135.242.180.132. */
+    fh_policy_prefix nets[1] = {prefix("128.11.0.0/16")};
+    char out[64];
+    static const char *const cases[][2] = {
+        {"::ffff:128.11.68.132", "::ffff:135.242.180.132"},     /* IPv4-mapped */
+        {"::ffff:800b:4484", "::ffff:135.242.180.132"},         /* the same, in hex */
+        {"::128.11.68.132", "::135.242.180.132"},               /* IPv4-compatible */
+        {"64:ff9b::128.11.68.132", "64:ff9b::135.242.180.132"}, /* NAT64, RFC 6052 */
+        {"::ffff:128.11.68.0/120", "::ffff:135.242.180.0/120"}, /* a /24 inside */
+        {"64:ff9b::128.11.68.132/128", "64:ff9b::135.242.180.132/128"},
+        {"2002:800b:4400::/40", "2002:87f2:b400::/40"}, /* 6to4 of a /24 */
+        {"2002:800b:4484::/48", "2002:87f2:b484::/48"}, /* a 6to4 site */
+    };
+    for (size_t i = 0; i < FH_ARRAY_LEN(cases); i++) {
+        value_pseudonym(c, nets, 1, cases[i][0], out);
+        if (!same_prefix(out, cases[i][1]))
+            fail_msg("%s became \"%s\", not %s", cases[i][0], out, cases[i][1]);
+    }
+    /* Outside the networks, or not an embedding (too short a prefix, ::
+     * and ::1, another IPv6 prefix): unchanged. */
+    static const char *const stay[] = {"::ffff:203.0.113.9", "::ffff:128.11.0.0/95",
+                                       "64:ff9b:1::128.11.68.132", "2003:800b:4484::1",
+                                       "2002:800b::/31"};
+    for (size_t i = 0; i < FH_ARRAY_LEN(stay); i++) {
+        value_pseudonym(c, nets, 1, stay[i], out);
+        if (out[0])
+            fail_msg("%s became %s", stay[i], out);
+    }
+    fh_policy_prefix all[1] = {prefix("0.0.0.0/0")};
+    value_pseudonym(c, all, 1, "::1", out);
+    assert_string_equal(out, "");
+    value_pseudonym(c, all, 1, "::", out);
+    assert_string_equal(out, "");
+    value_pseudonym(c, all, 1, "::2", out); /* 0.0.0.2 in IPv4-compatible form */
+    assert_string_not_equal(out, "");
+
+    /* 6to4: the IPv4 part is the IPv4 pseudonym; the bits after it are the
+     * IPv6 pseudonym's, so an interface id that repeats the IPv4 address
+     * does not survive, and common prefixes are kept exactly. */
+    value_pseudonym(c, nets, 1, "2002:800b:4484:1::800b:4484", out);
+    fh_policy_prefix a = prefix(out), b;
+    assert_memory_equal(a.addr, ((uint8_t[]){0x20, 0x02, 135, 242, 180, 132}), 6);
+    assert_memory_not_equal(a.addr + 12, ((uint8_t[]){0x80, 0x0b, 0x44, 0x84}), 4);
+    value_pseudonym(c, nets, 1, "2002:800b:4484:1:8000::", out);
+    b = prefix(out);
+    assert_memory_equal(a.addr, b.addr, 8);
+    assert_int_not_equal(a.addr[8] & 0x80, b.addr[8] & 0x80); /* 64 bits in common, no more */
+
+    /* What the embedding is. */
+    fh_policy_prefix p = prefix("::ffff:128.11.68.0/120"), v4;
+    assert_int_equal(fh_policy_prefix_embedded_v4(&p, &v4), 12);
+    assert_int_equal(v4.family, 4);
+    assert_int_equal(v4.len, 24);
+    assert_memory_equal(v4.addr, ((uint8_t[]){128, 11, 68, 0}), 4);
+    p = prefix("2002:800b:4484:1::1");
+    assert_int_equal(fh_policy_prefix_embedded_v4(&p, &v4), 2);
+    assert_int_equal(v4.len, 32);
+    assert_memory_equal(v4.addr, ((uint8_t[]){128, 11, 68, 132}), 4);
+    p = prefix("2001:db8::1");
+    assert_int_equal(fh_policy_prefix_embedded_v4(&p, NULL), 0);
+    p = prefix("128.11.68.132");
+    assert_int_equal(fh_policy_prefix_embedded_v4(&p, NULL), 0);
+    p = prefix("::ffff:128.11.68.132");
+    assert_true(fh_policy_prefix_inside(&p, nets, 1));
+    p = prefix("::ffff:128.12.68.132");
+    assert_false(fh_policy_prefix_inside(&p, nets, 1));
+    fh_policy_cryptopan_free(c);
+}
+
+/* own_nets of the test below: the networks of one SCO's own submitters. */
+struct own_fixture {
+    const char *id;
+    fh_policy_prefix nets[1];
+    json_t *store;
+    int calls;
+};
+
+static const json_t *resolve_fixture(void *ctx, const char *id)
+{
+    return json_object_get(((struct own_fixture *)ctx)->store, id);
+}
+
+static const fh_policy_prefix *own_nets_fixture(void *ctx, const char *id, size_t *n)
+{
+    struct own_fixture *f = ctx;
+    f->calls++;
+    *n = strcmp(id, f->id) == 0 ? 1 : 0;
+    return *n ? f->nets : NULL;
+}
+
+static void references_follow_the_referenced_sco_own_networks(void **state)
+{
+    (void)state;
+    fh_policy_cryptopan *c = fh_policy_cryptopan_new(reference_key);
+    json_t *victim = address("128.11.68.132"), *attacker = address("203.0.113.9");
+    json_t *flow =
+        json_pack("{s:s,s:s,s:O,s:O,s:i,s:[s,s]}", "type", "network-traffic", "spec_version", "2.1",
+                  "src_ref", json_object_get(attacker, "id"), "dst_ref",
+                  json_object_get(victim, "id"), "dst_port", 22, "protocols", "ipv4", "tcp");
+    char id[128];
+    assert_int_equal(fh_stix_sco_id(flow, id, sizeof id), FH_OK);
+    json_object_set_new(flow, "id", json_string(id));
+    struct own_fixture f = {.id = json_string_value(json_object_get(victim, "id")),
+                            .nets = {prefix("128.11.0.0/16")},
+                            .store = json_object()};
+    json_t *all[] = {victim, attacker, flow};
+    for (size_t i = 0; i < FH_ARRAY_LEN(all); i++)
+        json_object_set(f.store, json_string_value(json_object_get(all[i], "id")), all[i]);
+
+    /* What the victim's own submitters' readers get for it and its flow. */
+    json_t *shown = json_deep_copy(victim);
+    fh_policy_victims own = {.cp = c, .nets = f.nets, .n_nets = 1};
+    bool changed = false;
+    fh_policy_pseudonymize(shown, &own, &changed);
+    assert_true(changed);
+    json_t *shown_flow = json_deep_copy(flow);
+    fh_policy_victims by_ref = {
+        .cp = c, .resolve = resolve_fixture, .own_nets = own_nets_fixture, .ctx = &f};
+    fh_policy_pseudonymize(shown_flow, &by_ref, &changed);
+    assert_true(changed); /* no networks of its own: its reference follows the SCO's */
+    assert_true(json_equal(json_object_get(shown_flow, "dst_ref"), json_object_get(shown, "id")));
+
+    /* An observed-data whose submitter has no networks: its references name
+     * the ids the reader gets for the victim and the flow, never the
+     * originals; the attacker stays. */
+    json_t *od = json_pack("{s:s,s:[O,O,O]}", "type", "observed-data", "object_refs",
+                           json_object_get(attacker, "id"), json_object_get(victim, "id"),
+                           json_object_get(flow, "id"));
+    fh_policy_pseudonymize(od, &by_ref, &changed);
+    assert_true(changed);
+    json_t *refs = json_object_get(od, "object_refs");
+    assert_true(json_equal(json_array_get(refs, 0), json_object_get(attacker, "id")));
+    assert_true(json_equal(json_array_get(refs, 1), json_object_get(shown, "id")));
+    assert_true(json_equal(json_array_get(refs, 2), json_object_get(shown_flow, "id")));
+    assert_true(f.calls > 0);
+    /* Without own_nets and networks: nothing changes (the rule before). */
+    json_t *plain = json_pack("{s:s,s:[O]}", "type", "observed-data", "object_refs",
+                              json_object_get(victim, "id"));
+    by_ref.own_nets = NULL;
+    fh_policy_pseudonymize(plain, &by_ref, &changed);
+    assert_false(changed);
+    json_decref(plain);
+    json_decref(od);
+    json_decref(shown);
+    json_decref(shown_flow);
+    for (size_t i = 0; i < FH_ARRAY_LEN(all); i++)
+        json_decref(all[i]);
+    json_decref(f.store);
+    fh_policy_cryptopan_free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -577,6 +754,8 @@ int main(void)
         cmocka_unit_test(prefixes_parse_print_and_contain),
         cmocka_unit_test(prefix_pseudonyms_keep_their_length_and_contain_their_members),
         cmocka_unit_test(pseudonymize_rewrites_victims_and_follows_references),
+        cmocka_unit_test(ipv6_values_that_embed_ipv4_are_judged_and_pseudonymized_as_ipv4),
+        cmocka_unit_test(references_follow_the_referenced_sco_own_networks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
