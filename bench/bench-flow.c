@@ -14,7 +14,9 @@
  * PREFETCH_AHEAD records ahead, as the sensor does), by wall-clock time and
  * by this process's CPU time (the machine may be shared). With
  * BENCH_NO_THP=1 in the environment the process runs without transparent
- * huge pages (prctl PR_SET_THP_DISABLE), to see what they bring.
+ * huge pages (prctl PR_SET_THP_DISABLE), to see what they bring;
+ * BENCH_AHEAD=N prefetches N records ahead instead of 8 (0: not at all);
+ * BENCH_MODE=0, 1 or 2 runs only that mode (for a profile of it).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,8 +58,9 @@ static void detect(void *arg, const fh_flow_record *r)
         fh_detect_packet(c->d, &p, c->ts, p.dst[0] == 198, false, fh_flow_record_rate_scale(r));
 }
 
-/* How many records ahead of detection their entries are prefetched. */
-#define PREFETCH_AHEAD 8
+/* How many records ahead of detection their entries are prefetched (8, as
+ * the sensor does; BENCH_AHEAD=N to try others, 0 for none). */
+static size_t prefetch_ahead = 8;
 
 static void detect_batch(void *arg, const fh_flow_record *recs, size_t n)
 {
@@ -69,12 +72,12 @@ static void detect_batch(void *arg, const fh_flow_record *recs, size_t n)
         uint64_t ts;
         ip[i] = fh_flow_record_to_pkt(&recs[i], &p[i], &scale[i], &ts);
         scale[i] = fh_flow_record_rate_scale(&recs[i]);
-        if (i < PREFETCH_AHEAD && ip[i])
+        if (i < prefetch_ahead && ip[i])
             fh_detect_prefetch(c->d, &p[i], p[i].dst[0] == 198);
     }
     for (size_t i = 0; i < n; i++) {
-        size_t ahead = i + PREFETCH_AHEAD;
-        if (ahead < n && ip[ahead])
+        size_t ahead = i + prefetch_ahead;
+        if (prefetch_ahead && ahead < n && ip[ahead])
             fh_detect_prefetch(c->d, &p[ahead], p[ahead].dst[0] == 198);
         c->records++;
         if (ip[i])
@@ -108,6 +111,13 @@ int main(int argc, char **argv)
     }
     if (getenv("BENCH_NO_THP") && prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0) != 0)
         fprintf(stderr, "bench-flow: cannot disable transparent huge pages\n");
+    int only = -1;
+    int64_t v;
+    if (getenv("BENCH_AHEAD") &&
+        fh_parse_i64(getenv("BENCH_AHEAD"), 0, FH_FLOW_BATCH_MAX, &v) == FH_OK)
+        prefetch_ahead = (size_t)v;
+    if (getenv("BENCH_MODE") && fh_parse_i64(getenv("BENCH_MODE"), 0, 2, &v) == FH_OK)
+        only = (int)v;
     fh_buf b;
     fh_buf_init(&b, (size_t)2 << 30);
     if (fh_buf_read_file(&b, argv[1]) != FH_OK) {
@@ -129,6 +139,8 @@ int main(int argc, char **argv)
     uint64_t t0 = (uint64_t)time(NULL) * 1000000ULL;
     static const char *const names[3] = {"decode only:", "decode + detect:", "batch + detect:"};
     for (int mode = 0; mode < 3; mode++) {
+        if (only >= 0 && mode != only)
+            continue;
         uint64_t dgrams = 0;
         c.records = 0;
         /* A fresh detector for each mode, so that each starts from empty tables. */

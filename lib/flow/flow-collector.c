@@ -225,19 +225,6 @@ void fh__flow_sequence(fh_flow_collector *c, struct fh__flow_exporter *e, uint32
     e->next_seq = next;
 }
 
-void fh__flow_record_init(const fh_flow_collector *c, fh_flow_record *r, fh_flow_proto proto,
-                          const fh_flow_addr *exporter, uint32_t domain_id)
-{
-    memset(r, 0, sizeof(*r));
-    r->proto = proto;
-    if (exporter) {
-        r->exporter = *exporter;
-        r->agent = *exporter;
-    }
-    r->domain_id = domain_id;
-    r->sampling_rate = c->lim.default_sampling;
-}
-
 /* ---- template cache ------------------------------------------------------- */
 
 static size_t slot_of(const fh_flow_collector *c, const void *entry)

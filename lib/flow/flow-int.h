@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "detect/detect-table.h"
 #include "fenghuo/flow.h"
@@ -161,9 +162,21 @@ static inline void fh__flow_emit(fh_flow_collector *c)
     }
 }
 
-/* Fills the exporter and agent addresses and the sampling rate default. */
-void fh__flow_record_init(const fh_flow_collector *c, fh_flow_record *r, fh_flow_proto proto,
-                          const fh_flow_addr *exporter, uint32_t domain_id);
+/* Zeroes r and fills the exporter and agent addresses and the sampling rate
+ * default. Inline: it runs once per record. */
+static inline void fh__flow_record_init(const fh_flow_collector *c, fh_flow_record *r,
+                                        fh_flow_proto proto, const fh_flow_addr *exporter,
+                                        uint32_t domain_id)
+{
+    memset(r, 0, sizeof(*r));
+    r->proto = proto;
+    if (exporter) {
+        r->exporter = *exporter;
+        r->agent = *exporter;
+    }
+    r->domain_id = domain_id;
+    r->sampling_rate = c->lim.default_sampling;
+}
 
 /* Template cache: find (expired ones are removed and counted), store a copy of
  * the fields (replacing an older one), withdraw one or all of a domain. */
