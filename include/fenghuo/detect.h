@@ -120,10 +120,14 @@ void fh_detect_packet(fh_detect *d, const fh_pkt *p, uint64_t ts_us, bool dst_pr
                       bool src_protected, uint32_t scale);
 
 /*
- * A hint that p will be fed soon: fetches the destination's counters into
- * the cache (nothing else changes). A caller with packets queued calls it
- * a few packets ahead; the lookup of a random destination in a table of
- * many misses the cache otherwise.
+ * A hint that p will be fed soon (with the same dst_protected): fetches into
+ * the cache the entries fh_detect_packet will look up for it: the
+ * destination's counters and, for a TCP SYN to a protected host, its
+ * first-contact and brute-force entries and the source's scan state (the
+ * answers of protected hosts, which look up a first contact, are not
+ * prefetched). Nothing else changes. A caller with packets or flow records
+ * queued calls it some records ahead; the lookup of a random destination in a
+ * table of many misses the cache otherwise. Never fails, never allocates.
  */
 void fh_detect_prefetch(const fh_detect *d, const fh_pkt *p, bool dst_protected);
 

@@ -171,6 +171,21 @@ void fh_flow_collector_free(fh_flow_collector *c);
 fh_err fh_flow_decode(fh_flow_collector *c, const fh_flow_addr *exporter, const uint8_t *data,
                       size_t len, uint64_t now_us, fh_flow_record_fn fn, void *ctx);
 
+/*
+ * The same decoding, with the records handed over in batches: fn gets
+ * 1..FH_FLOW_BATCH_MAX consecutive records at a time, in the order
+ * fh_flow_decode would give them one by one, and every record of the
+ * datagram has been delivered when this returns (a batch never spans two
+ * datagrams). A caller that feeds the detectors uses a batch to fetch the
+ * detectors' state of later records while it works on earlier ones
+ * (fh_detect_prefetch). The records are valid only during the call, like
+ * fh_flow_decode's. Same return codes; fn must not call into c.
+ */
+#define FH_FLOW_BATCH_MAX 32
+typedef void (*fh_flow_batch_fn)(void *ctx, const fh_flow_record *recs, size_t n);
+fh_err fh_flow_decode_batch(fh_flow_collector *c, const fh_flow_addr *exporter, const uint8_t *data,
+                            size_t len, uint64_t now_us, fh_flow_batch_fn fn, void *ctx);
+
 /* Drops templates not refreshed within template_timeout_s of now_us. Decoding
  * does this lazily too; call it from an idle tick to free memory. */
 void fh_flow_collector_expire(fh_flow_collector *c, uint64_t now_us);

@@ -3,12 +3,14 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "detect/detect-table.h"
 #include "fenghuo/util.h"
 
 /* Eight bytes at a time with a multiply-xorshift mix: keys are 17 to 35
- * bytes, and this runs several times per packet. */
+ * bytes, and this runs several times per packet. The tail is gathered byte
+ * by byte: a memcpy of a length known only at run time is a library call. */
 static uint64_t hash_key(const uint8_t *k, size_t n)
 {
     uint64_t h = 0x9e3779b97f4a7c15ULL ^ n;
@@ -20,7 +22,8 @@ static uint64_t hash_key(const uint8_t *k, size_t n)
         k += 8, n -= 8;
     }
     uint64_t w = 0;
-    memcpy(&w, k, n);
+    for (size_t i = 0; i < n; i++)
+        w |= (uint64_t)k[i] << (8 * i);
     h = (h ^ w) * 0x94d049bb133111ebULL;
     h ^= h >> 29;
     h *= 0xff51afd7ed558ccdULL;
@@ -28,12 +31,57 @@ static uint64_t hash_key(const uint8_t *k, size_t n)
     return h;
 }
 
+/* Key equality, eight bytes at a time (keys are short and fixed-size; a
+ * memcmp call costs more than the comparison). */
+static bool key_equal(const uint8_t *a, const uint8_t *b, size_t n)
+{
+    uint64_t diff = 0;
+    while (n >= 8) {
+        uint64_t x, y;
+        memcpy(&x, a, 8);
+        memcpy(&y, b, 8);
+        diff |= x ^ y;
+        a += 8, b += 8, n -= 8;
+    }
+    for (size_t i = 0; i < n; i++)
+        diff |= (uint64_t)(a[i] ^ b[i]);
+    return diff == 0;
+}
+
+#define HUGE_PAGE  ((size_t)2 << 20)
+#define HUGE_TABLE ((size_t)4 << 20)
+
+/* Anonymous memory (zeroed by the kernel, committed page by page as it is
+ * touched) aligned to 2 MB and marked MADV_HUGEPAGE; NULL if mmap fails. The
+ * mark is advice: where THP is off the table still works with 4 KB pages. */
+static uint8_t *map_huge(size_t bytes, size_t *map_len)
+{
+    size_t len = bytes + HUGE_PAGE;
+    uint8_t *m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (m == MAP_FAILED)
+        return NULL;
+    size_t lead = (HUGE_PAGE - ((uintptr_t)m & (HUGE_PAGE - 1))) & (HUGE_PAGE - 1);
+    if (lead)
+        munmap(m, lead);
+    size_t tail = len - lead - bytes;
+    if (tail)
+        munmap(m + lead + bytes, tail);
+    (void)madvise(m + lead, bytes, MADV_HUGEPAGE);
+    *map_len = bytes;
+    return m + lead;
+}
+
 void fh__dtab_init(struct fh__dtab *t, size_t esize, size_t klen, size_t max)
 {
     size_t cap = 16;
     while (cap < max * 2)
         cap *= 2;
-    t->slots = fh_xcalloc(cap, esize);
+    t->map_len = 0;
+    t->slots = NULL;
+    if (cap * esize >= HUGE_TABLE)
+        t->slots = map_huge(cap * esize, &t->map_len);
+    if (t->slots == NULL)
+        t->slots = fh_xcalloc(cap, esize);
     t->esize = esize;
     t->klen = klen;
     t->mask = cap - 1;
@@ -43,7 +91,11 @@ void fh__dtab_init(struct fh__dtab *t, size_t esize, size_t klen, size_t max)
 
 void fh__dtab_cleanup(struct fh__dtab *t)
 {
-    free(t->slots);
+    if (t->map_len)
+        munmap(t->slots, t->map_len);
+    else
+        free(t->slots);
+    t->map_len = 0;
     t->slots = NULL;
 }
 
@@ -61,7 +113,7 @@ static size_t probe(const struct fh__dtab *t, const void *key, bool *found)
 {
     size_t i = hash_key(key, t->klen) & t->mask;
     while (fh__dtab_used(t, i)) {
-        if (memcmp(fh__dtab_at(t, i), key, t->klen) == 0) {
+        if (key_equal(fh__dtab_at(t, i), key, t->klen)) {
             *found = true;
             return i;
         }

@@ -4,7 +4,10 @@
  * Each entry starts with its key (klen bytes) followed by a `used` byte; the
  * rest is the user's. The capacity is fixed at creation (twice the maximum
  * count, a power of two), so lookups and inserts never allocate; removal uses
- * backward shifting, so no tombstones accumulate.
+ * backward shifting, so no tombstones accumulate. Tables of 4 MB and more are
+ * mapped on their own and marked for transparent huge pages: their lookups
+ * land anywhere in the table, and with 4 KB pages nearly every one would miss
+ * the TLB as well as the cache.
  */
 #ifndef FENGHUO_DETECT_TABLE_H
 #define FENGHUO_DETECT_TABLE_H
@@ -19,7 +22,8 @@ struct fh__dtab {
     size_t klen;  /* key bytes at the start of an entry; byte klen is `used` */
     size_t mask;  /* capacity - 1 */
     size_t count;
-    size_t max; /* most entries allowed */
+    size_t max;     /* most entries allowed */
+    size_t map_len; /* slots were mmap'd (large tables), this many bytes; 0: calloc'd */
 };
 
 void fh__dtab_init(struct fh__dtab *t, size_t esize, size_t klen, size_t max);

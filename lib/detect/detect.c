@@ -197,6 +197,7 @@ struct bf {
 _Static_assert(sizeof(struct addr_key) == 17, "keys must have no padding");
 _Static_assert(sizeof(struct pending_key) == 35, "keys must have no padding");
 _Static_assert(sizeof(struct bf_key) == 35, "keys must have no padding");
+_Static_assert(sizeof(struct bf_key) == sizeof(struct pending_key), "the two keys are alike");
 _Static_assert(sizeof(struct host) <= 200, "per-destination state is meant to stay small");
 
 struct fh_detect {
@@ -945,11 +946,27 @@ void fh_detect_tick(fh_detect *d, uint64_t ts_us)
 
 void fh_detect_prefetch(const fh_detect *d, const fh_pkt *p, bool dst_protected)
 {
-    if (!dst_protected || p->ip_version == 0)
+    if (p->ip_version == 0 || !dst_protected)
         return;
+    /* The entries fh_detect_packet will look up for this packet: the
+     * destination's counters, then, for a TCP SYN, its first-contact and
+     * brute-force entries and the source's scan state. */
     struct addr_key key = {.family = p->ip_version};
     memcpy(key.addr, p->dst, 16);
     fh__dtab_prefetch(&d->hosts, &key);
+    if (p->proto != 6 || (p->tcp_flags & (FH_TCP_SYN | FH_TCP_ACK | FH_TCP_RST)) != FH_TCP_SYN)
+        return;
+    struct pending_key pk = {.dport = {p->dport >> 8, p->dport & 0xff}, .family = p->ip_version};
+    memcpy(pk.src, p->src, 16);
+    memcpy(pk.dst, p->dst, 16);
+    fh__dtab_prefetch(&d->pending, &pk);
+    if (auth_name(p->dport)) {
+        struct bf_key bk;
+        memcpy(&bk, &pk, sizeof bk);
+        fh__dtab_prefetch(&d->bf, &bk);
+    }
+    memcpy(key.addr, p->src, 16);
+    fh__dtab_prefetch(&d->sources, &key);
 }
 
 void fh_detect_packet(fh_detect *d, const fh_pkt *p, uint64_t ts_us, bool dst_protected,

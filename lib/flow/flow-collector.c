@@ -138,6 +138,7 @@ fh_err fh_flow_collector_new(const fh_flow_limits *limits, fh_flow_collector **o
     c->scratch = fh_xcalloc(lim.max_template_fields, sizeof(*c->scratch));
     c->vals = fh_xcalloc(lim.max_template_fields, sizeof(*c->vals));
     c->lens = fh_xcalloc(lim.max_template_fields, sizeof(*c->lens));
+    c->recs = fh_xcalloc(FH_FLOW_BATCH_MAX, sizeof(*c->recs));
     *out = c;
     return FH_OK;
 }
@@ -150,6 +151,7 @@ void fh_flow_collector_free(fh_flow_collector *c)
         if (fh__dtab_used(&c->templates, i)) {
             struct fh__flow_template *t = fh__dtab_at(&c->templates, i);
             free(t->fields);
+            free(t->ops);
         }
     }
     fh__dtab_cleanup(&c->templates);
@@ -157,6 +159,7 @@ void fh_flow_collector_free(fh_flow_collector *c)
     free(c->scratch);
     free(c->vals);
     free(c->lens);
+    free(c->recs);
     free(c);
 }
 
@@ -222,19 +225,6 @@ void fh__flow_sequence(fh_flow_collector *c, struct fh__flow_exporter *e, uint32
     e->next_seq = next;
 }
 
-void fh__flow_record_init(const fh_flow_collector *c, fh_flow_record *r, fh_flow_proto proto,
-                          const fh_flow_addr *exporter, uint32_t domain_id)
-{
-    memset(r, 0, sizeof(*r));
-    r->proto = proto;
-    if (exporter) {
-        r->exporter = *exporter;
-        r->agent = *exporter;
-    }
-    r->domain_id = domain_id;
-    r->sampling_rate = c->lim.default_sampling;
-}
-
 /* ---- template cache ------------------------------------------------------- */
 
 static size_t slot_of(const fh_flow_collector *c, const void *entry)
@@ -253,6 +243,7 @@ static void template_remove_at(fh_flow_collector *c, size_t i)
 {
     struct fh__flow_template *t = fh__dtab_at(&c->templates, i);
     free(t->fields);
+    free(t->ops);
     fh__dtab_remove_at(&c->templates, i);
 }
 
@@ -332,6 +323,7 @@ fh_flow_anomaly fh__flow_template_store(fh_flow_collector *c, const struct fh__f
             t->min_len += fields[i].len;
         }
     }
+    fh__flow_template_compile(t);
     return FH_FLOW_ANOM_NONE;
 }
 
@@ -366,8 +358,8 @@ size_t fh__flow_template_withdraw(fh_flow_collector *c, const struct fh__flow_ke
 
 /* ---- dispatch ------------------------------------------------------------- */
 
-fh_err fh_flow_decode(fh_flow_collector *c, const fh_flow_addr *exporter, const uint8_t *data,
-                      size_t len, uint64_t now_us, fh_flow_record_fn fn, void *ctx)
+static fh_err decode(fh_flow_collector *c, const fh_flow_addr *exporter, const uint8_t *data,
+                     size_t len, uint64_t now_us)
 {
     if (data == NULL || len < 4) {
         fh__flow_anomaly(c, NULL, FH_FLOW_ANOM_TRUNCATED_HEADER);
@@ -377,16 +369,16 @@ fh_err fh_flow_decode(fh_flow_collector *c, const fh_flow_addr *exporter, const 
     uint16_t v16 = fh__flow_rd16(data);
     switch (v16) {
     case 5:
-        return fh__flow_decode_netflow5(c, exporter, data, len, now_us, fn, ctx);
+        return fh__flow_decode_netflow5(c, exporter, data, len, now_us);
     case 9:
-        return fh__flow_decode_netflow9(c, exporter, data, len, now_us, fn, ctx);
+        return fh__flow_decode_netflow9(c, exporter, data, len, now_us);
     case 10:
-        return fh__flow_decode_ipfix(c, exporter, data, len, now_us, fn, ctx);
+        return fh__flow_decode_ipfix(c, exporter, data, len, now_us);
     case 0:
         /* sFlow's version is 32 bits: 00 00 00 05. Versions 2 and 4 of
          * sFlow exist but are not decoded. */
         if (fh__flow_rd32(data) == 5)
-            return fh__flow_decode_sflow(c, exporter, data, len, now_us, fn, ctx);
+            return fh__flow_decode_sflow(c, exporter, data, len, now_us);
         break;
     default:
         break;
@@ -394,6 +386,28 @@ fh_err fh_flow_decode(fh_flow_collector *c, const fh_flow_addr *exporter, const 
     fh__flow_anomaly(c, NULL, FH_FLOW_ANOM_BAD_VERSION);
     c->st.dropped_datagrams++;
     return FH_ERR_PARSE;
+}
+
+fh_err fh_flow_decode(fh_flow_collector *c, const fh_flow_addr *exporter, const uint8_t *data,
+                      size_t len, uint64_t now_us, fh_flow_record_fn fn, void *ctx)
+{
+    c->out = (struct fh__flow_out){.one = fn, .ctx = ctx};
+    fh_err rc = decode(c, exporter, data, len, now_us);
+    c->out = (struct fh__flow_out){0};
+    return rc;
+}
+
+fh_err fh_flow_decode_batch(fh_flow_collector *c, const fh_flow_addr *exporter, const uint8_t *data,
+                            size_t len, uint64_t now_us, fh_flow_batch_fn fn, void *ctx)
+{
+    /* Without a callback the records are still built and counted, one slot
+     * at a time, as fh_flow_decode does with fn NULL. */
+    c->out = (struct fh__flow_out){.batch = fn, .ctx = ctx};
+    fh_err rc = decode(c, exporter, data, len, now_us);
+    if (c->out.n)
+        fn(ctx, c->recs, c->out.n);
+    c->out = (struct fh__flow_out){0};
+    return rc;
 }
 
 /* ---- statistics ----------------------------------------------------------- */

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "detect/detect-table.h"
 #include "fenghuo/flow.h"
@@ -75,6 +76,14 @@ struct fh__flow_field {
 };
 _Static_assert(sizeof(struct fh__flow_field) == 6, "template fields compare as 6 bytes");
 
+/* A field of a fixed-length flow template that means something to us: where
+ * it lies in the record and what to do with it (flow-template.c's ops). */
+struct fh__flow_op {
+    uint32_t off;
+    uint16_t len;
+    uint8_t op;
+};
+
 struct fh__flow_template {
     struct fh__flow_key key;
     uint8_t used;
@@ -85,16 +94,33 @@ struct fh__flow_template {
     uint32_t min_len;              /* record length with every variable field empty */
     uint64_t seen_us;              /* last time it was sent (refreshes count) */
     struct fh__flow_field *fields; /* fh_xmalloc'd, n_fields long */
+    /* Fixed-length flow templates (neither variable-length fields nor
+     * options) are compiled when learnt: ops lists the fields to read, in
+     * order, the others are never looked at. NULL for the other templates. */
+    struct fh__flow_op *ops;
+    uint16_t n_ops;
+    uint16_t n_enterprise; /* enterprise fields per record (counted as skipped) */
+};
+
+/* Where the decoders' records go during one fh_flow_decode(_batch) call. */
+struct fh__flow_out {
+    fh_flow_record_fn one;  /* one record at a time, or */
+    fh_flow_batch_fn batch; /* FH_FLOW_BATCH_MAX at a time */
+    void *ctx;
+    size_t n; /* records built and waiting in recs[] (batch mode only) */
 };
 
 struct fh_flow_collector {
     fh_flow_limits lim;
+    fh_flow_record *recs; /* FH_FLOW_BATCH_MAX: records are built in place here */
+    struct fh__flow_out out;
     struct fh__dtab exporters;
     struct fh__dtab templates;
     struct fh__flow_field *scratch; /* max_template_fields, for parsing */
     const uint8_t **vals;           /* max_template_fields: one record's values */
     uint16_t *lens;                 /* and their lengths */
     uint64_t last_sweep_us;         /* a full table is swept for expired templates once a second */
+    bool general_only;              /* tests: decode every template the general way */
     fh_flow_stats st;
 };
 
@@ -115,9 +141,42 @@ struct fh__flow_exporter *fh__flow_exporter_get(fh_flow_collector *c, const fh_f
 void fh__flow_sequence(fh_flow_collector *c, struct fh__flow_exporter *e, uint32_t seq,
                        uint32_t next);
 
-/* Fills the exporter and agent addresses and the sampling rate default. */
-void fh__flow_record_init(const fh_flow_collector *c, fh_flow_record *r, fh_flow_proto proto,
-                          const fh_flow_addr *exporter, uint32_t domain_id);
+/* The record a decoder fills next: uninitialized until fh__flow_record_init.
+ * A decoder that gives up on it just does not emit it. */
+static inline fh_flow_record *fh__flow_next_record(fh_flow_collector *c)
+{
+    return &c->recs[c->out.n];
+}
+
+/* Hands the record from fh__flow_next_record over (at once, or when the batch
+ * is full or the datagram ends). */
+static inline void fh__flow_emit(fh_flow_collector *c)
+{
+    if (c->out.batch) {
+        if (++c->out.n == FH_FLOW_BATCH_MAX) {
+            c->out.batch(c->out.ctx, c->recs, c->out.n);
+            c->out.n = 0;
+        }
+    } else if (c->out.one) {
+        c->out.one(c->out.ctx, c->recs);
+    }
+}
+
+/* Zeroes r and fills the exporter and agent addresses and the sampling rate
+ * default. Inline: it runs once per record. */
+static inline void fh__flow_record_init(const fh_flow_collector *c, fh_flow_record *r,
+                                        fh_flow_proto proto, const fh_flow_addr *exporter,
+                                        uint32_t domain_id)
+{
+    memset(r, 0, sizeof(*r));
+    r->proto = proto;
+    if (exporter) {
+        r->exporter = *exporter;
+        r->agent = *exporter;
+    }
+    r->domain_id = domain_id;
+    r->sampling_rate = c->lim.default_sampling;
+}
 
 /* Template cache: find (expired ones are removed and counted), store a copy of
  * the fields (replacing an older one), withdraw one or all of a domain. */
@@ -130,6 +189,8 @@ fh_flow_anomaly fh__flow_template_store(fh_flow_collector *c, const struct fh__f
                                         bool options, uint16_t scope_fields,
                                         const struct fh__flow_field *fields, uint16_t n,
                                         uint64_t now_us, bool *changed);
+/* Works out t->ops from its fields (flow-template.c); frees older ones. */
+void fh__flow_template_compile(struct fh__flow_template *t);
 /* Withdraws one template, or with all set every template of the key's
  * exporter, protocol and domain whose options flag is `options`. Returns how
  * many were removed. */
@@ -138,16 +199,12 @@ size_t fh__flow_template_withdraw(fh_flow_collector *c, const struct fh__flow_ke
 
 /* The decoders; data starts at the version field, len >= 2. */
 fh_err fh__flow_decode_netflow5(fh_flow_collector *c, const fh_flow_addr *exporter,
-                                const uint8_t *data, size_t len, uint64_t now_us,
-                                fh_flow_record_fn fn, void *ctx);
+                                const uint8_t *data, size_t len, uint64_t now_us);
 fh_err fh__flow_decode_netflow9(fh_flow_collector *c, const fh_flow_addr *exporter,
-                                const uint8_t *data, size_t len, uint64_t now_us,
-                                fh_flow_record_fn fn, void *ctx);
+                                const uint8_t *data, size_t len, uint64_t now_us);
 fh_err fh__flow_decode_ipfix(fh_flow_collector *c, const fh_flow_addr *exporter,
-                             const uint8_t *data, size_t len, uint64_t now_us, fh_flow_record_fn fn,
-                             void *ctx);
+                             const uint8_t *data, size_t len, uint64_t now_us);
 fh_err fh__flow_decode_sflow(fh_flow_collector *c, const fh_flow_addr *exporter,
-                             const uint8_t *data, size_t len, uint64_t now_us, fh_flow_record_fn fn,
-                             void *ctx);
+                             const uint8_t *data, size_t len, uint64_t now_us);
 
 #endif

@@ -62,8 +62,7 @@ static uint64_t uptime_to_us(uint64_t export_us, uint32_t export_uptime_ms, uint
 }
 
 fh_err fh__flow_decode_netflow5(fh_flow_collector *c, const fh_flow_addr *exporter,
-                                const uint8_t *data, size_t len, uint64_t now_us,
-                                fh_flow_record_fn fn, void *ctx)
+                                const uint8_t *data, size_t len, uint64_t now_us)
 {
     if (len < V5_HEADER_LEN) {
         fh__flow_anomaly(c, NULL, FH_FLOW_ANOM_TRUNCATED_HEADER);
@@ -96,36 +95,35 @@ fh_err fh__flow_decode_netflow5(fh_flow_collector *c, const fh_flow_addr *export
     for (uint16_t i = 0; i < count; i++) {
         struct v5_record rec;
         memcpy(&rec, data + V5_HEADER_LEN + (size_t)i * V5_RECORD_LEN, sizeof(rec));
-        fh_flow_record r;
-        fh__flow_record_init(c, &r, FH_FLOW_NETFLOW5, exporter, domain);
+        fh_flow_record *r = fh__flow_next_record(c);
+        fh__flow_record_init(c, r, FH_FLOW_NETFLOW5, exporter, domain);
         if (interval > 1)
-            r.sampling_rate = interval;
-        r.ip_version = 4;
-        memcpy(r.src, rec.srcaddr, 4);
-        memcpy(r.dst, rec.dstaddr, 4);
-        r.input_if = fh__flow_rd16(rec.input);
-        r.output_if = fh__flow_rd16(rec.output);
-        r.packets = fh__flow_rd32(rec.d_pkts);
-        r.bytes = fh__flow_rd32(rec.d_octets);
-        r.start_us = uptime_to_us(export_us, uptime, fh__flow_rd32(rec.first));
-        r.end_us = uptime_to_us(export_us, uptime, fh__flow_rd32(rec.last));
-        r.ip_proto = rec.prot;
-        r.tos = rec.tos;
-        r.tcp_flags = rec.tcp_flags;
+            r->sampling_rate = interval;
+        r->ip_version = 4;
+        memcpy(r->src, rec.srcaddr, 4);
+        memcpy(r->dst, rec.dstaddr, 4);
+        r->input_if = fh__flow_rd16(rec.input);
+        r->output_if = fh__flow_rd16(rec.output);
+        r->packets = fh__flow_rd32(rec.d_pkts);
+        r->bytes = fh__flow_rd32(rec.d_octets);
+        r->start_us = uptime_to_us(export_us, uptime, fh__flow_rd32(rec.first));
+        r->end_us = uptime_to_us(export_us, uptime, fh__flow_rd32(rec.last));
+        r->ip_proto = rec.prot;
+        r->tos = rec.tos;
+        r->tcp_flags = rec.tcp_flags;
         uint16_t sport = fh__flow_rd16(rec.srcport), dport = fh__flow_rd16(rec.dstport);
         if (rec.prot == 1) {
             /* ICMP: routers put type << 8 | code in the destination port. */
-            r.icmp_type = (uint8_t)(dport >> 8);
-            r.icmp_code = (uint8_t)dport;
+            r->icmp_type = (uint8_t)(dport >> 8);
+            r->icmp_code = (uint8_t)dport;
         } else {
-            r.sport = sport;
-            r.dport = dport;
+            r->sport = sport;
+            r->dport = dport;
         }
         c->st.records[FH_FLOW_NETFLOW5]++;
         if (e)
             e->st.records++;
-        if (fn)
-            fn(ctx, &r);
+        fh__flow_emit(c);
     }
     return FH_OK;
 }

@@ -79,7 +79,7 @@ static const uint8_t *get_opaque(struct xdr *x, uint32_t n)
 struct sample_ctx {
     fh_flow_collector *c;
     struct fh__flow_exporter *e;
-    fh_flow_record r;
+    fh_flow_record *r; /* the collector's next record, built in place */
     bool have_header, have_summary;
 };
 
@@ -107,10 +107,10 @@ static void raw_header(struct sample_ctx *s, const uint8_t *rec, uint32_t len)
     uint32_t wire = frame_len > stripped ? frame_len - stripped : 0;
     if (wire < hlen)
         wire = hlen;
-    fh_anomaly a = fh_net_decode(link, hdr, hlen, wire, &s->r.pkt);
+    fh_anomaly a = fh_net_decode(link, hdr, hlen, wire, &s->r->pkt);
     if (a != FH_ANOM_NONE)
         fh__flow_anomaly(s->c, s->e, FH_FLOW_ANOM_SAMPLED_PACKET);
-    fh_flow_record *r = &s->r;
+    fh_flow_record *r = s->r;
     const fh_pkt *p = &r->pkt;
     r->has_pkt = true;
     r->ip_version = p->ip_version;
@@ -128,7 +128,7 @@ static void raw_header(struct sample_ctx *s, const uint8_t *rec, uint32_t len)
 
 static void sampled_ip(struct sample_ctx *s, uint32_t format, const uint8_t *rec, uint32_t len)
 {
-    fh_flow_record *r = &s->r;
+    fh_flow_record *r = s->r;
     if (format == RECORD_SAMPLED_IPV4) {
         struct sampled_ipv4 v;
         if (len < sizeof(v)) {
@@ -173,8 +173,7 @@ static void sampled_ip(struct sample_ctx *s, uint32_t format, const uint8_t *rec
 }
 
 /* A flow sample (expanded or not), after its data_format and length. */
-static void flow_sample(struct sample_ctx *s, bool expanded, struct xdr *x, fh_flow_record_fn fn,
-                        void *ctx)
+static void flow_sample(struct sample_ctx *s, bool expanded, struct xdr *x)
 {
     fh_flow_collector *c = s->c;
     uint32_t seq, source, source_index = 0, rate, pool, drops, in, out, nrec, dummy;
@@ -192,10 +191,10 @@ static void flow_sample(struct sample_ctx *s, bool expanded, struct xdr *x, fh_f
         return;
     }
     if (rate)
-        s->r.sampling_rate = rate;
-    s->r.input_if = in;
-    s->r.output_if = out;
-    s->r.packets = 1;
+        s->r->sampling_rate = rate;
+    s->r->input_if = in;
+    s->r->output_if = out;
+    s->r->packets = 1;
     if (s->e) {
         if (rate)
             s->e->sampling = rate;
@@ -222,13 +221,11 @@ static void flow_sample(struct sample_ctx *s, bool expanded, struct xdr *x, fh_f
     c->st.records[FH_FLOW_SFLOW5]++;
     if (s->e)
         s->e->st.records++;
-    if (fn)
-        fn(ctx, &s->r);
+    fh__flow_emit(c);
 }
 
 fh_err fh__flow_decode_sflow(fh_flow_collector *c, const fh_flow_addr *exporter,
-                             const uint8_t *data, size_t len, uint64_t now_us, fh_flow_record_fn fn,
-                             void *ctx)
+                             const uint8_t *data, size_t len, uint64_t now_us)
 {
     struct xdr x = {data + 4, data + len};
     uint32_t atype, sub_agent = 0, seq = 0, uptime = 0, nsamples = 0;
@@ -276,12 +273,12 @@ fh_err fh__flow_decode_sflow(fh_flow_collector *c, const fh_flow_addr *exporter,
         switch (format & 0xfff) {
         case SAMPLE_FLOW:
         case SAMPLE_FLOW_EXPANDED: {
-            struct sample_ctx s = {.c = c, .e = e};
-            fh__flow_record_init(c, &s.r, FH_FLOW_SFLOW5, exporter, sub_agent);
+            struct sample_ctx s = {.c = c, .e = e, .r = fh__flow_next_record(c)};
+            fh__flow_record_init(c, s.r, FH_FLOW_SFLOW5, exporter, sub_agent);
             if (agent.family)
-                s.r.agent = agent;
-            s.r.start_us = s.r.end_us = now_us;
-            flow_sample(&s, (format & 0xfff) == SAMPLE_FLOW_EXPANDED, &sx, fn, ctx);
+                s.r->agent = agent;
+            s.r->start_us = s.r->end_us = now_us;
+            flow_sample(&s, (format & 0xfff) == SAMPLE_FLOW_EXPANDED, &sx);
             break;
         }
         case SAMPLE_COUNTERS:

@@ -12,6 +12,7 @@
  * counted as "no_template" (records are not kept pending, so a collector that
  * starts after its exporters loses up to one template refresh interval).
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "fenghuo/util.h"
@@ -99,8 +100,6 @@ struct msg {
     uint64_t export_us;
     uint32_t uptime_ms; /* v9 header sysUpTime */
     uint64_t now_us;
-    fh_flow_record_fn fn;
-    void *ctx;
     uint32_t data_records; /* IPFIX sequence numbers count these */
     bool uncounted;        /* a data set was dropped, so its records are unknown */
     bool withdrew_all[2];  /* templates, options templates: walked the table once */
@@ -340,22 +339,6 @@ static uint64_t sub_clamped(uint64_t a, uint64_t b)
     return a > b ? a - b : 0;
 }
 
-static bool numeric(struct msg *m, uint16_t l)
-{
-    if (l >= 1 && l <= 8)
-        return true;
-    anomaly(m, FH_FLOW_ANOM_BAD_FIELD_LENGTH);
-    return false;
-}
-
-static bool sized(struct msg *m, uint16_t l, uint16_t want)
-{
-    if (l == want)
-        return true;
-    anomaly(m, FH_FLOW_ANOM_BAD_FIELD_LENGTH);
-    return false;
-}
-
 /* Sampling fields shared by flow records and options records. */
 struct sampling {
     uint64_t interval; /* 34 or 50: one in N */
@@ -404,148 +387,331 @@ struct counts {
     uint64_t post_bytes, post_packets;
 };
 
-static void field_flow(struct msg *m, fh_flow_record *r, struct times *t, struct counts *n,
-                       struct sampling *s, uint16_t id, const uint8_t *v, uint16_t l)
+/*
+ * What a flow record's field does, decided by its IE id and length alone:
+ * once per template for fixed-length templates (fh__flow_template_compile),
+ * once per field and record for the others. OP_NONE fields are ignored (not
+ * ours, or a sampling field of an impossible size); OP_BAD_LENGTH counts
+ * bad_field_length each time a record carries it.
+ */
+enum field_op {
+    OP_NONE = 0,
+    OP_BAD_LENGTH,
+    OP_SAMPLING_INTERVAL,
+    OP_SAMPLING_PACKET_INTERVAL,
+    OP_SAMPLING_PACKET_SPACE,
+    OP_SAMPLER_ID,
+    OP_BYTES,
+    OP_PACKETS,
+    OP_POST_BYTES,
+    OP_POST_PACKETS,
+    OP_PROTOCOL,
+    OP_TOS,
+    OP_TCP_FLAGS,
+    OP_SRC_PORT,
+    OP_DST_PORT,
+    OP_SRC_V4,
+    OP_DST_V4,
+    OP_SRC_V6,
+    OP_DST_V6,
+    OP_INGRESS_IF,
+    OP_EGRESS_IF,
+    OP_ICMP_TYPE_CODE,
+    OP_ICMP_TYPE,
+    OP_ICMP_CODE,
+    OP_START_SYSUPTIME,
+    OP_END_SYSUPTIME,
+    OP_START_SECONDS,
+    OP_END_SECONDS,
+    OP_START_MILLISECONDS,
+    OP_END_MILLISECONDS,
+    OP_START_NTP,
+    OP_END_NTP,
+    OP_START_DELTA_US,
+    OP_END_DELTA_US,
+    OP_SYSTEM_INIT_MS,
+};
+
+static uint8_t field_op(uint16_t id, uint16_t l)
 {
-    if (field_sampling(s, id, v, l))
-        return;
+    bool numeric = l >= 1 && l <= 8;
+    switch (id) {
+    case IE_SAMPLING_INTERVAL:
+    case IE_SAMPLER_RANDOM_INTERVAL:
+        return numeric ? OP_SAMPLING_INTERVAL : OP_NONE;
+    case IE_SAMPLING_PACKET_INTERVAL:
+        return numeric ? OP_SAMPLING_PACKET_INTERVAL : OP_NONE;
+    case IE_SAMPLING_PACKET_SPACE:
+        return numeric ? OP_SAMPLING_PACKET_SPACE : OP_NONE;
+    case IE_SAMPLER_ID:
+    case IE_SELECTOR_ID:
+        return numeric ? OP_SAMPLER_ID : OP_NONE;
+    case IE_SRC_V4:
+        return l == 4 ? OP_SRC_V4 : OP_BAD_LENGTH;
+    case IE_DST_V4:
+        return l == 4 ? OP_DST_V4 : OP_BAD_LENGTH;
+    case IE_SRC_V6:
+        return l == 16 ? OP_SRC_V6 : OP_BAD_LENGTH;
+    case IE_DST_V6:
+        return l == 16 ? OP_DST_V6 : OP_BAD_LENGTH;
+    case IE_START_MICROSECONDS:
+    case IE_START_NANOSECONDS:
+        return l == 8 ? OP_START_NTP : OP_BAD_LENGTH;
+    case IE_END_MICROSECONDS:
+    case IE_END_NANOSECONDS:
+        return l == 8 ? OP_END_NTP : OP_BAD_LENGTH;
+    default:
+        break;
+    }
+    uint8_t op;
     switch (id) {
     case IE_OCTET_DELTA:
-        if (numeric(m, l)) {
-            r->bytes = fh__flow_rduint(v, l);
-            n->have_bytes = true;
-        }
+        op = OP_BYTES;
         break;
     case IE_PACKET_DELTA:
-        if (numeric(m, l)) {
-            r->packets = fh__flow_rduint(v, l);
-            n->have_packets = true;
-        }
+        op = OP_PACKETS;
         break;
     case IE_POST_OCTET_DELTA:
-        if (numeric(m, l))
-            n->post_bytes = fh__flow_rduint(v, l);
+        op = OP_POST_BYTES;
         break;
     case IE_POST_PACKET_DELTA:
-        if (numeric(m, l))
-            n->post_packets = fh__flow_rduint(v, l);
+        op = OP_POST_PACKETS;
         break;
     case IE_PROTOCOL:
-        if (numeric(m, l))
-            r->ip_proto = (uint8_t)fh__flow_rduint(v, l);
+        op = OP_PROTOCOL;
         break;
     case IE_TOS:
-        if (numeric(m, l))
-            r->tos = (uint8_t)fh__flow_rduint(v, l);
+        op = OP_TOS;
         break;
     case IE_TCP_FLAGS: /* 1 byte in v9, 2 in IPFIX (RFC 7125); the low 8 are ours */
-        if (numeric(m, l))
-            r->tcp_flags = (uint8_t)fh__flow_rduint(v, l);
+        op = OP_TCP_FLAGS;
         break;
     case IE_SRC_PORT:
-        if (numeric(m, l))
-            r->sport = (uint16_t)fh__flow_rduint(v, l);
+        op = OP_SRC_PORT;
         break;
     case IE_DST_PORT:
-        if (numeric(m, l))
-            r->dport = (uint16_t)fh__flow_rduint(v, l);
+        op = OP_DST_PORT;
         break;
-    case IE_SRC_V4:
-        if (sized(m, l, 4) && r->ip_version != 6) {
+    case IE_INGRESS_IF:
+        op = OP_INGRESS_IF;
+        break;
+    case IE_EGRESS_IF:
+        op = OP_EGRESS_IF;
+        break;
+    case IE_ICMP_TYPE_CODE_V4:
+    case IE_ICMP_TYPE_CODE_V6:
+        op = OP_ICMP_TYPE_CODE;
+        break;
+    case IE_ICMP_TYPE_V4:
+    case IE_ICMP_TYPE_V6:
+        op = OP_ICMP_TYPE;
+        break;
+    case IE_ICMP_CODE_V4:
+    case IE_ICMP_CODE_V6:
+        op = OP_ICMP_CODE;
+        break;
+    case IE_START_SYSUPTIME:
+        op = OP_START_SYSUPTIME;
+        break;
+    case IE_END_SYSUPTIME:
+        op = OP_END_SYSUPTIME;
+        break;
+    case IE_START_SECONDS:
+        op = OP_START_SECONDS;
+        break;
+    case IE_END_SECONDS:
+        op = OP_END_SECONDS;
+        break;
+    case IE_START_MILLISECONDS:
+        op = OP_START_MILLISECONDS;
+        break;
+    case IE_END_MILLISECONDS:
+        op = OP_END_MILLISECONDS;
+        break;
+    case IE_START_DELTA_US:
+        op = OP_START_DELTA_US;
+        break;
+    case IE_END_DELTA_US:
+        op = OP_END_DELTA_US;
+        break;
+    case IE_SYSTEM_INIT_MS:
+        op = OP_SYSTEM_INIT_MS;
+        break;
+    default:
+        return OP_NONE;
+    }
+    return numeric ? op : OP_BAD_LENGTH;
+}
+
+/* An unsigned big-endian integer of 1..8 bytes, the common sizes unrolled. */
+static inline uint64_t rd_uint(const uint8_t *v, uint16_t l)
+{
+    switch (l) {
+    case 1:
+        return v[0];
+    case 2:
+        return fh__flow_rd16(v);
+    case 4:
+        return fh__flow_rd32(v);
+    case 8:
+        return (uint64_t)fh__flow_rd32(v) << 32 | fh__flow_rd32(v + 4);
+    default:
+        return fh__flow_rduint(v, l);
+    }
+}
+
+/* One field of a flow record: op from field_op(id, l); v holds l bytes. */
+/* Always inlined: in the compiled path the call would cost as much as the
+ * field. */
+__attribute__((always_inline)) static inline void apply_field(struct msg *m, fh_flow_record *r,
+                                                              struct times *t, struct counts *n,
+                                                              struct sampling *s, uint8_t op,
+                                                              const uint8_t *v, uint16_t l)
+{
+    switch (op) {
+    case OP_NONE:
+        break;
+    case OP_BAD_LENGTH:
+        anomaly(m, FH_FLOW_ANOM_BAD_FIELD_LENGTH);
+        break;
+    case OP_SAMPLING_INTERVAL:
+        s->interval = rd_uint(v, l);
+        break;
+    case OP_SAMPLING_PACKET_INTERVAL:
+        s->pkt_interval = rd_uint(v, l);
+        break;
+    case OP_SAMPLING_PACKET_SPACE:
+        s->pkt_space = rd_uint(v, l);
+        break;
+    case OP_SAMPLER_ID:
+        s->have_sampler = true;
+        s->sampler_id = rd_uint(v, l);
+        break;
+    case OP_BYTES:
+        r->bytes = rd_uint(v, l);
+        n->have_bytes = true;
+        break;
+    case OP_PACKETS:
+        r->packets = rd_uint(v, l);
+        n->have_packets = true;
+        break;
+    case OP_POST_BYTES:
+        n->post_bytes = rd_uint(v, l);
+        break;
+    case OP_POST_PACKETS:
+        n->post_packets = rd_uint(v, l);
+        break;
+    case OP_PROTOCOL:
+        r->ip_proto = (uint8_t)rd_uint(v, l);
+        break;
+    case OP_TOS:
+        r->tos = (uint8_t)rd_uint(v, l);
+        break;
+    case OP_TCP_FLAGS:
+        r->tcp_flags = (uint8_t)rd_uint(v, l);
+        break;
+    case OP_SRC_PORT:
+        r->sport = (uint16_t)rd_uint(v, l);
+        break;
+    case OP_DST_PORT:
+        r->dport = (uint16_t)rd_uint(v, l);
+        break;
+    case OP_SRC_V4:
+        if (r->ip_version != 6) {
             memcpy(r->src, v, 4);
             r->ip_version = 4;
         }
         break;
-    case IE_DST_V4:
-        if (sized(m, l, 4) && r->ip_version != 6) {
+    case OP_DST_V4:
+        if (r->ip_version != 6) {
             memcpy(r->dst, v, 4);
             r->ip_version = 4;
         }
         break;
-    case IE_SRC_V6:
-        if (sized(m, l, 16)) {
-            if (r->ip_version == 4)
-                memset(r->dst, 0, 16); /* a v4 destination seen first is dropped */
-            memcpy(r->src, v, 16);
-            r->ip_version = 6;
-        }
+    case OP_SRC_V6:
+        if (r->ip_version == 4)
+            memset(r->dst, 0, 16); /* a v4 destination seen first is dropped */
+        memcpy(r->src, v, 16);
+        r->ip_version = 6;
         break;
-    case IE_DST_V6:
-        if (sized(m, l, 16)) {
-            if (r->ip_version == 4)
-                memset(r->src, 0, 16);
-            memcpy(r->dst, v, 16);
-            r->ip_version = 6;
-        }
+    case OP_DST_V6:
+        if (r->ip_version == 4)
+            memset(r->src, 0, 16);
+        memcpy(r->dst, v, 16);
+        r->ip_version = 6;
         break;
-    case IE_INGRESS_IF:
-        if (numeric(m, l))
-            r->input_if = (uint32_t)fh__flow_rduint(v, l);
+    case OP_INGRESS_IF:
+        r->input_if = (uint32_t)rd_uint(v, l);
         break;
-    case IE_EGRESS_IF:
-        if (numeric(m, l))
-            r->output_if = (uint32_t)fh__flow_rduint(v, l);
+    case OP_EGRESS_IF:
+        r->output_if = (uint32_t)rd_uint(v, l);
         break;
-    case IE_ICMP_TYPE_CODE_V4:
-    case IE_ICMP_TYPE_CODE_V6:
-        if (numeric(m, l)) {
-            uint64_t tc = fh__flow_rduint(v, l);
-            r->icmp_type = (uint8_t)(tc >> 8);
-            r->icmp_code = (uint8_t)tc;
-        }
+    case OP_ICMP_TYPE_CODE: {
+        uint64_t tc = rd_uint(v, l);
+        r->icmp_type = (uint8_t)(tc >> 8);
+        r->icmp_code = (uint8_t)tc;
         break;
-    case IE_ICMP_TYPE_V4:
-    case IE_ICMP_TYPE_V6:
-        if (numeric(m, l))
-            r->icmp_type = (uint8_t)fh__flow_rduint(v, l);
+    }
+    case OP_ICMP_TYPE:
+        r->icmp_type = (uint8_t)rd_uint(v, l);
         break;
-    case IE_ICMP_CODE_V4:
-    case IE_ICMP_CODE_V6:
-        if (numeric(m, l))
-            r->icmp_code = (uint8_t)fh__flow_rduint(v, l);
+    case OP_ICMP_CODE:
+        r->icmp_code = (uint8_t)rd_uint(v, l);
         break;
-    case IE_START_SYSUPTIME:
-    case IE_END_SYSUPTIME:
-        if (numeric(m, l)) {
-            uint32_t ms = (uint32_t)fh__flow_rduint(v, l);
-            if (id == IE_START_SYSUPTIME) {
-                t->up_start = true;
-                t->up_start_ms = ms;
-            } else {
-                t->up_end = true;
-                t->up_end_ms = ms;
-            }
-        }
+    case OP_START_SYSUPTIME:
+        t->up_start = true;
+        t->up_start_ms = (uint32_t)rd_uint(v, l);
         break;
-    case IE_START_SECONDS:
-    case IE_END_SECONDS:
-        if (numeric(m, l))
-            set_time(t, id == IE_START_SECONDS, fh__flow_rduint(v, l) * FH__FLOW_US);
+    case OP_END_SYSUPTIME:
+        t->up_end = true;
+        t->up_end_ms = (uint32_t)rd_uint(v, l);
         break;
-    case IE_START_MILLISECONDS:
-    case IE_END_MILLISECONDS:
-        if (numeric(m, l))
-            set_time(t, id == IE_START_MILLISECONDS, fh__flow_rduint(v, l) * 1000);
+    case OP_START_SECONDS:
+    case OP_END_SECONDS:
+        set_time(t, op == OP_START_SECONDS, rd_uint(v, l) * FH__FLOW_US);
         break;
-    case IE_START_MICROSECONDS:
-    case IE_END_MICROSECONDS:
-    case IE_START_NANOSECONDS:
-    case IE_END_NANOSECONDS:
-        if (sized(m, l, 8))
-            set_time(t, id == IE_START_MICROSECONDS || id == IE_START_NANOSECONDS,
-                     ntp_to_us(fh__flow_rduint(v, 8)));
+    case OP_START_MILLISECONDS:
+    case OP_END_MILLISECONDS:
+        set_time(t, op == OP_START_MILLISECONDS, rd_uint(v, l) * 1000);
         break;
-    case IE_START_DELTA_US:
-    case IE_END_DELTA_US:
-        if (numeric(m, l))
-            set_time(t, id == IE_START_DELTA_US, sub_clamped(m->export_us, fh__flow_rduint(v, l)));
+    case OP_START_NTP:
+    case OP_END_NTP:
+        set_time(t, op == OP_START_NTP, ntp_to_us(rd_uint(v, 8)));
         break;
-    case IE_SYSTEM_INIT_MS:
-        if (numeric(m, l))
-            t->sys_init_ms = fh__flow_rduint(v, l);
+    case OP_START_DELTA_US:
+    case OP_END_DELTA_US:
+        set_time(t, op == OP_START_DELTA_US, sub_clamped(m->export_us, rd_uint(v, l)));
+        break;
+    case OP_SYSTEM_INIT_MS:
+        t->sys_init_ms = rd_uint(v, l);
         break;
     default:
         break;
+    }
+}
+
+/* ---- templates compiled ---------------------------------------------------- */
+
+void fh__flow_template_compile(struct fh__flow_template *t)
+{
+    free(t->ops);
+    t->ops = NULL;
+    t->n_ops = 0;
+    t->n_enterprise = 0;
+    if (t->varlen || t->options)
+        return; /* offsets vary per record, or options records: the general path */
+    t->ops = fh_xcalloc(t->n_fields ? t->n_fields : 1, sizeof(*t->ops));
+    uint32_t off = 0;
+    for (uint16_t i = 0; i < t->n_fields; i++) {
+        const struct fh__flow_field *f = &t->fields[i];
+        if (f->enterprise) {
+            t->n_enterprise++;
+        } else {
+            uint8_t op = field_op(f->id, f->len);
+            if (op != OP_NONE)
+                t->ops[t->n_ops++] = (struct fh__flow_op){.off = off, .len = f->len, .op = op};
+        }
+        off += f->len;
     }
 }
 
@@ -629,39 +795,72 @@ static void options_record(struct msg *m, const struct fh__flow_template *tpl,
         m->e->sys_init_ms = init;
 }
 
+/* What every flow record gets before its fields and after them. */
+static fh_flow_record *record_start(struct msg *m, const struct fh__flow_template *tpl)
+{
+    fh_flow_record *r = fh__flow_next_record(m->c);
+    fh__flow_record_init(m->c, r, m->proto, m->exporter, m->domain);
+    r->template_id = tpl->key.template_id;
+    if (m->e && m->e->sampling)
+        r->sampling_rate = m->e->sampling;
+    return r;
+}
+
+static void record_finish(struct msg *m, fh_flow_record *r, struct times *t, const struct counts *n,
+                          const struct sampling *s)
+{
+    if (!n->have_bytes)
+        r->bytes = n->post_bytes;
+    if (!n->have_packets)
+        r->packets = n->post_packets;
+    uint32_t rate = sampling_rate(s);
+    if (rate == 0 && s->have_sampler)
+        rate = sampler_rate(m->e, s->sampler_id);
+    if (rate)
+        r->sampling_rate = rate;
+    finish_times(m, r, t);
+    m->c->st.records[m->proto]++;
+    if (m->e)
+        m->e->st.records++;
+    fh__flow_emit(m->c);
+}
+
+/* A record of any template: fields found by vals/lens, their meaning looked
+ * up one by one. */
 static void flow_record(struct msg *m, const struct fh__flow_template *tpl,
                         const uint8_t *const *vals, const uint16_t *lens)
 {
-    fh_flow_record r;
-    fh__flow_record_init(m->c, &r, m->proto, m->exporter, m->domain);
-    r.template_id = tpl->key.template_id;
-    if (m->e && m->e->sampling)
-        r.sampling_rate = m->e->sampling;
+    fh_flow_record *r = record_start(m, tpl);
     struct times t = {0};
     struct counts n = {0};
     struct sampling s = {0};
     for (uint16_t i = 0; i < tpl->n_fields; i++) {
-        if (tpl->fields[i].enterprise) {
+        const struct fh__flow_field *f = &tpl->fields[i];
+        if (f->enterprise) {
             m->c->st.enterprise_fields_skipped++;
             continue;
         }
-        field_flow(m, &r, &t, &n, &s, tpl->fields[i].id, vals[i], lens[i]);
+        apply_field(m, r, &t, &n, &s, field_op(f->id, lens[i]), vals[i], lens[i]);
     }
-    if (!n.have_bytes)
-        r.bytes = n.post_bytes;
-    if (!n.have_packets)
-        r.packets = n.post_packets;
-    uint32_t rate = sampling_rate(&s);
-    if (rate == 0 && s.have_sampler)
-        rate = sampler_rate(m->e, s.sampler_id);
-    if (rate)
-        r.sampling_rate = rate;
-    finish_times(m, &r, &t);
-    m->c->st.records[m->proto]++;
-    if (m->e)
-        m->e->st.records++;
-    if (m->fn)
-        m->fn(m->ctx, &r);
+    record_finish(m, r, &t, &n, &s);
+}
+
+/* A record of a fixed-length template at rec: only the fields that mean
+ * something, at offsets and with meanings worked out when the template was
+ * learnt. Same result as flow_record. */
+static void flow_record_compiled(struct msg *m, const struct fh__flow_template *tpl,
+                                 const uint8_t *rec)
+{
+    fh_flow_record *r = record_start(m, tpl);
+    struct times t = {0};
+    struct counts n = {0};
+    struct sampling s = {0};
+    m->c->st.enterprise_fields_skipped += tpl->n_enterprise;
+    for (uint16_t i = 0; i < tpl->n_ops; i++) {
+        const struct fh__flow_op *o = &tpl->ops[i];
+        apply_field(m, r, &t, &n, &s, o->op, rec + o->off, o->len);
+    }
+    record_finish(m, r, &t, &n, &s);
 }
 
 static void data_set(struct msg *m, uint16_t set_id, const uint8_t *p, const uint8_t *end)
@@ -674,6 +873,16 @@ static void data_set(struct msg *m, uint16_t set_id, const uint8_t *p, const uin
     if (tpl == NULL) {
         anomaly(m, expired ? FH_FLOW_ANOM_TEMPLATE_EXPIRED : FH_FLOW_ANOM_NO_TEMPLATE);
         m->uncounted = true;
+        return;
+    }
+    if (tpl->ops && !c->general_only) {
+        /* Fixed length: every record is min_len bytes; what is left over at
+         * the end is padding, as below. */
+        while ((size_t)(end - p) >= tpl->min_len) {
+            m->data_records++;
+            flow_record_compiled(m, tpl, p);
+            p += tpl->min_len;
+        }
         return;
     }
     /* Value pointers of one record, in arrays sized max_template_fields at
@@ -752,8 +961,7 @@ static void sets(struct msg *m, const uint8_t *p, const uint8_t *end)
 }
 
 fh_err fh__flow_decode_netflow9(fh_flow_collector *c, const fh_flow_addr *exporter,
-                                const uint8_t *data, size_t len, uint64_t now_us,
-                                fh_flow_record_fn fn, void *ctx)
+                                const uint8_t *data, size_t len, uint64_t now_us)
 {
     if (len < V9_HEADER_LEN) {
         fh__flow_anomaly(c, NULL, FH_FLOW_ANOM_TRUNCATED_HEADER);
@@ -771,8 +979,6 @@ fh_err fh__flow_decode_netflow9(fh_flow_collector *c, const fh_flow_addr *export
         .export_us = (uint64_t)fh__flow_rd32(h.unix_secs) * FH__FLOW_US,
         .uptime_ms = fh__flow_rd32(h.sys_uptime),
         .now_us = now_us,
-        .fn = fn,
-        .ctx = ctx,
     };
     m.e = fh__flow_exporter_get(c, exporter, FH_FLOW_NETFLOW9, m.domain, now_us);
     uint32_t seq = fh__flow_rd32(h.sequence);
@@ -782,8 +988,7 @@ fh_err fh__flow_decode_netflow9(fh_flow_collector *c, const fh_flow_addr *export
 }
 
 fh_err fh__flow_decode_ipfix(fh_flow_collector *c, const fh_flow_addr *exporter,
-                             const uint8_t *data, size_t len, uint64_t now_us, fh_flow_record_fn fn,
-                             void *ctx)
+                             const uint8_t *data, size_t len, uint64_t now_us)
 {
     if (len < IPFIX_HEADER_LEN) {
         fh__flow_anomaly(c, NULL, FH_FLOW_ANOM_TRUNCATED_HEADER);
@@ -807,8 +1012,6 @@ fh_err fh__flow_decode_ipfix(fh_flow_collector *c, const fh_flow_addr *exporter,
         .domain = fh__flow_rd32(h.domain_id),
         .export_us = (uint64_t)fh__flow_rd32(h.export_time) * FH__FLOW_US,
         .now_us = now_us,
-        .fn = fn,
-        .ctx = ctx,
     };
     m.e = fh__flow_exporter_get(c, exporter, FH_FLOW_IPFIX, m.domain, now_us);
     sets(&m, data + IPFIX_HEADER_LEN, data + mlen);

@@ -1,7 +1,8 @@
 /*
  * Unit tests: the detectors (lib/detect) on synthetic packets in packet time:
  * floods of each kind with their lifecycle, baselines, scans by threshold
- * random walk, brute force, full tables, and quiet benign traffic.
+ * random walk, brute force, full tables, and quiet benign traffic; and that
+ * fh_detect_prefetch changes nothing.
  */
 #include <arpa/inet.h>
 #include <setjmp.h>
@@ -384,6 +385,79 @@ static void full_host_table_is_counted_not_silent(void **state)
     done(d, &e);
 }
 
+/* Feeds a mix (a SYN flood, ssh knocks, probes of closed ports, IPv6, UDP)
+ * to d, calling fh_detect_prefetch for each packet first when asked. */
+static void mixed_traffic(fh_detect *d, bool prefetch)
+{
+    for (unsigned i = 0; i < 30000; i++) {
+        char src[32], dst[32];
+        snprintf(src, sizeof src, "203.0.%u.%u", (i / 7) % 3, i % 200 + 1);
+        snprintf(dst, sizeof dst, "198.19.%u.%u", i % 5, (i * 7) % 250);
+        unsigned kind = i % 6;
+        fh_pkt p = kind == 0 ? pkt4(src, "198.19.0.1", 6, (uint16_t)(1024 + i), 80, 0x02, 60)
+                   : kind == 1
+                       ? pkt4("192.0.2.9", "198.19.0.2", 6, (uint16_t)(2000 + i), 22, 0x02, 60)
+                   : kind == 2 ? pkt4("192.0.2.8", dst, 6, 4444, (uint16_t)(1 + i % 90), 0x02, 60)
+                   : kind == 3 ? pkt4(src, dst, 17, 53, 5353, 0, 512)
+                               : pkt4(src, dst, 6, 443, 5000, 0x10, 1500);
+        if (kind == 5) {
+            p.ip_version = 6;
+            p.dst[15] = (uint8_t)i;
+        }
+        bool protected_dst = p.dst[0] == 198;
+        if (prefetch)
+            fh_detect_prefetch(d, &p, protected_dst);
+        fh_detect_packet(d, &p, T0 + (uint64_t)i * 500, protected_dst, false, 50 + i % 3);
+    }
+    fh_detect_flush(d, T0 + 30000ULL * 500 + 10 * US);
+}
+
+static void prefetch_changes_nothing(fh_detect_config *c, bool all_kinds)
+{
+    struct events plain, fetched;
+    fh_detect *a = make(c, &plain), *b = make(c, &fetched);
+    mixed_traffic(a, false);
+    mixed_traffic(b, true);
+    size_t i;
+    json_t *ev;
+    json_array_foreach(plain.list, i, ev)
+    {
+        json_object_del(ev, "attack_id"); /* random */
+    }
+    json_array_foreach(fetched.list, i, ev)
+    {
+        json_object_del(ev, "attack_id");
+    }
+    assert_true(json_array_size(plain.list) > 0);
+    if (all_kinds) {
+        assert_true(count_type(&plain, "attack_start") > 0);
+        assert_true(count_type(&plain, "bruteforce") > 0);
+        assert_true(count_type(&plain, "scan") > 0);
+    }
+    assert_true(json_equal(plain.list, fetched.list));
+    fh_detect_stats sa, sb;
+    fh_detect_get_stats(a, &sa);
+    fh_detect_get_stats(b, &sb);
+    assert_memory_equal(&sa, &sb, sizeof sa);
+    done(a, &plain);
+    done(b, &fetched);
+}
+
+static void prefetch_is_only_a_hint_with_large_and_full_tables(void **state)
+{
+    /* Default sizes: the large tables are mapped for huge pages. */
+    fh_detect_config c;
+    fh_detect_config_init(&c);
+    prefetch_changes_nothing(&c, true);
+    /* Tiny tables, full after a few packets: prefetching keys that are not
+     * there and cannot be added. */
+    c.max_hosts = 3;
+    c.max_sources = 1;
+    c.max_pending = 2;
+    c.max_bf = 1;
+    prefetch_changes_nothing(&c, false);
+}
+
 static void inconsistent_config_is_refused_with_a_reason(void **state)
 {
     fh_detect_config c;
@@ -412,6 +486,7 @@ int main(void)
         cmocka_unit_test(ssh_brute_force_is_reported_once_per_window),
         cmocka_unit_test(full_host_table_is_counted_not_silent),
         cmocka_unit_test(inconsistent_config_is_refused_with_a_reason),
+        cmocka_unit_test(prefetch_is_only_a_hint_with_large_and_full_tables),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -3,7 +3,11 @@
  * byte by byte with a small writer, so each test shows the wire format it
  * relies on: NetFlow v5, NetFlow v9 templates and data, IPFIX templates,
  * withdrawals, options, variable-length and enterprise fields, sFlow v5
- * samples, sequence gaps, every limit, and truncated or garbage input.
+ * samples, sequence gaps, every limit, and truncated or garbage input. The
+ * three ways of decoding (one record at a time, in batches, and without
+ * compiled templates) are compared record by record on the fuzz corpora and
+ * on random templates, and batches with prefetching must give the detectors'
+ * events of one record at a time.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,11 +17,13 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <dirent.h>
 #include <netinet/in.h>
 
 #include "fenghuo/detect.h"
 #include "fenghuo/flow.h"
 #include "fenghuo/util.h"
+#include "flow/flow-int.h" /* general_only: the decoder without compiled templates */
 
 #define US 1000000ULL
 #define T0 1700000000ULL /* export time used by the tests, seconds */
@@ -1355,6 +1361,240 @@ static void rate_scale_spreads_long_flows(void **state)
     assert_false(fh_flow_record_to_pkt(&none, &p, &scale, &ts));
 }
 
+/* ---- the three ways of decoding agree ------------------------------------------ */
+
+/* Every record of a run, byte for byte (padding included: records are built
+ * zeroed, so equal records compare equal with memcmp). */
+struct all_records {
+    fh_flow_record *r;
+    size_t n, cap;
+    size_t batches, largest_batch;
+};
+
+static void keep_record(struct all_records *a, const fh_flow_record *r)
+{
+    if (a->n == a->cap) {
+        a->cap = a->cap ? a->cap * 2 : 256;
+        a->r = realloc(a->r, a->cap * sizeof(*a->r));
+        assert_non_null(a->r);
+    }
+    memcpy(&a->r[a->n++], r, sizeof(*r));
+}
+
+static void keep_one(void *ctx, const fh_flow_record *r)
+{
+    keep_record(ctx, r);
+}
+
+static void keep_batch(void *ctx, const fh_flow_record *recs, size_t n)
+{
+    struct all_records *a = ctx;
+    assert_true(n >= 1 && n <= FH_FLOW_BATCH_MAX);
+    a->batches++;
+    if (n > a->largest_batch)
+        a->largest_batch = n;
+    for (size_t i = 0; i < n; i++)
+        keep_record(a, &recs[i]);
+}
+
+/* Three collectors with the same limits, fed the same datagrams: one record
+ * at a time without compiled templates, one at a time, and in batches. */
+struct three {
+    fh_flow_collector *c[3];
+    struct all_records got[3];
+};
+
+static void three_init(struct three *t, const fh_flow_limits *l)
+{
+    memset(t, 0, sizeof(*t));
+    for (int i = 0; i < 3; i++)
+        t->c[i] = collector(l);
+    t->c[0]->general_only = true;
+}
+
+static void three_feed(struct three *t, const fh_flow_addr *exporter, const uint8_t *d, size_t n,
+                       uint64_t now_us)
+{
+    fh_err rc0 = fh_flow_decode(t->c[0], exporter, d, n, now_us, keep_one, &t->got[0]);
+    fh_err rc1 = fh_flow_decode(t->c[1], exporter, d, n, now_us, keep_one, &t->got[1]);
+    fh_err rc2 = fh_flow_decode_batch(t->c[2], exporter, d, n, now_us, keep_batch, &t->got[2]);
+    assert_int_equal(rc0, rc1);
+    assert_int_equal(rc0, rc2);
+}
+
+/* Same records in the same order and the same statistics; returns how many. */
+static size_t three_compare(struct three *t)
+{
+    fh_flow_stats st[3];
+    for (int i = 0; i < 3; i++)
+        fh_flow_collector_get_stats(t->c[i], &st[i]);
+    for (int i = 1; i < 3; i++) {
+        assert_int_equal(t->got[i].n, t->got[0].n);
+        for (size_t k = 0; k < t->got[0].n; k++)
+            assert_memory_equal(&t->got[i].r[k], &t->got[0].r[k], sizeof(fh_flow_record));
+        assert_memory_equal(&st[i], &st[0], sizeof(fh_flow_stats));
+    }
+    return t->got[0].n;
+}
+
+static void three_free(struct three *t)
+{
+    for (int i = 0; i < 3; i++) {
+        fh_flow_collector_free(t->c[i]);
+        free(t->got[i].r);
+    }
+}
+
+/* Replays one fuzz corpus (tests/fuzz/fuzz_flow.h's framing, limits and
+ * clock) through the three; returns the records decoded. */
+static size_t corpus_three_ways(const char *dir, fh_flow_proto proto, size_t *largest_batch)
+{
+    static const uint8_t version[FH_FLOW_PROTO__COUNT][4] = {[FH_FLOW_NETFLOW5] = {0, 5},
+                                                             [FH_FLOW_NETFLOW9] = {0, 9},
+                                                             [FH_FLOW_IPFIX] = {0, 10},
+                                                             [FH_FLOW_SFLOW5] = {0, 0, 0, 5}};
+    size_t vlen = proto == FH_FLOW_SFLOW5 ? 4 : 2, total = 0, files = 0;
+    DIR *d = opendir(dir);
+    assert_non_null(d);
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.')
+            continue;
+        char *path = fh_xasprintf("%s/%s", dir, e->d_name);
+        fh_buf b;
+        fh_buf_init(&b, (size_t)1 << 20);
+        assert_int_equal(fh_buf_read_file(&b, path), FH_OK);
+        free(path);
+        const uint8_t *data = (const uint8_t *)b.data;
+        size_t size = b.len, off = 0, frames = 0;
+        fh_flow_limits lim;
+        fh_flow_limits_init(&lim);
+        lim.max_templates = 8;
+        lim.max_template_fields = 32;
+        lim.max_record_len = 512;
+        lim.max_exporters = 4;
+        lim.template_timeout_s = 5;
+        struct three t;
+        three_init(&t, &lim);
+        fh_flow_addr exporter = {.family = 4, .addr = {192, 0, 2, 1}};
+        uint64_t now = T0 * US;
+        while (off < size && frames < 64) {
+            size_t n = size - off, start = off;
+            if (n >= 2 && (size_t)(data[off] << 8 | data[off + 1]) <= n - 2) {
+                n = (size_t)(data[off] << 8 | data[off + 1]);
+                start = off + 2;
+            }
+            uint8_t *dg = fh_xmalloc(n ? n : 1);
+            if (n)
+                memcpy(dg, data + start, n);
+            memcpy(dg, version[proto], n < vlen ? n : vlen);
+            three_feed(&t, &exporter, dg, n, now);
+            free(dg);
+            off = start + n;
+            now += 2000000;
+            frames++;
+            exporter.addr[3] = (uint8_t)(1 + frames / 8 % 2);
+        }
+        total += three_compare(&t);
+        if (t.got[2].largest_batch > *largest_batch)
+            *largest_batch = t.got[2].largest_batch;
+        three_free(&t);
+        fh_buf_cleanup(&b);
+        files++;
+    }
+    closedir(d);
+    assert_true(files > 0);
+    return total;
+}
+
+static void fuzz_corpora_decode_alike_in_batches_and_compiled(void **state)
+{
+    static const struct {
+        const char *dir;
+        fh_flow_proto proto;
+    } corpora[] = {{"tests/fuzz/corpus/netflow5", FH_FLOW_NETFLOW5},
+                   {"tests/fuzz/corpus/netflow9", FH_FLOW_NETFLOW9},
+                   {"tests/fuzz/corpus/ipfix", FH_FLOW_IPFIX},
+                   {"tests/fuzz/corpus/sflow", FH_FLOW_SFLOW5}};
+    for (size_t i = 0; i < FH_ARRAY_LEN(corpora); i++) {
+        size_t largest = 0;
+        /* Each corpus has seeds with records in them: a comparison of
+         * nothing would prove nothing. */
+        assert_true(corpus_three_ways(corpora[i].dir, corpora[i].proto, &largest) > 0);
+        assert_true(largest >= 1);
+    }
+}
+
+/* Random fixed- and variable-length templates (known fields of every size
+ * from 0 to 17 bytes, enterprise fields, repeats) and random data records:
+ * the compiled decoder must do what the general one does, anomalies
+ * included. */
+static void random_templates_decode_alike_in_batches_and_compiled(void **state)
+{
+    static const uint16_t ids[] = {1,   2,   4,   5,   6,   7,   8,   10,  11,  12,  14,
+                                   21,  22,  23,  24,  27,  28,  32,  34,  48,  50,  139,
+                                   150, 151, 152, 153, 154, 155, 156, 157, 158, 159, 160,
+                                   176, 177, 178, 179, 302, 305, 306, 3,   99,  400};
+    uint32_t x = 88172645u;
+#define NEXT() (x ^= x << 13, x ^= x >> 17, x ^= x << 5, x)
+    struct three t;
+    three_init(&t, NULL);
+    size_t large_batches = 0;
+    for (int round = 0; round < 400; round++) {
+        bool ipfix = round % 2;
+        struct wr w;
+        if (ipfix)
+            ipfix_header(&w, T0, (uint32_t)round, 1);
+        else
+            v9_header(&w, 60000, T0, (uint32_t)round, 1);
+        unsigned tid = 256 + (NEXT() % 4), nf = 1 + NEXT() % 12, reclen = 0;
+        bool varlen = ipfix && NEXT() % 4 == 0;
+        size_t at = set_begin(&w, ipfix ? 2 : 0);
+        u16(&w, tid), u16(&w, nf);
+        uint16_t lens[12];
+        for (unsigned f = 0; f < nf; f++) {
+            unsigned id = ids[NEXT() % FH_ARRAY_LEN(ids)];
+            bool ent = ipfix && NEXT() % 8 == 0;
+            lens[f] = (uint16_t)(NEXT() % 18);
+            if (varlen && f == nf - 1)
+                lens[f] = 0xffff;
+            u16(&w, ent ? id | 0x8000 : id), u16(&w, lens[f]);
+            if (ent)
+                u32(&w, 32473);
+            reclen += lens[f] == 0xffff ? 3 : lens[f];
+        }
+        set_end(&w, at);
+        unsigned nrec = reclen ? 1 + NEXT() % 40 : 0;
+        if (reclen && reclen * nrec + 64 > sizeof(w.d) - w.n)
+            nrec = (unsigned)((sizeof(w.d) - w.n - 64) / reclen);
+        at = set_begin(&w, tid);
+        for (unsigned r = 0; r < nrec; r++) {
+            for (unsigned f = 0; f < nf; f++) {
+                unsigned l = lens[f];
+                if (l == 0xffff) {
+                    u8(&w, 2); /* a variable-length field of two bytes */
+                    l = 2;
+                }
+                for (unsigned k = 0; k < l; k++)
+                    u8(&w, NEXT() & 0xff);
+            }
+        }
+        set_end(&w, at);
+        if (ipfix)
+            ipfix_end(&w);
+        uint8_t *copy = fh_xmalloc(w.n);
+        memcpy(copy, w.d, w.n);
+        three_feed(&t, &EXPORTER, copy, w.n, T0 * US);
+        free(copy);
+        large_batches += nrec > FH_FLOW_BATCH_MAX;
+    }
+#undef NEXT
+    assert_true(three_compare(&t) > 1000);
+    assert_int_equal(t.got[2].largest_batch, FH_FLOW_BATCH_MAX);
+    assert_true(large_batches > 0);
+    three_free(&t);
+}
+
 /* ---- into the detectors ------------------------------------------------------- */
 
 struct detect_feed {
@@ -1431,6 +1671,145 @@ static void sampled_netflow_syn_flood_reaches_the_flood_detector(void **state)
     assert_int_equal(syn_flood_attacks(1), 0);
 }
 
+/* The sensor's way: records of a batch converted first, then detected in
+ * order with the detector's entries of the record PREFETCH_AHEAD later
+ * fetched meanwhile. */
+#define PREFETCH_AHEAD 8
+
+static bool protected_dst(const fh_pkt *p)
+{
+    return p->dst[0] == 198;
+}
+
+static void to_detector_one(void *ctx, const fh_flow_record *r)
+{
+    struct detect_feed *f = ctx;
+    fh_pkt p;
+    uint32_t total;
+    uint64_t ts;
+    if (fh_flow_record_to_pkt(r, &p, &total, &ts))
+        fh_detect_packet(f->d, &p, ts, protected_dst(&p), false, fh_flow_record_rate_scale(r));
+}
+
+static void to_detector_batch(void *ctx, const fh_flow_record *recs, size_t n)
+{
+    struct detect_feed *f = ctx;
+    fh_pkt p[FH_FLOW_BATCH_MAX];
+    uint64_t ts[FH_FLOW_BATCH_MAX];
+    bool ip[FH_FLOW_BATCH_MAX];
+    for (size_t i = 0; i < n; i++) {
+        uint32_t total;
+        ip[i] = fh_flow_record_to_pkt(&recs[i], &p[i], &total, &ts[i]);
+        if (ip[i] && i < PREFETCH_AHEAD)
+            fh_detect_prefetch(f->d, &p[i], protected_dst(&p[i]));
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (i + PREFETCH_AHEAD < n && ip[i + PREFETCH_AHEAD])
+            fh_detect_prefetch(f->d, &p[i + PREFETCH_AHEAD], protected_dst(&p[i + PREFETCH_AHEAD]));
+        if (ip[i])
+            fh_detect_packet(f->d, &p[i], ts[i], protected_dst(&p[i]), false,
+                             fh_flow_record_rate_scale(&recs[i]));
+    }
+}
+
+/* One v5 flow record of one SYN packet. */
+static void v5_syn(struct wr *w, uint32_t src, uint32_t dst, unsigned sport, unsigned dport,
+                   uint32_t uptime_ms)
+{
+    u32(w, src), u32(w, dst), u32(w, 0);
+    u16(w, 1), u16(w, 2);
+    u32(w, 1), u32(w, 40);
+    u32(w, uptime_ms), u32(w, uptime_ms);
+    u16(w, sport), u16(w, dport);
+    u8(w, 0), u8(w, FH_TCP_SYN), u8(w, 6), u8(w, 0);
+    u16(w, 0), u16(w, 0), u8(w, 0), u8(w, 0), u16(w, 0);
+}
+
+static size_t count_type(json_t *events, const char *type)
+{
+    size_t n = 0, i;
+    json_t *ev;
+    json_array_foreach(events, i, ev)
+    {
+        n += strcmp(json_string_value(json_object_get(ev, "event_type")), type) == 0;
+    }
+    return n;
+}
+
+static void batches_with_prefetch_detect_what_one_record_at_a_time_does(void **state)
+{
+    /* Twenty seconds of v5 datagrams, 30 SYN flows each, ten a second:
+     * a sampled SYN flood against 198.18.0.10, one source knocking on ssh of
+     * 198.18.0.20 (brute force), one probing ports of 198.18.0.30 without
+     * answers (a scan), and background SYNs to random protected and
+     * unprotected hosts. */
+    fh_detect_config cfg;
+    fh_detect_config_init(&cfg);
+    struct detect_feed one = {.events = json_array()}, batch = {.events = json_array()};
+    assert_int_equal(fh_detect_new(&cfg, keep_event, &one, &one.d, NULL), FH_OK);
+    assert_int_equal(fh_detect_new(&cfg, keep_event, &batch, &batch.d, NULL), FH_OK);
+    fh_flow_collector *c1 = collector(NULL), *c2 = collector(NULL);
+    uint32_t x = 2463534242u, seq = 0;
+    for (uint32_t sec = 0; sec < 20; sec++) {
+        for (uint32_t k = 0; k < 10; k++) {
+            uint32_t uptime = 1000000 + sec * 1000 + k * 100;
+            struct wr w = {.n = 0};
+            u16(&w, 5), u16(&w, 30);
+            u32(&w, uptime);
+            u32(&w, T0 + sec), u32(&w, k * 100000000u), u32(&w, seq);
+            u8(&w, 0), u8(&w, 0), u16(&w, 0x4000 | 100); /* 1 in 100 */
+            seq += 30;
+            for (unsigned i = 0; i < 30; i++) {
+                x ^= x << 13, x ^= x >> 17, x ^= x << 5;
+                unsigned port = 1024 + x % 60000;
+                if (i < 12 && sec >= 5 && sec < 12)
+                    v5_syn(&w, 0xcb007100u | (x & 0xff), 0xc612000au, port, 80, uptime);
+                else if (i == 12 && k < 3)
+                    v5_syn(&w, 0xc0000207u, 0xc6120014u, port, 22, uptime);
+                else if (i == 13 && sec < 3)
+                    v5_syn(&w, 0xc0000208u, 0xc612001eu, port, 1 + (sec * 10 + k), uptime);
+                else
+                    v5_syn(&w, x, (x & 1 ? 0xc6120000u : 0xc0a80000u) | (x >> 16 & 0xffff), port,
+                           443, uptime);
+            }
+            uint64_t now = (T0 + sec) * US + k * 100000;
+            assert_int_equal(fh_flow_decode(c1, &EXPORTER, w.d, w.n, now, to_detector_one, &one),
+                             FH_OK);
+            assert_int_equal(
+                fh_flow_decode_batch(c2, &EXPORTER, w.d, w.n, now, to_detector_batch, &batch),
+                FH_OK);
+        }
+    }
+    fh_detect_flush(one.d, (T0 + 20) * US);
+    fh_detect_flush(batch.d, (T0 + 20) * US);
+    /* Attack ids are random; everything else must be equal. */
+    size_t i;
+    json_t *ev;
+    json_array_foreach(one.events, i, ev)
+    {
+        json_object_del(ev, "attack_id");
+    }
+    json_array_foreach(batch.events, i, ev)
+    {
+        json_object_del(ev, "attack_id");
+    }
+    assert_true(count_type(one.events, "attack_start") >= 1);
+    assert_true(count_type(one.events, "attack_end") >= 1);
+    assert_true(count_type(one.events, "bruteforce") >= 1);
+    assert_true(count_type(one.events, "scan") >= 1);
+    assert_true(json_equal(one.events, batch.events));
+    fh_detect_stats s1, s2;
+    fh_detect_get_stats(one.d, &s1);
+    fh_detect_get_stats(batch.d, &s2);
+    assert_memory_equal(&s1, &s2, sizeof(s1));
+    fh_detect_free(one.d);
+    fh_detect_free(batch.d);
+    json_decref(one.events);
+    json_decref(batch.events);
+    fh_flow_collector_free(c1);
+    fh_flow_collector_free(c2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1475,6 +1854,9 @@ int main(void)
         cmocka_unit_test(names_are_stable),
         cmocka_unit_test(rate_scale_spreads_long_flows),
         cmocka_unit_test(sampled_netflow_syn_flood_reaches_the_flood_detector),
+        cmocka_unit_test(fuzz_corpora_decode_alike_in_batches_and_compiled),
+        cmocka_unit_test(random_templates_decode_alike_in_batches_and_compiled),
+        cmocka_unit_test(batches_with_prefetch_detect_what_one_record_at_a_time_does),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
