@@ -81,6 +81,23 @@ void fh__sensor_ring_push(struct fh__sensor_ring *r)
     atomic_store_explicit(&r->head, h + 1, memory_order_release);
 }
 
+struct fh__sensor_rec *fh__sensor_ring_claim_at(struct fh__sensor_ring *r, size_t k)
+{
+    uint64_t h = atomic_load_explicit(&r->head, memory_order_relaxed) + k;
+    if (h - r->tail_cache > r->mask) {
+        r->tail_cache = atomic_load_explicit(&r->tail, memory_order_acquire);
+        if (h - r->tail_cache > r->mask)
+            return NULL;
+    }
+    return &r->slots[h & r->mask];
+}
+
+void fh__sensor_ring_push_n(struct fh__sensor_ring *r, size_t n)
+{
+    uint64_t h = atomic_load_explicit(&r->head, memory_order_relaxed);
+    atomic_store_explicit(&r->head, h + n, memory_order_release);
+}
+
 struct fh__sensor_rec *fh__sensor_ring_peek(struct fh__sensor_ring *r)
 {
     uint64_t t = atomic_load_explicit(&r->tail, memory_order_relaxed);
@@ -179,6 +196,35 @@ void fh__sensor_pktring_release(struct fh__sensor_pktring *r)
     atomic_store_explicit(&r->tail, tail + h->size, memory_order_release);
 }
 
+uint64_t fh__sensor_pktring_start(struct fh__sensor_pktring *r)
+{
+    return atomic_load_explicit(&r->tail, memory_order_relaxed);
+}
+
+const struct fh__sensor_pkthdr *fh__sensor_pktring_at(struct fh__sensor_pktring *r, uint64_t pos,
+                                                      uint64_t *next)
+{
+    for (;;) {
+        if (pos == r->head_cache) {
+            r->head_cache = atomic_load_explicit(&r->head, memory_order_acquire);
+            if (pos == r->head_cache)
+                return NULL;
+        }
+        size_t at = pos % r->cap;
+        const struct fh__sensor_pkthdr *h = (const struct fh__sensor_pkthdr *)(r->buf + at);
+        if (r->cap - at >= sizeof *h && h->size != 0) {
+            *next = pos + h->size;
+            return h;
+        }
+        pos += r->cap - at; /* the rest of the lap is unused */
+    }
+}
+
+void fh__sensor_pktring_release_to(struct fh__sensor_pktring *r, uint64_t pos)
+{
+    atomic_store_explicit(&r->tail, pos, memory_order_release);
+}
+
 /* ---- waiting ---------------------------------------------------------------------- */
 
 /* Nothing to do for now: give the core away for a moment (the machine may
@@ -232,27 +278,44 @@ static void *file_worker(void *arg)
 {
     struct worker_thread *t = arg;
     struct fh__sensor_worker *w = t->w;
+    struct fh__sensor_raw raw[FH__SENSOR_BATCH];
+    struct fh__sensor_rec *recs[FH__SENSOR_BATCH];
+    uint64_t ends[FH__SENSOR_BATCH];
     for (;;) {
-        /* The packet first, then the snapshot: a snapshot published before
-         * a packet was handed out is the one that packet is matched with
-         * (the ring's release and acquire order the two), as with one
+        /* The packets first, then the snapshot: a snapshot published
+         * before a packet was handed out is the one that packet is matched
+         * with (the ring's release and acquire order the two), as with one
          * worker. */
-        const struct fh__sensor_pkthdr *h = fh__sensor_pktring_get(&w->in);
+        size_t n = 0;
+        uint64_t pos = fh__sensor_pktring_start(&w->in);
+        const struct fh__sensor_pkthdr *h;
+        while (n < FH__SENSOR_BATCH && (h = fh__sensor_pktring_at(&w->in, pos, &pos)) != NULL) {
+            raw[n] = (struct fh__sensor_raw){.data = (const uint8_t *)(h + 1),
+                                             .ts_us = h->ts_us,
+                                             .caplen = h->caplen,
+                                             .len = h->len,
+                                             .link = (fh_link_type)h->link};
+            ends[n++] = pos;
+        }
         struct fh__sensor_rec *rec = claim_wait(w);
         if (fh__sensor_worker_sync(w, rec)) {
             fh__sensor_ring_push(&w->out);
-            continue;
+            continue; /* the packets are taken again, with the new snapshot */
         }
-        if (h == NULL) {
+        if (n == 0) {
             if (atomic_load(&w->stop))
                 break;
             pause_briefly();
             continue;
         }
-        fh__sensor_decode(w, (fh_link_type)h->link, h->ts_us, h->caplen, h->len,
-                          (const uint8_t *)(h + 1), rec);
-        fh__sensor_pktring_release(&w->in);
-        fh__sensor_ring_push(&w->out);
+        /* As many as there are free records for. */
+        size_t m = 1;
+        recs[0] = rec;
+        while (m < n && (recs[m] = fh__sensor_ring_claim_at(&w->out, m)) != NULL)
+            m++;
+        fh__sensor_decode_batch(w, raw, m, recs);
+        fh__sensor_pktring_release_to(&w->in, ends[m - 1]);
+        fh__sensor_ring_push_n(&w->out, m);
     }
     atomic_store(&t->exited, true);
     return NULL;
@@ -487,6 +550,7 @@ fh_err fh__sensor_run_file_workers(fh_sensor *s, struct fh__sensor_worker *w, si
                 progress = true;
             }
         }
+        fh__sensor_flush_events(s);
         if (eof && ot == oh)
             break;
         if (!progress)
@@ -579,7 +643,9 @@ fh_err fh__sensor_run_live_workers(fh_sensor *s, struct fh__sensor_worker *w, si
     unsigned idle = 0;
     while (rc == FH_OK && !(stop && *stop)) {
         fh__sensor_housekeeping(s, reload);
-        if (drain_live(s, w, n, 4096)) {
+        size_t got = drain_live(s, w, n, 4096);
+        fh__sensor_flush_events(s);
+        if (got) {
             last = wall_now();
             idle = 0;
             continue;
@@ -593,6 +659,7 @@ fh_err fh__sensor_run_live_workers(fh_sensor *s, struct fh__sensor_worker *w, si
         if (wall_now() - last >= 0.1) {
             /* Every ring empty for a while: let time pass for the detectors. */
             fh__sensor_idle_tick(s);
+            fh__sensor_flush_events(s);
             last = wall_now();
         }
         pause_idle(&idle);

@@ -153,6 +153,8 @@ struct fh_sensor {
     int flow_fds[8];
     size_t n_flow_fds;
     uint64_t flow_records, flow_datagrams;
+    bool hold_flush; /* a packet loop flushes the events after each batch */
+    bool unflushed;
 };
 
 void fh_sensor_config_init(fh_sensor_config *c)
@@ -188,10 +190,28 @@ static void write_event(fh_sensor *s, json_t *ev)
     if (line) {
         fputs(line, s->events);
         fputc('\n', s->events);
-        fflush(s->events);
+        if (s->hold_flush)
+            s->unflushed = true;
+        else
+            fflush(s->events);
         free(line);
     }
     s->n_events++;
+}
+
+/* The packet loops write a batch's events with one flush (a capture file's
+ * match events are many: one write each cost more than making them). */
+static void flush_events(fh_sensor *s)
+{
+    if (s->unflushed) {
+        fflush(s->events);
+        s->unflushed = false;
+    }
+}
+
+void fh__sensor_flush_events(fh_sensor *s)
+{
+    flush_events(s);
 }
 
 static void detect_emit(void *ctx, json_t *ev)
@@ -284,18 +304,24 @@ static void on_match(struct fh__sensor_worker *wk, struct fh__sensor_rec *rec, u
         rec->hits[rec->n_hits++] = (struct fh__sensor_hit){.rule = rule, .where = (uint8_t)w};
 }
 
+static void match_key_of(struct match_key *k, uint32_t gen, uint32_t rule, enum where w,
+                         const fh_pkt *p)
+{
+    memset(k, 0, sizeof *k);
+    k->rule[0] = (uint8_t)(rule >> 24), k->rule[1] = (uint8_t)(rule >> 16);
+    k->rule[2] = (uint8_t)(rule >> 8), k->rule[3] = (uint8_t)rule;
+    k->where = (uint8_t)w;
+    k->family = p->ip_version;
+    memcpy(k->host, w == W_IP_SRC ? p->dst : p->src, 16);
+    k->gen[0] = (uint8_t)(gen >> 24), k->gen[1] = (uint8_t)(gen >> 16);
+    k->gen[2] = (uint8_t)(gen >> 8), k->gen[3] = (uint8_t)gen;
+}
+
 static void count_match(fh_sensor *s, uint32_t gen, uint32_t rule, enum where w, const fh_pkt *p,
                         uint64_t ts_us)
 {
     struct match_key k;
-    memset(&k, 0, sizeof k);
-    k.rule[0] = (uint8_t)(rule >> 24), k.rule[1] = (uint8_t)(rule >> 16);
-    k.rule[2] = (uint8_t)(rule >> 8), k.rule[3] = (uint8_t)rule;
-    k.where = (uint8_t)w;
-    k.family = p->ip_version;
-    memcpy(k.host, w == W_IP_SRC ? p->dst : p->src, 16);
-    k.gen[0] = (uint8_t)(gen >> 24), k.gen[1] = (uint8_t)(gen >> 16);
-    k.gen[2] = (uint8_t)(gen >> 8), k.gen[3] = (uint8_t)gen;
+    match_key_of(&k, gen, rule, w, p);
     s->match_packets += s->cur_count;
     bool created;
     struct match_state *m = fh__dtab_upsert(&s->matches, &k, &created);
@@ -1300,9 +1326,11 @@ static void keep_quote(struct fh__sensor_rec *rec)
     p->payload = NULL;
 }
 
-void fh__sensor_decode(struct fh__sensor_worker *w, fh_link_type link, uint64_t ts_us,
-                       uint32_t caplen, uint32_t len, const uint8_t *data,
-                       struct fh__sensor_rec *rec)
+/* Decoding and the counters of one packet; false when it is not IP (rec is
+ * then complete). */
+static bool decode_head(struct fh__sensor_worker *w, fh_link_type link, uint64_t ts_us,
+                        uint32_t caplen, uint32_t len, const uint8_t *data,
+                        struct fh__sensor_rec *rec)
 {
     if (ts_us < w->last_us)
         ts_us = w->last_us; /* keep time monotonic across files */
@@ -1310,17 +1338,83 @@ void fh__sensor_decode(struct fh__sensor_worker *w, fh_link_type link, uint64_t 
     w->packets++;
     w->bytes += len;
     rec->wire_len = len;
+    rec->ts_us = ts_us;
     fh_anomaly a = fh_net_decode(link, data, caplen, len, &rec->pkt);
     if (a)
         w->anomalies[a]++;
     if (rec->pkt.ip_version == 0) {
         rec->kind = FH__REC_NONIP;
-        rec->ts_us = ts_us;
-        return;
+        return false;
     }
     w->ip_packets++;
-    match_packet(w, &rec->pkt, ts_us, rec);
+    rec->kind = FH__REC_PACKET;
+    return true;
+}
+
+void fh__sensor_decode(struct fh__sensor_worker *w, fh_link_type link, uint64_t ts_us,
+                       uint32_t caplen, uint32_t len, const uint8_t *data,
+                       struct fh__sensor_rec *rec)
+{
+    if (!decode_head(w, link, ts_us, caplen, len, data, rec))
+        return;
+    match_packet(w, &rec->pkt, rec->ts_us, rec);
     keep_quote(rec);
+}
+
+/* The same as fh__sensor_decode packet by packet, in three passes: decode
+ * every packet; look up the IPv4 addresses of all of them in the protected
+ * networks and in the indicators (fh_match_ipv4_batch keeps dozens of the
+ * tables' cache misses in flight instead of waiting for each); then finish
+ * each packet in order (hits, names, the ICMP quote). What a packet gives
+ * does not depend on the others of its batch. */
+void fh__sensor_decode_batch(struct fh__sensor_worker *w, const struct fh__sensor_raw *raw,
+                             size_t n, struct fh__sensor_rec *const *recs)
+{
+    assert(n <= FH__SENSOR_BATCH);
+    uint8_t addrs[2 * FH__SENSOR_BATCH][4];
+    uint32_t nets[2 * FH__SENSOR_BATCH], rules[2 * FH__SENSOR_BATCH];
+    uint8_t slot[FH__SENSOR_BATCH]; /* of packet i's pair in addrs, if IPv4 */
+    size_t n4 = 0;
+    for (size_t i = 0; i < n; i++) {
+        struct fh__sensor_rec *rec = recs[i];
+        if (!decode_head(w, raw[i].link, raw[i].ts_us, raw[i].caplen, raw[i].len, raw[i].data,
+                         rec) ||
+            rec->pkt.ip_version != 4)
+            continue;
+        memcpy(addrs[2 * n4], rec->pkt.src, 4);
+        memcpy(addrs[2 * n4 + 1], rec->pkt.dst, 4);
+        slot[i] = (uint8_t)n4++;
+    }
+    const struct rules *rl = &w->snap->rules;
+    if (n4) {
+        fh_match_ipv4_batch(w->sensor->networks, (const uint8_t(*)[4])addrs, 2 * n4, nets);
+        fh_match_ipv4_batch(w->snap->matcher, (const uint8_t(*)[4])addrs, 2 * n4, rules);
+        for (size_t k = 0; k < 2 * n4; k++)
+            if (rules[k])
+                __builtin_prefetch(&rl->items[rules[k] - 1]); /* for rule_applies */
+    }
+    for (size_t i = 0; i < n; i++) {
+        struct fh__sensor_rec *rec = recs[i];
+        if (rec->kind == FH__REC_NONIP)
+            continue;
+        const fh_pkt *p = &rec->pkt;
+        if (p->ip_version != 4) {
+            match_packet(w, p, rec->ts_us, rec);
+            keep_quote(rec);
+            continue;
+        }
+        size_t k = 2 * (size_t)slot[i];
+        rec->kind = FH__REC_PACKET;
+        rec->n_hits = 0;
+        rec->dst_protected = nets[k + 1] != 0;
+        rec->src_protected = nets[k] != 0;
+        if (rules[k])
+            on_match(w, rec, rules[k], W_IP_SRC, p, rec->ts_us);
+        if (rules[k + 1])
+            on_match(w, rec, rules[k + 1], W_IP_DST, p, rec->ts_us);
+        match_names(w, p, rec->ts_us, rec);
+        keep_quote(rec);
+    }
 }
 
 bool fh__sensor_worker_sync(struct fh__sensor_worker *w, struct fh__sensor_rec *rec)
@@ -1374,8 +1468,16 @@ void fh__sensor_account(fh_sensor *s, struct fh__sensor_worker *w, struct fh__se
 
 void fh__sensor_prefetch(fh_sensor *s, const struct fh__sensor_rec *rec)
 {
-    if (rec->kind == FH__REC_PACKET)
-        fh_detect_prefetch(s->detect, &rec->pkt, rec->dst_protected);
+    if (rec->kind != FH__REC_PACKET)
+        return;
+    fh_detect_prefetch(s->detect, &rec->pkt, rec->dst_protected);
+    /* The aggregation slots of its matches (the generation may be about
+     * to change: a hint only). */
+    for (unsigned i = 0; i < rec->n_hits; i++) {
+        struct match_key k;
+        match_key_of(&k, s->gen, rec->hits[i].rule, (enum where)rec->hits[i].where, &rec->pkt);
+        fh__dtab_prefetch(&s->matches, &k);
+    }
 }
 
 /* One worker in this thread: both halves, one packet at a time. */
@@ -1384,6 +1486,64 @@ static void inline_sync(fh_sensor *s)
     struct fh__sensor_rec rec;
     if (fh__sensor_worker_sync(&s->workers[0], &rec))
         fh__sensor_account(s, &s->workers[0], &rec);
+}
+
+/* Both halves for a batch of records: the detection thread asks for a
+ * destination's counters a few records before it needs them. */
+static void account_batch(fh_sensor *s, struct fh__sensor_worker *w,
+                          struct fh__sensor_rec *const *recs, size_t n)
+{
+    enum { AHEAD = 6 };
+    for (size_t i = 0; i < n && i < AHEAD; i++)
+        fh__sensor_prefetch(s, recs[i]);
+    for (size_t i = 0; i < n; i++) {
+        if (i + AHEAD < n)
+            fh__sensor_prefetch(s, recs[i + AHEAD]);
+        fh__sensor_account(s, w, recs[i]);
+    }
+}
+
+/* One worker in this thread: packets are copied as they are read (the
+ * capture's buffer is reused by the next read) and run a batch at a time. */
+struct inline_batch {
+    fh_sensor *sensor;
+    fh_link_type link;
+    size_t n, used;
+    uint8_t *buf; /* BATCH_BYTES */
+    struct fh__sensor_raw raw[FH__SENSOR_BATCH];
+    struct fh__sensor_rec recs[FH__SENSOR_BATCH];
+    struct fh__sensor_rec *ptrs[FH__SENSOR_BATCH];
+};
+
+/* Four of the largest packets libpcap gives (MAXIMUM_SNAPLEN, 262,144). */
+#define BATCH_BYTES ((size_t)1 << 20)
+
+static void run_batch(struct inline_batch *b)
+{
+    if (b->n == 0)
+        return;
+    fh_sensor *s = b->sensor;
+    fh__sensor_decode_batch(&s->workers[0], b->raw, b->n, b->ptrs);
+    account_batch(s, &s->workers[0], b->ptrs, b->n);
+    b->n = 0;
+    b->used = 0;
+}
+
+static void batch_add(u_char *user, const struct pcap_pkthdr *h, const u_char *data)
+{
+    struct inline_batch *b = (struct inline_batch *)user;
+    uint32_t caplen = h->caplen < BATCH_BYTES ? h->caplen : (uint32_t)BATCH_BYTES;
+    if (b->n == FH__SENSOR_BATCH || BATCH_BYTES - b->used < caplen)
+        run_batch(b);
+    memcpy(b->buf + b->used, data, caplen);
+    b->raw[b->n] =
+        (struct fh__sensor_raw){.data = b->buf + b->used,
+                                .ts_us = (uint64_t)h->ts.tv_sec * US + (uint64_t)h->ts.tv_usec,
+                                .caplen = caplen,
+                                .len = h->len,
+                                .link = b->link};
+    b->used += (caplen + 15) & ~(size_t)15;
+    b->n++;
 }
 
 static void packet(fh_sensor *s, fh_link_type link, const struct pcap_pkthdr *h,
@@ -1700,6 +1860,15 @@ fh_err fh_sensor_run(fh_sensor *s, volatile sig_atomic_t *stop, volatile sig_ato
         }
     }
     s->running = true;
+    /* The packet loops flush the events once per batch (flush_events). */
+    s->hold_flush = s->n_flow_fds == 0;
+    struct inline_batch *batch = NULL;
+    if (s->n_flow_fds == 0 && s->n_workers == 1) {
+        batch = fh_xcalloc(1, sizeof *batch);
+        batch->buf = fh_xmalloc(BATCH_BYTES);
+        for (size_t i = 0; i < FH__SENSOR_BATCH; i++)
+            batch->ptrs[i] = &batch->recs[i];
+    }
     if (s->n_flow_fds && s->n_workers > 1) {
         fh_buf_appendf(err, "flow listeners run with one worker (not --workers %zu)", s->n_workers);
         rc = FH_ERR_USAGE;
@@ -1710,29 +1879,30 @@ fh_err fh_sensor_run(fh_sensor *s, volatile sig_atomic_t *stop, volatile sig_ato
     }
     for (size_t c = 0; c < s->n_caps && rc == FH_OK && !s->n_flow_fds && s->n_workers == 1; c++) {
         struct capture *cap = &s->caps[c];
+        batch->sensor = s;
+        batch->link = cap->link;
         for (;;) {
             if (stop && *stop)
                 break;
             fh__sensor_housekeeping(s, reload);
             inline_sync(s);
-            struct pcap_pkthdr *h;
-            const u_char *data;
-            int r = pcap_next_ex(cap->pcap, &h, &data);
-            if (r == 1) {
-                packet(s, cap->link, h, data);
+            /* What is there now, up to a batch (a live handle does not
+             * wait for a full one). */
+            int r = pcap_dispatch(cap->pcap, FH__SENSOR_BATCH, batch_add, (u_char *)batch);
+            run_batch(batch);
+            flush_events(s);
+            if (r > 0)
                 continue;
-            }
-            if (r == 0) { /* live timeout: let time pass for the detectors */
+            if (r == 0 && cap->live) { /* timeout: let time pass for the detectors */
                 fh__sensor_idle_tick(s);
+                flush_events(s);
                 continue;
             }
-            if (r == PCAP_ERROR_BREAK)
-                break;
             if (r == PCAP_ERROR) {
                 fh_buf_appendf(err, "%s: %s", cap->name, pcap_geterr(cap->pcap));
                 rc = FH_ERR_IO;
             }
-            break;
+            break; /* end of the file, or pcap_breakloop */
         }
         if (cap->live) {
             struct pcap_stat st;
@@ -1742,6 +1912,12 @@ fh_err fh_sensor_run(fh_sensor *s, volatile sig_atomic_t *stop, volatile sig_ato
             }
         }
     }
+    if (batch) {
+        free(batch->buf);
+        free(batch);
+    }
+    s->hold_flush = false;
+    flush_events(s);
     /* End of input: every open attack ends, pending counts are written. */
     matches_sweep(s, s->last_us, true);
     fh_detect_flush(s->detect, s->last_us);
