@@ -468,8 +468,6 @@ static size_t worker_of(fh_link_type link, const uint8_t *data, uint32_t caplen,
 }
 
 fh_err fh__sensor_run_file_workers(fh_sensor *s, struct fh__sensor_worker *w, size_t n,
-                                   pcap_t *const *files, const fh_link_type *links,
-                                   const char *const *names, size_t n_files,
                                    volatile sig_atomic_t *stop, volatile sig_atomic_t *reload,
                                    fh_buf *err)
 {
@@ -477,10 +475,11 @@ fh_err fh__sensor_run_file_workers(fh_sensor *s, struct fh__sensor_worker *w, si
     uint8_t *order = fh_xmalloc(ORDER_SLOTS); /* the worker of each packet in flight */
     uint64_t oh = 0, ot = 0;
     fh_err rc = start_workers(w, n, t, file_worker, true, err);
-    size_t f = 0;
+    size_t f = 0, n_files = fh__sensor_n_files(s);
     bool eof = rc != FH_OK, have = false;
-    struct pcap_pkthdr *h = NULL;
-    const u_char *data = NULL;
+    /* Packets read and not handed out yet (valid until the next read). */
+    struct fh__sensor_raw raw[FH__SENSOR_BATCH];
+    size_t nb = 0, bi = 0;
     struct fh__sensor_pkthdr ph = {0};
     size_t target = 0;
     uint64_t last_ts = 0;
@@ -492,37 +491,42 @@ fh_err fh__sensor_run_file_workers(fh_sensor *s, struct fh__sensor_worker *w, si
         /* Read and hand out a batch. */
         for (int k = 0; k < 256 && !eof; k++) {
             if (!have) {
-                if (f == n_files) {
-                    eof = true;
-                    break;
+                if (bi == nb) {
+                    if (f == n_files) {
+                        eof = true;
+                        break;
+                    }
+                    int r = fh__sensor_read_file(s, f, raw, FH__SENSOR_BATCH, err);
+                    if (r < 0) {
+                        rc = FH_ERR_IO;
+                        eof = true;
+                        break;
+                    }
+                    if (r == 0) {
+                        f++; /* end of this file */
+                        continue;
+                    }
+                    nb = (size_t)r;
+                    bi = 0;
                 }
-                int r = pcap_next_ex(files[f], &h, &data);
-                if (r == PCAP_ERROR) {
-                    fh_buf_appendf(err, "%s: %s", names[f], pcap_geterr(files[f]));
-                    rc = FH_ERR_IO;
-                    eof = true;
-                    break;
-                }
-                if (r != 1) {
-                    f++; /* end of this file */
-                    continue;
-                }
-                uint64_t ts = (uint64_t)h->ts.tv_sec * US + (uint64_t)h->ts.tv_usec;
+                const struct fh__sensor_raw *x = &raw[bi];
+                uint64_t ts = x->ts_us;
                 if (ts < last_ts)
                     ts = last_ts; /* monotonic across files, as with one worker */
                 last_ts = ts;
-                uint32_t caplen = h->caplen;
+                uint32_t caplen = x->caplen;
                 if (caplen > IN_RING / 4 - sizeof ph)
                     caplen = (uint32_t)(IN_RING / 4 - sizeof ph); /* beyond pcap's snaplen */
                 ph = (struct fh__sensor_pkthdr){
-                    .caplen = caplen, .len = h->len, .link = links[f], .ts_us = ts};
-                target = worker_of(links[f], data, caplen, h->len, n);
+                    .caplen = caplen, .len = x->len, .link = x->link, .ts_us = ts};
+                target = worker_of(x->link, x->data, caplen, x->len, n);
                 have = true;
             }
-            if (oh - ot == ORDER_SLOTS || !fh__sensor_pktring_put(&w[target].in, &ph, data))
+            if (oh - ot == ORDER_SLOTS || !fh__sensor_pktring_put(&w[target].in, &ph, raw[bi].data))
                 break;
             order[oh++ % ORDER_SLOTS] = (uint8_t)target;
             have = false;
+            bi++;
             progress = true;
         }
         /* Take the records back in the order the packets were read. */

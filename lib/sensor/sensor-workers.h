@@ -170,6 +170,13 @@ void fh__sensor_decode(struct fh__sensor_worker *w, fh_link_type link, uint64_t 
  * whole batch overlapped. */
 void fh__sensor_decode_batch(struct fh__sensor_worker *w, const struct fh__sensor_raw *raw,
                              size_t n, struct fh__sensor_rec *const *recs /* OUT */);
+/* Reads up to max packets of capture file c (0 .. fh__sensor_n_files - 1),
+ * in file order, into raw[]: their data stays valid until the next call
+ * for any file. Returns how many (> 0), 0 at the end of the file, or -1
+ * (err says why). */
+int fh__sensor_read_file(fh_sensor *s, size_t c, struct fh__sensor_raw *raw, size_t max,
+                         fh_buf *err);
+size_t fh__sensor_n_files(const fh_sensor *s);
 /* Worker: at a quiescent point, takes the published snapshot. Returns true
  * (and fills rec as a marker) when it changed. */
 bool fh__sensor_worker_sync(struct fh__sensor_worker *w, struct fh__sensor_rec *rec /* OUT */);
@@ -192,12 +199,11 @@ void fh__sensor_idle_tick(fh_sensor *s);
 fh_err fh__sensor_run_live_workers(fh_sensor *s, struct fh__sensor_worker *w, size_t n,
                                    volatile sig_atomic_t *stop, volatile sig_atomic_t *reload,
                                    fh_buf *err);
-/* Reads capture files in this thread, hands each packet to a worker by a
- * hash of its address pair and ports (both directions of a flow go to one
- * worker), and takes the records back in file order. */
+/* Reads the capture files in this thread (fh__sensor_read_file), hands
+ * each packet to a worker by a hash of its address pair and ports (both
+ * directions of a flow go to one worker), and takes the records back in
+ * file order. */
 fh_err fh__sensor_run_file_workers(fh_sensor *s, struct fh__sensor_worker *w, size_t n,
-                                   pcap_t *const *files, const fh_link_type *links,
-                                   const char *const *names, size_t n_files,
                                    volatile sig_atomic_t *stop, volatile sig_atomic_t *reload,
                                    fh_buf *err);
 /* Puts a live handle into a fanout group (hash of the flow): a new one

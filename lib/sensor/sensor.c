@@ -33,6 +33,7 @@
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/types.h>
 
 #include "detect/detect-table.h"
 #include "fenghuo/json.h"
@@ -112,8 +113,17 @@ struct capture {
     char *name;
     fh_link_type link;
     bool live;
-    struct fh_sensor *sensor; /* for pcap_dispatch's callback */
+    struct fh_sensor *sensor;   /* for pcap_dispatch's callback */
+    char *iobuf;                /* a capture file's stdio buffer (FILE_BUFFER) */
+    struct file_reader *reader; /* a capture file's, while it is read */
 };
+
+struct file_reader;
+static void reader_free(struct file_reader *r);
+
+/* libpcap reads a file with fread, record header and packet apart, through
+ * stdio's buffer (4 KiB by default: one read(2) per ~40 small packets). */
+#define FILE_BUFFER ((size_t)1 << 20)
 
 struct fh_sensor {
     fh_sensor_config cfg;
@@ -861,8 +871,10 @@ void fh_sensor_free(fh_sensor *s)
     if (s == NULL)
         return;
     for (size_t i = 0; i < s->n_caps; i++) {
-        pcap_close(s->caps[i].pcap);
+        reader_free(s->caps[i].reader);
+        pcap_close(s->caps[i].pcap); /* closes a file's FILE before its buffer goes */
         free(s->caps[i].name);
+        free(s->caps[i].iobuf);
     }
     free(s->caps);
     fh_detect_free(s->detect);
@@ -1032,15 +1044,31 @@ static fh_err link_of(pcap_t *p, const char *name, fh_link_type *link, fh_buf *e
 static void add_cap(fh_sensor *s, pcap_t *p, const char *name, fh_link_type link, bool live)
 {
     s->caps = fh_xrealloc(s->caps, (s->n_caps + 1) * sizeof *s->caps);
-    s->caps[s->n_caps++] = (struct capture){p, fh_xstrdup(name), link, live, s};
+    s->caps[s->n_caps++] = (struct capture){
+        .pcap = p, .name = fh_xstrdup(name), .link = link, .live = live, .sensor = s};
 }
 
 fh_err fh_sensor_open_files(fh_sensor *s, const char *const *files, size_t n, fh_buf *err)
 {
     for (size_t i = 0; i < n; i++) {
         char ebuf[PCAP_ERRBUF_SIZE] = "";
-        pcap_t *p =
-            pcap_open_offline_with_tstamp_precision(files[i], PCAP_TSTAMP_PRECISION_MICRO, ebuf);
+        /* Opened here to give it a larger buffer; what cannot be opened so
+         * (or "-", standard input) goes to libpcap, which says why. */
+        FILE *f = strcmp(files[i], "-") != 0 ? fopen(files[i], "rb") : NULL;
+        char *iobuf = NULL;
+        pcap_t *p;
+        if (f) {
+            iobuf = fh_xmalloc(FILE_BUFFER);
+            setvbuf(f, iobuf, _IOFBF, FILE_BUFFER);
+            p = pcap_fopen_offline_with_tstamp_precision(f, PCAP_TSTAMP_PRECISION_MICRO, ebuf);
+            if (p == NULL) {
+                fclose(f);
+                free(iobuf);
+            }
+        } else {
+            p = pcap_open_offline_with_tstamp_precision(files[i], PCAP_TSTAMP_PRECISION_MICRO,
+                                                        ebuf);
+        }
         if (p == NULL) {
             fh_buf_appendf(err, "%s: %s", files[i], ebuf);
             return FH_ERR_IO;
@@ -1049,9 +1077,11 @@ fh_err fh_sensor_open_files(fh_sensor *s, const char *const *files, size_t n, fh
         fh_err rc = link_of(p, files[i], &link, err);
         if (rc) {
             pcap_close(p);
+            free(iobuf);
             return rc;
         }
         add_cap(s, p, files[i], link, false);
+        s->caps[s->n_caps - 1].iobuf = iobuf;
     }
     return FH_OK;
 }
@@ -1207,6 +1237,201 @@ fh_err fh_sensor_drop_privileges(const char *user, const char *const *own, size_
         return FH_ERR_PERM;
     }
     return FH_OK;
+}
+
+/* ---- reading capture files --------------------------------------------------- */
+
+/*
+ * libpcap reads a file one record at a time: two freads per packet (header,
+ * then data) into a buffer it reuses, about 400 instructions a packet, and
+ * the data is gone at the next read. Classic pcap files (the microsecond
+ * and nanosecond magics, either byte order, version 2.4) are read here
+ * instead, in large blocks with pread(2): records are taken where they lie
+ * in the block, dozens per call, without a copy. Anything else (pcapng,
+ * standard input) goes through libpcap, and so does the rest of a file from
+ * its first irregular record on (a record longer than the snapshot length
+ * or than libpcap's maximum, or one cut short by the end of the file):
+ * libpcap's FILE is moved to that record and it truncates, reports or
+ * fails exactly as it always did.
+ */
+#define READ_BLOCK ((size_t)2 << 20)
+#define MAX_CAPLEN 262144u /* libpcap's MAXIMUM_SNAPLEN: larger records are its business */
+#define COPY_ARENA ((size_t)1 << 20)
+
+struct file_reader {
+    int fd;          /* -1: libpcap reads */
+    bool swap, nsec; /* of the file's records */
+    uint32_t snaplen;
+    uint64_t off;    /* file offset of buf[0] */
+    size_t len, pos; /* bytes in buf; the next record */
+    bool eof;        /* pread found the end */
+    bool failed;     /* libpcap failed after giving packets: say so at the next call */
+    uint8_t *buf;    /* READ_BLOCK */
+    uint8_t *arena;  /* COPY_ARENA: libpcap's packets are copied, its buffer is reused */
+};
+
+static uint32_t rd32_order(const uint8_t *p, bool swap)
+{
+    uint32_t v;
+    memcpy(&v, p, 4);
+    return swap ? __builtin_bswap32(v) : v;
+}
+
+/* A reader for capture c (after fh_sensor_open_files). */
+static struct file_reader *reader_new(struct capture *cap)
+{
+    struct file_reader *r = fh_xcalloc(1, sizeof *r);
+    r->fd = -1;
+    r->arena = fh_xmalloc(COPY_ARENA);
+    FILE *f = cap->iobuf ? pcap_file(cap->pcap) : NULL; /* opened by us: a regular FILE */
+    uint8_t gh[24];
+    off_t at = f ? ftello(f) : -1;
+    if (f && at == 24 && pread(fileno(f), gh, sizeof gh, 0) == (ssize_t)sizeof gh &&
+        pcap_major_version(cap->pcap) == 2 && pcap_minor_version(cap->pcap) == 4) {
+        uint32_t magic;
+        memcpy(&magic, gh, 4);
+        bool ok = true;
+        if (magic == 0xa1b2c3d4u || magic == 0xa1b23c4du)
+            r->swap = false;
+        else if (magic == 0xd4c3b2a1u || magic == 0x4d3cb2a1u)
+            r->swap = true;
+        else
+            ok = false;
+        r->nsec = magic == 0xa1b23c4du || magic == 0x4d3cb2a1u;
+        int snap = pcap_snapshot(cap->pcap);
+        if (ok && snap > 0) {
+            r->snaplen = (uint32_t)snap;
+            r->fd = fileno(f);
+            r->off = 24;
+            r->buf = fh_xmalloc(READ_BLOCK);
+        }
+    }
+    return r;
+}
+
+static void reader_free(struct file_reader *r)
+{
+    if (r == NULL)
+        return;
+    free(r->buf);
+    free(r->arena);
+    free(r);
+}
+
+/* Keeps the unread bytes and reads as many more as fit. */
+static void reader_fill(struct file_reader *r)
+{
+    memmove(r->buf, r->buf + r->pos, r->len - r->pos);
+    r->off += r->pos;
+    r->len -= r->pos;
+    r->pos = 0;
+    while (!r->eof && r->len < READ_BLOCK) {
+        ssize_t got = pread(r->fd, r->buf + r->len, READ_BLOCK - r->len, (off_t)(r->off + r->len));
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got <= 0) {
+            r->eof = true; /* an error too: libpcap meets it again and says what it is */
+            break;
+        }
+        r->len += (size_t)got;
+    }
+}
+
+/* Hands the file to libpcap from the next record on. */
+static void reader_fall_back(struct capture *cap, struct file_reader *r)
+{
+    FILE *f = pcap_file(cap->pcap);
+    if (fseeko(f, (off_t)(r->off + r->pos), SEEK_SET) != 0)
+        clearerr(f);
+    r->fd = -1;
+}
+
+/* Up to max packets of capture cap in raw[], their data valid until the
+ * next call: > 0, 0 at the end of the file, or -1 (err says why). */
+static int reader_next(struct capture *cap, struct file_reader *r, struct fh__sensor_raw *raw,
+                       size_t max, fh_buf *err)
+{
+    size_t n = 0;
+    while (r->fd >= 0 && n < max) {
+        if (r->len - r->pos < 16 ||
+            r->len - r->pos < 16 + (size_t)rd32_order(r->buf + r->pos + 8, r->swap)) {
+            if (n) /* a refill moves what raw[] points to */
+                return (int)n;
+            if (!r->eof)
+                reader_fill(r);
+            if (r->len - r->pos == 0 && r->eof)
+                return 0;
+        }
+        const uint8_t *h = r->buf + r->pos;
+        size_t left = r->len - r->pos;
+        uint32_t caplen = left >= 16 ? rd32_order(h + 8, r->swap) : 0;
+        if (left < 16 || caplen > r->snaplen || caplen > MAX_CAPLEN || left - 16 < caplen) {
+            reader_fall_back(cap, r);
+            break;
+        }
+        uint32_t sec = rd32_order(h, r->swap), frac = rd32_order(h + 4, r->swap);
+        raw[n++] = (struct fh__sensor_raw){
+            .data = h + 16,
+            .ts_us = (uint64_t)sec * US + (r->nsec ? frac / 1000 : frac),
+            .caplen = caplen,
+            .len = rd32_order(h + 12, r->swap),
+            .link = cap->link,
+        };
+        r->pos += 16 + caplen;
+    }
+    if (n)
+        return (int)n;
+    /* libpcap's turn: each packet copied out of its buffer. */
+    if (r->failed) {
+        fh_buf_appendf(err, "%s: %s", cap->name, pcap_geterr(cap->pcap));
+        return -1;
+    }
+    size_t used = 0;
+    while (n < max && COPY_ARENA - used >= MAX_CAPLEN) {
+        struct pcap_pkthdr *h;
+        const u_char *data;
+        int rc = pcap_next_ex(cap->pcap, &h, &data);
+        if (rc == PCAP_ERROR) {
+            if (n) {
+                r->failed = true;
+                break;
+            }
+            fh_buf_appendf(err, "%s: %s", cap->name, pcap_geterr(cap->pcap));
+            return -1;
+        }
+        if (rc != 1)
+            break; /* the end of the file */
+        uint32_t caplen = h->caplen < MAX_CAPLEN ? h->caplen : MAX_CAPLEN;
+        memcpy(r->arena + used, data, caplen);
+        raw[n++] = (struct fh__sensor_raw){
+            .data = r->arena + used,
+            .ts_us = (uint64_t)h->ts.tv_sec * US + (uint64_t)h->ts.tv_usec,
+            .caplen = caplen,
+            .len = h->len,
+            .link = cap->link,
+        };
+        used += (caplen + 15) & ~(size_t)15;
+    }
+    return (int)n;
+}
+
+int fh__sensor_read_file(fh_sensor *s, size_t c, struct fh__sensor_raw *raw, size_t max,
+                         fh_buf *err)
+{
+    struct capture *cap = &s->caps[c];
+    if (cap->reader == NULL)
+        cap->reader = reader_new(cap);
+    int n = reader_next(cap, cap->reader, raw, max, err);
+    if (n <= 0) {
+        reader_free(cap->reader);
+        cap->reader = NULL;
+    }
+    return n;
+}
+
+size_t fh__sensor_n_files(const fh_sensor *s)
+{
+    return s->n_caps;
 }
 
 /* ---- the packet path ------------------------------------------------------------ */
@@ -1828,20 +2053,7 @@ static fh_err run_workers(fh_sensor *s, volatile sig_atomic_t *stop, volatile si
         }
         return fh__sensor_run_live_workers(s, s->workers, s->n_workers, stop, reload, err);
     }
-    pcap_t **files = fh_xcalloc(s->n_caps + 1, sizeof *files);
-    fh_link_type *links = fh_xcalloc(s->n_caps + 1, sizeof *links);
-    const char **names = fh_xcalloc(s->n_caps + 1, sizeof *names);
-    for (size_t i = 0; i < s->n_caps; i++) {
-        files[i] = s->caps[i].pcap;
-        links[i] = s->caps[i].link;
-        names[i] = s->caps[i].name;
-    }
-    fh_err rc = fh__sensor_run_file_workers(s, s->workers, s->n_workers, files, links, names,
-                                            s->n_caps, stop, reload, err);
-    free(files);
-    free(links);
-    free(names);
-    return rc;
+    return fh__sensor_run_file_workers(s, s->workers, s->n_workers, stop, reload, err);
 }
 
 fh_err fh_sensor_run(fh_sensor *s, volatile sig_atomic_t *stop, volatile sig_atomic_t *reload,
@@ -1886,9 +2098,18 @@ fh_err fh_sensor_run(fh_sensor *s, volatile sig_atomic_t *stop, volatile sig_ato
                 break;
             fh__sensor_housekeeping(s, reload);
             inline_sync(s);
-            /* What is there now, up to a batch (a live handle does not
-             * wait for a full one). */
-            int r = pcap_dispatch(cap->pcap, FH__SENSOR_BATCH, batch_add, (u_char *)batch);
+            int r;
+            if (!cap->live) {
+                /* A batch where it lies in the file's buffer. */
+                r = fh__sensor_read_file(s, c, batch->raw, FH__SENSOR_BATCH, err);
+                batch->n = r > 0 ? (size_t)r : 0;
+            } else {
+                /* What is there now, up to a batch (a live handle does not
+                 * wait for a full one). */
+                r = pcap_dispatch(cap->pcap, FH__SENSOR_BATCH, batch_add, (u_char *)batch);
+                if (r == PCAP_ERROR)
+                    fh_buf_appendf(err, "%s: %s", cap->name, pcap_geterr(cap->pcap));
+            }
             run_batch(batch);
             flush_events(s);
             if (r > 0)
@@ -1898,11 +2119,9 @@ fh_err fh_sensor_run(fh_sensor *s, volatile sig_atomic_t *stop, volatile sig_ato
                 flush_events(s);
                 continue;
             }
-            if (r == PCAP_ERROR) {
-                fh_buf_appendf(err, "%s: %s", cap->name, pcap_geterr(cap->pcap));
+            if (r == PCAP_ERROR)
                 rc = FH_ERR_IO;
-            }
-            break; /* end of the file, or pcap_breakloop */
+            break; /* the end of the file, or pcap_breakloop */
         }
         if (cap->live) {
             struct pcap_stat st;
