@@ -165,6 +165,11 @@ struct fh_sensor {
     uint64_t flow_records, flow_datagrams;
     bool hold_flush; /* a packet loop flushes the events after each batch */
     bool unflushed;
+    fh_buf line;         /* an event line made without jansson */
+    uint64_t tcache_sec; /* and the text of this second, up to the seconds */
+    char tcache[FH_TIME_STRLEN];
+    size_t tcache_len;
+    bool tcache_ok;
 };
 
 void fh_sensor_config_init(fh_sensor_config *c)
@@ -181,6 +186,21 @@ void fh_sensor_config_init(fh_sensor_config *c)
 }
 
 /* ---- events ---------------------------------------------------------------- */
+
+static void line_written(fh_sensor *s)
+{
+    if (s->hold_flush)
+        s->unflushed = true;
+    else
+        fflush(s->events);
+}
+
+/* A line made without jansson (ends in a newline). */
+static void write_line(fh_sensor *s, const char *line, size_t len)
+{
+    fwrite(line, 1, len, s->events);
+    line_written(s);
+}
 
 static void write_event(fh_sensor *s, json_t *ev)
 {
@@ -200,10 +220,7 @@ static void write_event(fh_sensor *s, json_t *ev)
     if (line) {
         fputs(line, s->events);
         fputc('\n', s->events);
-        if (s->hold_flush)
-            s->unflushed = true;
-        else
-            fflush(s->events);
+        line_written(s);
         free(line);
     }
     s->n_events++;
@@ -268,12 +285,115 @@ static const struct fh__sensor_snapshot *key_snap(const fh_sensor *s, const stru
     return g == s->gen ? s->snap : s->retiring;
 }
 
+/* Strings json_dumps writes as they are (no escape, plain ASCII). */
+static bool json_plain(const char *p)
+{
+    for (; *p; p++)
+        if ((unsigned char)*p < 0x20 || (unsigned char)*p >= 0x80 || *p == '"' || *p == '\\')
+            return false;
+    return true;
+}
+
+static void line_str(fh_buf *b, const char *key, const char *v)
+{
+    fh_buf_append_str(b, key);
+    fh_buf_append_char(b, '"');
+    fh_buf_append_str(b, v);
+    fh_buf_append_char(b, '"');
+}
+
+static void line_uint(fh_buf *b, const char *key, uint64_t v)
+{
+    char d[21];
+    size_t i = sizeof d;
+    do {
+        d[--i] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    fh_buf_append_str(b, key);
+    fh_buf_append(b, d + i, sizeof d - i);
+}
+
+/* time_json's text: the second's part is made once per second. */
+static void line_time(fh_sensor *s, const char *key, uint64_t us)
+{
+    uint64_t sec = us / US;
+    if (!s->tcache_ok || s->tcache_sec != sec) {
+        fh_time t = {.sec = (int64_t)sec, .nsec = 0, .frac_digits = 0};
+        size_t n = fh_time_format(&t, s->tcache, sizeof s->tcache); /* "...:SSZ" */
+        s->tcache_len = n ? n - 1 : 0;
+        s->tcache_sec = sec;
+        s->tcache_ok = true;
+    }
+    char frac[9] = {'.'};
+    uint32_t f = (uint32_t)(us % US);
+    for (int i = 6; i >= 1; i--, f /= 10)
+        frac[i] = (char)('0' + f % 10);
+    frac[7] = 'Z';
+    fh_buf_append_str(&s->line, key);
+    fh_buf_append_char(&s->line, '"');
+    fh_buf_append(&s->line, s->tcache, s->tcache_len);
+    fh_buf_append(&s->line, frac, 8);
+    fh_buf_append_char(&s->line, '"');
+}
+
+static void emit_match_json(fh_sensor *s, const struct match_state *m, uint64_t ts_us,
+                            const struct rules *rules, const struct rule *rule);
+
+/* An indicator_match event: the line json_dumps would write for the event
+ * emit_match_json builds, made directly (a capture file can give hundreds
+ * of thousands: building and dumping the JSON object cost ~60,000
+ * instructions each). Events that go to the hub too, and names that JSON
+ * must escape, take the JSON path. */
 static void emit_match(fh_sensor *s, const struct match_state *m, uint64_t ts_us)
 {
     uint32_t r = (uint32_t)m->key.rule[0] << 24 | (uint32_t)m->key.rule[1] << 16 |
                  (uint32_t)m->key.rule[2] << 8 | m->key.rule[3];
     const struct rules *rules = &key_snap(s, &m->key)->rules;
     const struct rule *rule = &rules->items[r - 1];
+    const char *indicator = rules->arena.data + rule->indicator;
+    const char *value = rules->arena.data + rule->value;
+    if (s->report || strlen(indicator) + strlen(value) > 65536 || !json_plain(indicator) ||
+        !json_plain(value)) {
+        emit_match_json(s, m, ts_us, rules, rule);
+        return;
+    }
+    int family = m->key.family ? m->key.family : m->proto_family;
+    char src[46], dst[46], host[46];
+    fh_detect_addr_str(family, m->src, src);
+    fh_detect_addr_str(family, m->dst, dst);
+    fh_buf *b = &s->line;
+    fh_buf_reset(b);
+    fh_buf_append_str(b, "{\"event_type\":\"indicator_match\"");
+    line_time(s, ",\"time\":", ts_us);
+    line_str(b, ",\"indicator\":", indicator);
+    line_str(b, ",\"value\":", value);
+    line_str(b, ",\"where\":", where_names[m->key.where]);
+    fh_buf_append_str(b, rule->exact ? ",\"exact\":true" : ",\"exact\":false");
+    line_str(b, ",\"src\":", src);
+    line_str(b, ",\"dst\":", dst);
+    line_str(b, ",\"proto\":", proto_name(m->proto));
+    line_uint(b, ",\"packets\":", m->pending);
+    line_time(s, ",\"first_seen\":", m->first_us ? m->first_us : ts_us);
+    if (m->key.family) {
+        fh_detect_addr_str(m->key.family, m->key.host, host);
+        line_str(b, ",\"host\":", host);
+    } else {
+        fh_buf_append_str(b, ",\"host\":null");
+    }
+    if (m->proto == 6 || m->proto == 17) {
+        line_uint(b, ",\"sport\":", m->sport);
+        line_uint(b, ",\"dport\":", m->dport);
+    }
+    fh_buf_append_str(b, "}\n");
+    write_line(s, b->data, b->len); /* at most ~66 KiB: never the buffer's maximum */
+    s->n_events++;
+    s->match_events++;
+}
+
+static void emit_match_json(fh_sensor *s, const struct match_state *m, uint64_t ts_us,
+                            const struct rules *rules, const struct rule *rule)
+{
     /* The last packet's family: the key's, or (overflow) the packet's. */
     int family = m->key.family ? m->key.family : m->proto_family;
     char src[46], dst[46], host[46];
@@ -829,6 +949,7 @@ fh_err fh_sensor_new(const fh_sensor_config *c, FILE *events, fh_sensor **out, f
     fh_sensor *s = fh_xcalloc(1, sizeof *s);
     s->cfg = *c;
     s->events = events;
+    fh_buf_init(&s->line, (size_t)1 << 20);
     const char *msg = NULL;
     fh_err rc = fh_detect_new(&c->detect, detect_emit, s, &s->detect, &msg);
     if (rc) {
@@ -880,6 +1001,7 @@ void fh_sensor_free(fh_sensor *s)
     fh_detect_free(s->detect);
     fh__dtab_cleanup(&s->matches);
     fh__dtab_cleanup(&s->overflow);
+    fh_buf_cleanup(&s->line);
     fh__sensor_snapshot_free(s->snap);
     fh__sensor_snapshot_free(s->retiring);
     fh__sensor_snapshot_free(s->queued);

@@ -132,6 +132,28 @@ class SensorTest(unittest.TestCase):
         m = [e for e in of_type(evs, "indicator_match") if e["where"] == "ip_dst"][0]
         self.assertEqual(m["indicator"], lst.replace(lst, "list:" + lst) + ":2")
 
+    def test_match_lines_are_those_jansson_writes(self):
+        # indicator_match lines are written without jansson when nothing in
+        # them needs escaping (sensor.c, emit_match); a list whose name must
+        # be escaped takes the JSON path. Apart from that name the lines are
+        # byte for byte the same, aggregated events and overflow included.
+        body = ("198.51.100.7\nevil.example\nc2.bad.example\nphish.example\n"
+                "2001:db8:bad::/48\n203.0.113.0/24\n198.18.0.0/16\n")
+        plain = self.file("esc-plain.txt", body)
+        quoted = self.file('esc-"q".txt', body)
+        path = self.pcap("esc.pcap", g.benign, g.indicator_traffic, g.syn_flood)
+        outs = []
+        for lst in (plain, quoted):
+            rc, out, err = run("sensor", "--networks", NETWORKS, "--pcap", path, "--indicators",
+                               lst, timeout=120)
+            self.assertEqual(rc, 0, err)
+            outs.append([line for line in out.splitlines()
+                         if '"event_type":"indicator_match"' in line])
+        self.assertGreater(len(outs[0]), 10)
+        esc = json.dumps("list:" + quoted)[1:-1]  # the name as JSON writes it
+        self.assertIn(esc, outs[1][0])
+        self.assertEqual([line.replace(esc, "list:" + plain) for line in outs[1]], outs[0])
+
     def test_stix_indicators_match_and_name_the_indicator(self):
         bundle = {"type": "bundle", "id": "bundle--1a2b3c4d-0000-4000-8000-000000000001",
                   "objects": [
