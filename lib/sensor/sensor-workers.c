@@ -272,6 +272,7 @@ struct worker_thread {
     atomic_bool exited;
     atomic_int failed; /* a live capture's read failed */
     char message[PCAP_ERRBUF_SIZE];
+    uint8_t *buf; /* a live worker's batch (LIVE_BYTES) */
 };
 
 static void *file_worker(void *arg)
@@ -321,13 +322,55 @@ static void *file_worker(void *arg)
     return NULL;
 }
 
+/* Decodes packets in runs of as many as there are free records for. */
+static void decode_all(struct fh__sensor_worker *w, const struct fh__sensor_raw *raw, size_t n)
+{
+    struct fh__sensor_rec *recs[FH__SENSOR_BATCH];
+    for (size_t done = 0; done < n;) {
+        size_t m = 1;
+        recs[0] = claim_wait(w);
+        while (m < n - done && (recs[m] = fh__sensor_ring_claim_at(&w->out, m)) != NULL)
+            m++;
+        fh__sensor_decode_batch(w, raw + done, m, recs);
+        fh__sensor_ring_push_n(&w->out, m);
+        done += m;
+    }
+}
+
+/* A live worker's packets, copied as libpcap hands them over (it gives a
+ * ring block back to the kernel when it moves on to the next) and decoded
+ * a batch at a time. */
+#define LIVE_BYTES ((size_t)1 << 20) /* four of the largest packets libpcap gives */
+
+struct live_batch {
+    struct fh__sensor_worker *w;
+    size_t n, used;
+    uint8_t *buf;
+    struct fh__sensor_raw raw[FH__SENSOR_BATCH];
+};
+
+static void live_flush(struct live_batch *b)
+{
+    decode_all(b->w, b->raw, b->n);
+    b->n = 0;
+    b->used = 0;
+}
+
 static void on_live_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *data)
 {
-    struct fh__sensor_worker *w = (struct fh__sensor_worker *)user;
-    struct fh__sensor_rec *rec = claim_wait(w);
-    uint64_t ts_us = (uint64_t)h->ts.tv_sec * US + (uint64_t)h->ts.tv_usec;
-    fh__sensor_decode(w, w->link, ts_us, h->caplen, h->len, data, rec);
-    fh__sensor_ring_push(&w->out);
+    struct live_batch *b = (struct live_batch *)user;
+    uint32_t caplen = h->caplen < LIVE_BYTES ? h->caplen : (uint32_t)LIVE_BYTES;
+    if (b->n == FH__SENSOR_BATCH || LIVE_BYTES - b->used < caplen)
+        live_flush(b);
+    memcpy(b->buf + b->used, data, caplen);
+    b->raw[b->n++] = (struct fh__sensor_raw){
+        .data = b->buf + b->used,
+        .ts_us = (uint64_t)h->ts.tv_sec * US + (uint64_t)h->ts.tv_usec,
+        .caplen = caplen,
+        .len = h->len,
+        .link = b->w->link,
+    };
+    b->used += (caplen + 15) & ~(size_t)15;
 }
 
 /* The handle is non-blocking: libpcap's own wait on a TPACKET_V3 ring
@@ -339,11 +382,13 @@ static void *live_worker(void *arg)
     struct worker_thread *t = arg;
     struct fh__sensor_worker *w = t->w;
     int fd = pcap_get_selectable_fd(w->pcap);
+    struct live_batch batch = {.w = w, .buf = t->buf};
     while (!atomic_load(&w->stop)) {
         struct fh__sensor_rec *rec = claim_wait(w);
         if (fh__sensor_worker_sync(w, rec))
             fh__sensor_ring_push(&w->out);
-        int r = pcap_dispatch(w->pcap, 256, on_live_packet, (u_char *)w);
+        int r = pcap_dispatch(w->pcap, 256, on_live_packet, (u_char *)&batch);
+        live_flush(&batch);
         if (r == PCAP_ERROR) {
             snprintf(t->message, sizeof t->message, "%s", pcap_geterr(w->pcap));
             atomic_store(&t->failed, 1);
@@ -372,6 +417,8 @@ static fh_err start_workers(struct fh__sensor_worker *w, size_t n, struct worker
         fh__sensor_ring_init(&w[i].out, OUT_RING);
         if (files)
             fh__sensor_pktring_init(&w[i].in, IN_RING);
+        else
+            t[i].buf = fh_xmalloc(LIVE_BYTES);
         atomic_store(&w[i].stop, false);
         t[i].w = &w[i];
         atomic_init(&t[i].exited, false);
@@ -675,6 +722,7 @@ fh_err fh__sensor_run_live_workers(fh_sensor *s, struct fh__sensor_worker *w, si
             w[i].drops += st.ps_drop;
             w[i].ifdrops += st.ps_ifdrop;
         }
+        free(t[i].buf);
     }
     free(t);
     return rc;
