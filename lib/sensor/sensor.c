@@ -314,6 +314,25 @@ static void line_uint(fh_buf *b, const char *key, uint64_t v)
     fh_buf_append(b, d + i, sizeof d - i);
 }
 
+/* fh_detect_addr_str's text (inet_ntop's), IPv4 without sprintf. */
+static void addr_text(int family, const uint8_t a[16], char out[46])
+{
+    if (family == 6) {
+        fh_detect_addr_str(family, a, out);
+        return;
+    }
+    char *o = out;
+    for (int i = 0; i < 4; i++) {
+        unsigned v = a[i];
+        if (v >= 100)
+            *o++ = (char)('0' + v / 100);
+        if (v >= 10)
+            *o++ = (char)('0' + v / 10 % 10);
+        *o++ = (char)('0' + v % 10);
+        *o++ = i < 3 ? '.' : '\0';
+    }
+}
+
 /* time_json's text: the second's part is made once per second. */
 static void line_time(fh_sensor *s, const char *key, uint64_t us)
 {
@@ -360,8 +379,8 @@ static void emit_match(fh_sensor *s, const struct match_state *m, uint64_t ts_us
     }
     int family = m->key.family ? m->key.family : m->proto_family;
     char src[46], dst[46], host[46];
-    fh_detect_addr_str(family, m->src, src);
-    fh_detect_addr_str(family, m->dst, dst);
+    addr_text(family, m->src, src);
+    addr_text(family, m->dst, dst);
     fh_buf *b = &s->line;
     fh_buf_reset(b);
     fh_buf_append_str(b, "{\"event_type\":\"indicator_match\"");
@@ -376,7 +395,7 @@ static void emit_match(fh_sensor *s, const struct match_state *m, uint64_t ts_us
     line_uint(b, ",\"packets\":", m->pending);
     line_time(s, ",\"first_seen\":", m->first_us ? m->first_us : ts_us);
     if (m->key.family) {
-        fh_detect_addr_str(m->key.family, m->key.host, host);
+        addr_text(m->key.family, m->key.host, host);
         line_str(b, ",\"host\":", host);
     } else {
         fh_buf_append_str(b, ",\"host\":null");
