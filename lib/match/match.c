@@ -128,6 +128,11 @@ struct host_slot {
 
 struct fh_match {
     uint32_t *tbl24; /* NULL when there is no IPv4 prefix */
+    /* One bit per /16: set when some prefix covers part of it. 8 KiB, so
+     * it stays in the cache: an address in a /16 no prefix touches is
+     * answered without reading the 64 MiB first level (most addresses, for
+     * the protected networks and for small lists). */
+    uint64_t v4_any[1024];
     uint32_t *tbl8;
     size_t n_tbl8;
     struct host_slot *hosts; /* /32 entries outside groups */
@@ -418,6 +423,10 @@ static void build_v4(fh_match *m, fh_match_builder *b)
             continue;
         }
         m->stats.ipv4_prefixes++;
+        size_t first16 = e->addr >> 16;
+        size_t n16 = e->plen >= 16 ? 1 : (size_t)1 << (16 - e->plen);
+        for (size_t k = first16; k < first16 + n16; k++)
+            m->v4_any[k >> 6] |= (uint64_t)1 << (k & 63);
         size_t slot = e->addr >> 8;
         if (e->plen <= 24) {
             /* Shortest first: no group and no host flag exists yet. */
@@ -449,7 +458,8 @@ static void build_v4(fh_match *m, fh_match_builder *b)
             g[k] = e->rule;
     }
     m->stats.ipv4_tbl8_groups = m->n_tbl8;
-    m->stats.bytes += TBL24_BYTES + m->n_tbl8 * 256 * 4 + host_cap * sizeof *m->hosts;
+    m->stats.bytes +=
+        TBL24_BYTES + sizeof m->v4_any + m->n_tbl8 * 256 * 4 + host_cap * sizeof *m->hosts;
 }
 
 static uint64_t v6_hash(const uint8_t a[16])
@@ -600,12 +610,19 @@ static inline uint32_t resolve_v4(const fh_match *m, uint32_t e, uint32_t a)
     return e & RULE_MASK;
 }
 
+static inline bool v4_maybe(const fh_match *m, uint32_t a)
+{
+    return m->v4_any[a >> 22] >> (a >> 16 & 63) & 1;
+}
+
 uint32_t fh_match_ipv4(const fh_match *m, const uint8_t addr[4])
 {
     if (m->tbl24 == NULL)
         return 0;
     uint32_t a =
         (uint32_t)addr[0] << 24 | (uint32_t)addr[1] << 16 | (uint32_t)addr[2] << 8 | addr[3];
+    if (!v4_maybe(m, a))
+        return 0;
     return resolve_v4(m, m->tbl24[a >> 8], a);
 }
 
@@ -632,14 +649,18 @@ void fh_match_ipv4_batch(const fh_match *m, const uint8_t (*addrs)[4], size_t n,
     _Static_assert(AHEAD2 < AHEAD1 && AHEAD1 < RING && (RING & (RING - 1)) == 0,
                    "the ring must hold the pipeline");
     uint32_t a[RING], e[RING];
+    bool maybe[RING];
     for (size_t i = 0; i < n + AHEAD1; i++) {
         if (i < n) {
-            a[i % RING] = v4_word(addrs[i]);
-            __builtin_prefetch(&m->tbl24[a[i % RING] >> 8]);
+            size_t j = i % RING;
+            a[j] = v4_word(addrs[i]);
+            maybe[j] = v4_maybe(m, a[j]);
+            if (maybe[j])
+                __builtin_prefetch(&m->tbl24[a[j] >> 8]);
         }
         if (i >= AHEAD2 && i - AHEAD2 < n) {
             size_t j = (i - AHEAD2) % RING;
-            e[j] = m->tbl24[a[j] >> 8];
+            e[j] = maybe[j] ? m->tbl24[a[j] >> 8] : 0;
             if (e[j] & GROUP_FLAG)
                 __builtin_prefetch(&m->tbl8[(size_t)(e[j] & ~GROUP_FLAG) * 256 + (a[j] & 0xff)]);
             else if (e[j] & HOST_FLAG)

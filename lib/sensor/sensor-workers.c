@@ -81,6 +81,23 @@ void fh__sensor_ring_push(struct fh__sensor_ring *r)
     atomic_store_explicit(&r->head, h + 1, memory_order_release);
 }
 
+struct fh__sensor_rec *fh__sensor_ring_claim_at(struct fh__sensor_ring *r, size_t k)
+{
+    uint64_t h = atomic_load_explicit(&r->head, memory_order_relaxed) + k;
+    if (h - r->tail_cache > r->mask) {
+        r->tail_cache = atomic_load_explicit(&r->tail, memory_order_acquire);
+        if (h - r->tail_cache > r->mask)
+            return NULL;
+    }
+    return &r->slots[h & r->mask];
+}
+
+void fh__sensor_ring_push_n(struct fh__sensor_ring *r, size_t n)
+{
+    uint64_t h = atomic_load_explicit(&r->head, memory_order_relaxed);
+    atomic_store_explicit(&r->head, h + n, memory_order_release);
+}
+
 struct fh__sensor_rec *fh__sensor_ring_peek(struct fh__sensor_ring *r)
 {
     uint64_t t = atomic_load_explicit(&r->tail, memory_order_relaxed);
@@ -179,6 +196,35 @@ void fh__sensor_pktring_release(struct fh__sensor_pktring *r)
     atomic_store_explicit(&r->tail, tail + h->size, memory_order_release);
 }
 
+uint64_t fh__sensor_pktring_start(struct fh__sensor_pktring *r)
+{
+    return atomic_load_explicit(&r->tail, memory_order_relaxed);
+}
+
+const struct fh__sensor_pkthdr *fh__sensor_pktring_at(struct fh__sensor_pktring *r, uint64_t pos,
+                                                      uint64_t *next)
+{
+    for (;;) {
+        if (pos == r->head_cache) {
+            r->head_cache = atomic_load_explicit(&r->head, memory_order_acquire);
+            if (pos == r->head_cache)
+                return NULL;
+        }
+        size_t at = pos % r->cap;
+        const struct fh__sensor_pkthdr *h = (const struct fh__sensor_pkthdr *)(r->buf + at);
+        if (r->cap - at >= sizeof *h && h->size != 0) {
+            *next = pos + h->size;
+            return h;
+        }
+        pos += r->cap - at; /* the rest of the lap is unused */
+    }
+}
+
+void fh__sensor_pktring_release_to(struct fh__sensor_pktring *r, uint64_t pos)
+{
+    atomic_store_explicit(&r->tail, pos, memory_order_release);
+}
+
 /* ---- waiting ---------------------------------------------------------------------- */
 
 /* Nothing to do for now: give the core away for a moment (the machine may
@@ -226,45 +272,105 @@ struct worker_thread {
     atomic_bool exited;
     atomic_int failed; /* a live capture's read failed */
     char message[PCAP_ERRBUF_SIZE];
+    uint8_t *buf; /* a live worker's batch (LIVE_BYTES) */
 };
 
 static void *file_worker(void *arg)
 {
     struct worker_thread *t = arg;
     struct fh__sensor_worker *w = t->w;
+    struct fh__sensor_raw raw[FH__SENSOR_BATCH];
+    struct fh__sensor_rec *recs[FH__SENSOR_BATCH];
+    uint64_t ends[FH__SENSOR_BATCH];
     for (;;) {
-        /* The packet first, then the snapshot: a snapshot published before
-         * a packet was handed out is the one that packet is matched with
-         * (the ring's release and acquire order the two), as with one
+        /* The packets first, then the snapshot: a snapshot published
+         * before a packet was handed out is the one that packet is matched
+         * with (the ring's release and acquire order the two), as with one
          * worker. */
-        const struct fh__sensor_pkthdr *h = fh__sensor_pktring_get(&w->in);
+        size_t n = 0;
+        uint64_t pos = fh__sensor_pktring_start(&w->in);
+        const struct fh__sensor_pkthdr *h;
+        while (n < FH__SENSOR_BATCH && (h = fh__sensor_pktring_at(&w->in, pos, &pos)) != NULL) {
+            raw[n] = (struct fh__sensor_raw){.data = (const uint8_t *)(h + 1),
+                                             .ts_us = h->ts_us,
+                                             .caplen = h->caplen,
+                                             .len = h->len,
+                                             .link = (fh_link_type)h->link};
+            ends[n++] = pos;
+        }
         struct fh__sensor_rec *rec = claim_wait(w);
         if (fh__sensor_worker_sync(w, rec)) {
             fh__sensor_ring_push(&w->out);
-            continue;
+            continue; /* the packets are taken again, with the new snapshot */
         }
-        if (h == NULL) {
+        if (n == 0) {
             if (atomic_load(&w->stop))
                 break;
             pause_briefly();
             continue;
         }
-        fh__sensor_decode(w, (fh_link_type)h->link, h->ts_us, h->caplen, h->len,
-                          (const uint8_t *)(h + 1), rec);
-        fh__sensor_pktring_release(&w->in);
-        fh__sensor_ring_push(&w->out);
+        /* As many as there are free records for. */
+        size_t m = 1;
+        recs[0] = rec;
+        while (m < n && (recs[m] = fh__sensor_ring_claim_at(&w->out, m)) != NULL)
+            m++;
+        fh__sensor_decode_batch(w, raw, m, recs);
+        fh__sensor_pktring_release_to(&w->in, ends[m - 1]);
+        fh__sensor_ring_push_n(&w->out, m);
     }
     atomic_store(&t->exited, true);
     return NULL;
 }
 
+/* Decodes packets in runs of as many as there are free records for. */
+static void decode_all(struct fh__sensor_worker *w, const struct fh__sensor_raw *raw, size_t n)
+{
+    struct fh__sensor_rec *recs[FH__SENSOR_BATCH];
+    for (size_t done = 0; done < n;) {
+        size_t m = 1;
+        recs[0] = claim_wait(w);
+        while (m < n - done && (recs[m] = fh__sensor_ring_claim_at(&w->out, m)) != NULL)
+            m++;
+        fh__sensor_decode_batch(w, raw + done, m, recs);
+        fh__sensor_ring_push_n(&w->out, m);
+        done += m;
+    }
+}
+
+/* A live worker's packets, copied as libpcap hands them over (it gives a
+ * ring block back to the kernel when it moves on to the next) and decoded
+ * a batch at a time. */
+#define LIVE_BYTES ((size_t)1 << 20) /* four of the largest packets libpcap gives */
+
+struct live_batch {
+    struct fh__sensor_worker *w;
+    size_t n, used;
+    uint8_t *buf;
+    struct fh__sensor_raw raw[FH__SENSOR_BATCH];
+};
+
+static void live_flush(struct live_batch *b)
+{
+    decode_all(b->w, b->raw, b->n);
+    b->n = 0;
+    b->used = 0;
+}
+
 static void on_live_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *data)
 {
-    struct fh__sensor_worker *w = (struct fh__sensor_worker *)user;
-    struct fh__sensor_rec *rec = claim_wait(w);
-    uint64_t ts_us = (uint64_t)h->ts.tv_sec * US + (uint64_t)h->ts.tv_usec;
-    fh__sensor_decode(w, w->link, ts_us, h->caplen, h->len, data, rec);
-    fh__sensor_ring_push(&w->out);
+    struct live_batch *b = (struct live_batch *)user;
+    uint32_t caplen = h->caplen < LIVE_BYTES ? h->caplen : (uint32_t)LIVE_BYTES;
+    if (b->n == FH__SENSOR_BATCH || LIVE_BYTES - b->used < caplen)
+        live_flush(b);
+    memcpy(b->buf + b->used, data, caplen);
+    b->raw[b->n++] = (struct fh__sensor_raw){
+        .data = b->buf + b->used,
+        .ts_us = (uint64_t)h->ts.tv_sec * US + (uint64_t)h->ts.tv_usec,
+        .caplen = caplen,
+        .len = h->len,
+        .link = b->w->link,
+    };
+    b->used += (caplen + 15) & ~(size_t)15;
 }
 
 /* The handle is non-blocking: libpcap's own wait on a TPACKET_V3 ring
@@ -276,11 +382,13 @@ static void *live_worker(void *arg)
     struct worker_thread *t = arg;
     struct fh__sensor_worker *w = t->w;
     int fd = pcap_get_selectable_fd(w->pcap);
+    struct live_batch batch = {.w = w, .buf = t->buf};
     while (!atomic_load(&w->stop)) {
         struct fh__sensor_rec *rec = claim_wait(w);
         if (fh__sensor_worker_sync(w, rec))
             fh__sensor_ring_push(&w->out);
-        int r = pcap_dispatch(w->pcap, 256, on_live_packet, (u_char *)w);
+        int r = pcap_dispatch(w->pcap, 256, on_live_packet, (u_char *)&batch);
+        live_flush(&batch);
         if (r == PCAP_ERROR) {
             snprintf(t->message, sizeof t->message, "%s", pcap_geterr(w->pcap));
             atomic_store(&t->failed, 1);
@@ -309,6 +417,8 @@ static fh_err start_workers(struct fh__sensor_worker *w, size_t n, struct worker
         fh__sensor_ring_init(&w[i].out, OUT_RING);
         if (files)
             fh__sensor_pktring_init(&w[i].in, IN_RING);
+        else
+            t[i].buf = fh_xmalloc(LIVE_BYTES);
         atomic_store(&w[i].stop, false);
         t[i].w = &w[i];
         atomic_init(&t[i].exited, false);
@@ -405,8 +515,6 @@ static size_t worker_of(fh_link_type link, const uint8_t *data, uint32_t caplen,
 }
 
 fh_err fh__sensor_run_file_workers(fh_sensor *s, struct fh__sensor_worker *w, size_t n,
-                                   pcap_t *const *files, const fh_link_type *links,
-                                   const char *const *names, size_t n_files,
                                    volatile sig_atomic_t *stop, volatile sig_atomic_t *reload,
                                    fh_buf *err)
 {
@@ -414,10 +522,11 @@ fh_err fh__sensor_run_file_workers(fh_sensor *s, struct fh__sensor_worker *w, si
     uint8_t *order = fh_xmalloc(ORDER_SLOTS); /* the worker of each packet in flight */
     uint64_t oh = 0, ot = 0;
     fh_err rc = start_workers(w, n, t, file_worker, true, err);
-    size_t f = 0;
+    size_t f = 0, n_files = fh__sensor_n_files(s);
     bool eof = rc != FH_OK, have = false;
-    struct pcap_pkthdr *h = NULL;
-    const u_char *data = NULL;
+    /* Packets read and not handed out yet (valid until the next read). */
+    struct fh__sensor_raw raw[FH__SENSOR_BATCH];
+    size_t nb = 0, bi = 0;
     struct fh__sensor_pkthdr ph = {0};
     size_t target = 0;
     uint64_t last_ts = 0;
@@ -429,37 +538,42 @@ fh_err fh__sensor_run_file_workers(fh_sensor *s, struct fh__sensor_worker *w, si
         /* Read and hand out a batch. */
         for (int k = 0; k < 256 && !eof; k++) {
             if (!have) {
-                if (f == n_files) {
-                    eof = true;
-                    break;
+                if (bi == nb) {
+                    if (f == n_files) {
+                        eof = true;
+                        break;
+                    }
+                    int r = fh__sensor_read_file(s, f, raw, FH__SENSOR_BATCH, err);
+                    if (r < 0) {
+                        rc = FH_ERR_IO;
+                        eof = true;
+                        break;
+                    }
+                    if (r == 0) {
+                        f++; /* end of this file */
+                        continue;
+                    }
+                    nb = (size_t)r;
+                    bi = 0;
                 }
-                int r = pcap_next_ex(files[f], &h, &data);
-                if (r == PCAP_ERROR) {
-                    fh_buf_appendf(err, "%s: %s", names[f], pcap_geterr(files[f]));
-                    rc = FH_ERR_IO;
-                    eof = true;
-                    break;
-                }
-                if (r != 1) {
-                    f++; /* end of this file */
-                    continue;
-                }
-                uint64_t ts = (uint64_t)h->ts.tv_sec * US + (uint64_t)h->ts.tv_usec;
+                const struct fh__sensor_raw *x = &raw[bi];
+                uint64_t ts = x->ts_us;
                 if (ts < last_ts)
                     ts = last_ts; /* monotonic across files, as with one worker */
                 last_ts = ts;
-                uint32_t caplen = h->caplen;
+                uint32_t caplen = x->caplen;
                 if (caplen > IN_RING / 4 - sizeof ph)
                     caplen = (uint32_t)(IN_RING / 4 - sizeof ph); /* beyond pcap's snaplen */
                 ph = (struct fh__sensor_pkthdr){
-                    .caplen = caplen, .len = h->len, .link = links[f], .ts_us = ts};
-                target = worker_of(links[f], data, caplen, h->len, n);
+                    .caplen = caplen, .len = x->len, .link = x->link, .ts_us = ts};
+                target = worker_of(x->link, x->data, caplen, x->len, n);
                 have = true;
             }
-            if (oh - ot == ORDER_SLOTS || !fh__sensor_pktring_put(&w[target].in, &ph, data))
+            if (oh - ot == ORDER_SLOTS || !fh__sensor_pktring_put(&w[target].in, &ph, raw[bi].data))
                 break;
             order[oh++ % ORDER_SLOTS] = (uint8_t)target;
             have = false;
+            bi++;
             progress = true;
         }
         /* Take the records back in the order the packets were read. */
@@ -487,6 +601,7 @@ fh_err fh__sensor_run_file_workers(fh_sensor *s, struct fh__sensor_worker *w, si
                 progress = true;
             }
         }
+        fh__sensor_flush_events(s);
         if (eof && ot == oh)
             break;
         if (!progress)
@@ -579,7 +694,9 @@ fh_err fh__sensor_run_live_workers(fh_sensor *s, struct fh__sensor_worker *w, si
     unsigned idle = 0;
     while (rc == FH_OK && !(stop && *stop)) {
         fh__sensor_housekeeping(s, reload);
-        if (drain_live(s, w, n, 4096)) {
+        size_t got = drain_live(s, w, n, 4096);
+        fh__sensor_flush_events(s);
+        if (got) {
             last = wall_now();
             idle = 0;
             continue;
@@ -593,6 +710,7 @@ fh_err fh__sensor_run_live_workers(fh_sensor *s, struct fh__sensor_worker *w, si
         if (wall_now() - last >= 0.1) {
             /* Every ring empty for a while: let time pass for the detectors. */
             fh__sensor_idle_tick(s);
+            fh__sensor_flush_events(s);
             last = wall_now();
         }
         pause_idle(&idle);
@@ -604,6 +722,7 @@ fh_err fh__sensor_run_live_workers(fh_sensor *s, struct fh__sensor_worker *w, si
             w[i].drops += st.ps_drop;
             w[i].ifdrops += st.ps_ifdrop;
         }
+        free(t[i].buf);
     }
     free(t);
     return rc;

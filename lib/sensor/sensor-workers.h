@@ -30,6 +30,10 @@ struct fh__sensor_snapshot;
 /* Matches a packet can give: both addresses, one name (DNS, TLS or HTTP
  * Host) and the URL made of the Host. */
 #define FH__SENSOR_MAX_HITS 4
+/* Packets decoded and matched together: their address lookups overlap
+ * (fh_match_ipv4_batch) and the detection thread prefetches its tables for
+ * the ones that follow. */
+#define FH__SENSOR_BATCH 64
 /* Bytes of an ICMP error's body kept for the scan detector: the quoted
  * IP header (IPv4 with options: 60) and the quoted ports. */
 #define FH__SENSOR_QUOTE_MAX 128
@@ -60,6 +64,15 @@ struct fh__sensor_rec {
     uint8_t quote[FH__SENSOR_QUOTE_MAX];
 };
 
+/* One captured packet of a batch: data stays valid until the batch is
+ * decoded. */
+struct fh__sensor_raw {
+    const uint8_t *data;
+    uint64_t ts_us;
+    uint32_t caplen, len;
+    fh_link_type link;
+};
+
 /* A single-producer single-consumer ring of records. */
 struct fh__sensor_ring {
     struct fh__sensor_rec *slots;
@@ -75,6 +88,10 @@ void fh__sensor_ring_cleanup(struct fh__sensor_ring *r);
 /* Producer: a free slot to fill, or NULL when full; then _push. */
 struct fh__sensor_rec *fh__sensor_ring_claim(struct fh__sensor_ring *r);
 void fh__sensor_ring_push(struct fh__sensor_ring *r);
+/* Producer: the k-th free slot after the head (k < capacity), or NULL when
+ * there are not k + 1 free slots now; then _push_n. */
+struct fh__sensor_rec *fh__sensor_ring_claim_at(struct fh__sensor_ring *r, size_t k);
+void fh__sensor_ring_push_n(struct fh__sensor_ring *r, size_t n);
 /* Consumer: the oldest record, or NULL when empty; then _pop. */
 struct fh__sensor_rec *fh__sensor_ring_peek(struct fh__sensor_ring *r);
 /* Consumer: the record `ahead` places after the oldest if it is known to
@@ -108,6 +125,13 @@ bool fh__sensor_pktring_put(struct fh__sensor_pktring *r, const struct fh__senso
 /* The oldest packet (its data follows the header), or NULL; then _release. */
 const struct fh__sensor_pkthdr *fh__sensor_pktring_get(struct fh__sensor_pktring *r);
 void fh__sensor_pktring_release(struct fh__sensor_pktring *r);
+/* Consumer, several at a time: the packet at *pos (start from
+ * fh__sensor_pktring_start), or NULL when there is none yet; *next is where
+ * the following one starts. _release_to(pos) frees everything before pos. */
+uint64_t fh__sensor_pktring_start(struct fh__sensor_pktring *r);
+const struct fh__sensor_pkthdr *fh__sensor_pktring_at(struct fh__sensor_pktring *r, uint64_t pos,
+                                                      uint64_t *next);
+void fh__sensor_pktring_release_to(struct fh__sensor_pktring *r, uint64_t pos);
 
 /* One worker: its thread's state. Counters are written by the worker only
  * and read by the detection thread after the worker has been joined. */
@@ -141,6 +165,18 @@ struct fh__sensor_worker {
 void fh__sensor_decode(struct fh__sensor_worker *w, fh_link_type link, uint64_t ts_us,
                        uint32_t caplen, uint32_t len, const uint8_t *data,
                        struct fh__sensor_rec *rec /* OUT */);
+/* Worker half for n <= FH__SENSOR_BATCH packets at once: the same records
+ * fh__sensor_decode gives one by one, with the address lookups of the
+ * whole batch overlapped. */
+void fh__sensor_decode_batch(struct fh__sensor_worker *w, const struct fh__sensor_raw *raw,
+                             size_t n, struct fh__sensor_rec *const *recs /* OUT */);
+/* Reads up to max packets of capture file c (0 .. fh__sensor_n_files - 1),
+ * in file order, into raw[]: their data stays valid until the next call
+ * for any file. Returns how many (> 0), 0 at the end of the file, or -1
+ * (err says why). */
+int fh__sensor_read_file(fh_sensor *s, size_t c, struct fh__sensor_raw *raw, size_t max,
+                         fh_buf *err);
+size_t fh__sensor_n_files(const fh_sensor *s);
 /* Worker: at a quiescent point, takes the published snapshot. Returns true
  * (and fills rec as a marker) when it changed. */
 bool fh__sensor_worker_sync(struct fh__sensor_worker *w, struct fh__sensor_rec *rec /* OUT */);
@@ -150,6 +186,9 @@ void fh__sensor_account(fh_sensor *s, struct fh__sensor_worker *w, struct fh__se
 void fh__sensor_prefetch(fh_sensor *s, const struct fh__sensor_rec *rec);
 /* Detection thread: SIGHUP reloads and the hub's snapshots. */
 void fh__sensor_housekeeping(fh_sensor *s, volatile sig_atomic_t *reload);
+/* Detection thread: writes out the events held since the last call (the
+ * packet loops flush once per batch, not once per event). */
+void fh__sensor_flush_events(fh_sensor *s);
 /* Detection thread: no packet for a while: let wall-clock time pass. */
 void fh__sensor_idle_tick(fh_sensor *s);
 
@@ -160,12 +199,11 @@ void fh__sensor_idle_tick(fh_sensor *s);
 fh_err fh__sensor_run_live_workers(fh_sensor *s, struct fh__sensor_worker *w, size_t n,
                                    volatile sig_atomic_t *stop, volatile sig_atomic_t *reload,
                                    fh_buf *err);
-/* Reads capture files in this thread, hands each packet to a worker by a
- * hash of its address pair and ports (both directions of a flow go to one
- * worker), and takes the records back in file order. */
+/* Reads the capture files in this thread (fh__sensor_read_file), hands
+ * each packet to a worker by a hash of its address pair and ports (both
+ * directions of a flow go to one worker), and takes the records back in
+ * file order. */
 fh_err fh__sensor_run_file_workers(fh_sensor *s, struct fh__sensor_worker *w, size_t n,
-                                   pcap_t *const *files, const fh_link_type *links,
-                                   const char *const *names, size_t n_files,
                                    volatile sig_atomic_t *stop, volatile sig_atomic_t *reload,
                                    fh_buf *err);
 /* Puts a live handle into a fanout group (hash of the flow): a new one

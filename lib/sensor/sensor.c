@@ -33,6 +33,7 @@
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/types.h>
 
 #include "detect/detect-table.h"
 #include "fenghuo/json.h"
@@ -112,8 +113,17 @@ struct capture {
     char *name;
     fh_link_type link;
     bool live;
-    struct fh_sensor *sensor; /* for pcap_dispatch's callback */
+    struct fh_sensor *sensor;   /* for pcap_dispatch's callback */
+    char *iobuf;                /* a capture file's stdio buffer (FILE_BUFFER) */
+    struct file_reader *reader; /* a capture file's, while it is read */
 };
+
+struct file_reader;
+static void reader_free(struct file_reader *r);
+
+/* libpcap reads a file with fread, record header and packet apart, through
+ * stdio's buffer (4 KiB by default: one read(2) per ~40 small packets). */
+#define FILE_BUFFER ((size_t)1 << 20)
 
 struct fh_sensor {
     fh_sensor_config cfg;
@@ -153,6 +163,13 @@ struct fh_sensor {
     int flow_fds[8];
     size_t n_flow_fds;
     uint64_t flow_records, flow_datagrams;
+    bool hold_flush; /* a packet loop flushes the events after each batch */
+    bool unflushed;
+    fh_buf line;         /* an event line made without jansson */
+    uint64_t tcache_sec; /* and the text of this second, up to the seconds */
+    char tcache[FH_TIME_STRLEN];
+    size_t tcache_len;
+    bool tcache_ok;
 };
 
 void fh_sensor_config_init(fh_sensor_config *c)
@@ -169,6 +186,21 @@ void fh_sensor_config_init(fh_sensor_config *c)
 }
 
 /* ---- events ---------------------------------------------------------------- */
+
+static void line_written(fh_sensor *s)
+{
+    if (s->hold_flush)
+        s->unflushed = true;
+    else
+        fflush(s->events);
+}
+
+/* A line made without jansson (ends in a newline). */
+static void write_line(fh_sensor *s, const char *line, size_t len)
+{
+    fwrite(line, 1, len, s->events);
+    line_written(s);
+}
 
 static void write_event(fh_sensor *s, json_t *ev)
 {
@@ -188,10 +220,25 @@ static void write_event(fh_sensor *s, json_t *ev)
     if (line) {
         fputs(line, s->events);
         fputc('\n', s->events);
-        fflush(s->events);
+        line_written(s);
         free(line);
     }
     s->n_events++;
+}
+
+/* The packet loops write a batch's events with one flush (a capture file's
+ * match events are many: one write each cost more than making them). */
+static void flush_events(fh_sensor *s)
+{
+    if (s->unflushed) {
+        fflush(s->events);
+        s->unflushed = false;
+    }
+}
+
+void fh__sensor_flush_events(fh_sensor *s)
+{
+    flush_events(s);
 }
 
 static void detect_emit(void *ctx, json_t *ev)
@@ -238,12 +285,134 @@ static const struct fh__sensor_snapshot *key_snap(const fh_sensor *s, const stru
     return g == s->gen ? s->snap : s->retiring;
 }
 
+/* Strings json_dumps writes as they are (no escape, plain ASCII). */
+static bool json_plain(const char *p)
+{
+    for (; *p; p++)
+        if ((unsigned char)*p < 0x20 || (unsigned char)*p >= 0x80 || *p == '"' || *p == '\\')
+            return false;
+    return true;
+}
+
+static void line_str(fh_buf *b, const char *key, const char *v)
+{
+    fh_buf_append_str(b, key);
+    fh_buf_append_char(b, '"');
+    fh_buf_append_str(b, v);
+    fh_buf_append_char(b, '"');
+}
+
+static void line_uint(fh_buf *b, const char *key, uint64_t v)
+{
+    char d[21];
+    size_t i = sizeof d;
+    do {
+        d[--i] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    fh_buf_append_str(b, key);
+    fh_buf_append(b, d + i, sizeof d - i);
+}
+
+/* fh_detect_addr_str's text (inet_ntop's), IPv4 without sprintf. */
+static void addr_text(int family, const uint8_t a[16], char out[46])
+{
+    if (family == 6) {
+        fh_detect_addr_str(family, a, out);
+        return;
+    }
+    char *o = out;
+    for (int i = 0; i < 4; i++) {
+        unsigned v = a[i];
+        if (v >= 100)
+            *o++ = (char)('0' + v / 100);
+        if (v >= 10)
+            *o++ = (char)('0' + v / 10 % 10);
+        *o++ = (char)('0' + v % 10);
+        *o++ = i < 3 ? '.' : '\0';
+    }
+}
+
+/* time_json's text: the second's part is made once per second. */
+static void line_time(fh_sensor *s, const char *key, uint64_t us)
+{
+    uint64_t sec = us / US;
+    if (!s->tcache_ok || s->tcache_sec != sec) {
+        fh_time t = {.sec = (int64_t)sec, .nsec = 0, .frac_digits = 0};
+        size_t n = fh_time_format(&t, s->tcache, sizeof s->tcache); /* "...:SSZ" */
+        s->tcache_len = n ? n - 1 : 0;
+        s->tcache_sec = sec;
+        s->tcache_ok = true;
+    }
+    char frac[9] = {'.'};
+    uint32_t f = (uint32_t)(us % US);
+    for (int i = 6; i >= 1; i--, f /= 10)
+        frac[i] = (char)('0' + f % 10);
+    frac[7] = 'Z';
+    fh_buf_append_str(&s->line, key);
+    fh_buf_append_char(&s->line, '"');
+    fh_buf_append(&s->line, s->tcache, s->tcache_len);
+    fh_buf_append(&s->line, frac, 8);
+    fh_buf_append_char(&s->line, '"');
+}
+
+static void emit_match_json(fh_sensor *s, const struct match_state *m, uint64_t ts_us,
+                            const struct rules *rules, const struct rule *rule);
+
+/* An indicator_match event: the line json_dumps would write for the event
+ * emit_match_json builds, made directly (a capture file can give hundreds
+ * of thousands: building and dumping the JSON object cost ~60,000
+ * instructions each). Events that go to the hub too, and names that JSON
+ * must escape, take the JSON path. */
 static void emit_match(fh_sensor *s, const struct match_state *m, uint64_t ts_us)
 {
     uint32_t r = (uint32_t)m->key.rule[0] << 24 | (uint32_t)m->key.rule[1] << 16 |
                  (uint32_t)m->key.rule[2] << 8 | m->key.rule[3];
     const struct rules *rules = &key_snap(s, &m->key)->rules;
     const struct rule *rule = &rules->items[r - 1];
+    const char *indicator = rules->arena.data + rule->indicator;
+    const char *value = rules->arena.data + rule->value;
+    if (s->report || strlen(indicator) + strlen(value) > 65536 || !json_plain(indicator) ||
+        !json_plain(value)) {
+        emit_match_json(s, m, ts_us, rules, rule);
+        return;
+    }
+    int family = m->key.family ? m->key.family : m->proto_family;
+    char src[46], dst[46], host[46];
+    addr_text(family, m->src, src);
+    addr_text(family, m->dst, dst);
+    fh_buf *b = &s->line;
+    fh_buf_reset(b);
+    fh_buf_append_str(b, "{\"event_type\":\"indicator_match\"");
+    line_time(s, ",\"time\":", ts_us);
+    line_str(b, ",\"indicator\":", indicator);
+    line_str(b, ",\"value\":", value);
+    line_str(b, ",\"where\":", where_names[m->key.where]);
+    fh_buf_append_str(b, rule->exact ? ",\"exact\":true" : ",\"exact\":false");
+    line_str(b, ",\"src\":", src);
+    line_str(b, ",\"dst\":", dst);
+    line_str(b, ",\"proto\":", proto_name(m->proto));
+    line_uint(b, ",\"packets\":", m->pending);
+    line_time(s, ",\"first_seen\":", m->first_us ? m->first_us : ts_us);
+    if (m->key.family) {
+        addr_text(m->key.family, m->key.host, host);
+        line_str(b, ",\"host\":", host);
+    } else {
+        fh_buf_append_str(b, ",\"host\":null");
+    }
+    if (m->proto == 6 || m->proto == 17) {
+        line_uint(b, ",\"sport\":", m->sport);
+        line_uint(b, ",\"dport\":", m->dport);
+    }
+    fh_buf_append_str(b, "}\n");
+    write_line(s, b->data, b->len); /* at most ~66 KiB: never the buffer's maximum */
+    s->n_events++;
+    s->match_events++;
+}
+
+static void emit_match_json(fh_sensor *s, const struct match_state *m, uint64_t ts_us,
+                            const struct rules *rules, const struct rule *rule)
+{
     /* The last packet's family: the key's, or (overflow) the packet's. */
     int family = m->key.family ? m->key.family : m->proto_family;
     char src[46], dst[46], host[46];
@@ -284,18 +453,24 @@ static void on_match(struct fh__sensor_worker *wk, struct fh__sensor_rec *rec, u
         rec->hits[rec->n_hits++] = (struct fh__sensor_hit){.rule = rule, .where = (uint8_t)w};
 }
 
+static void match_key_of(struct match_key *k, uint32_t gen, uint32_t rule, enum where w,
+                         const fh_pkt *p)
+{
+    memset(k, 0, sizeof *k);
+    k->rule[0] = (uint8_t)(rule >> 24), k->rule[1] = (uint8_t)(rule >> 16);
+    k->rule[2] = (uint8_t)(rule >> 8), k->rule[3] = (uint8_t)rule;
+    k->where = (uint8_t)w;
+    k->family = p->ip_version;
+    memcpy(k->host, w == W_IP_SRC ? p->dst : p->src, 16);
+    k->gen[0] = (uint8_t)(gen >> 24), k->gen[1] = (uint8_t)(gen >> 16);
+    k->gen[2] = (uint8_t)(gen >> 8), k->gen[3] = (uint8_t)gen;
+}
+
 static void count_match(fh_sensor *s, uint32_t gen, uint32_t rule, enum where w, const fh_pkt *p,
                         uint64_t ts_us)
 {
     struct match_key k;
-    memset(&k, 0, sizeof k);
-    k.rule[0] = (uint8_t)(rule >> 24), k.rule[1] = (uint8_t)(rule >> 16);
-    k.rule[2] = (uint8_t)(rule >> 8), k.rule[3] = (uint8_t)rule;
-    k.where = (uint8_t)w;
-    k.family = p->ip_version;
-    memcpy(k.host, w == W_IP_SRC ? p->dst : p->src, 16);
-    k.gen[0] = (uint8_t)(gen >> 24), k.gen[1] = (uint8_t)(gen >> 16);
-    k.gen[2] = (uint8_t)(gen >> 8), k.gen[3] = (uint8_t)gen;
+    match_key_of(&k, gen, rule, w, p);
     s->match_packets += s->cur_count;
     bool created;
     struct match_state *m = fh__dtab_upsert(&s->matches, &k, &created);
@@ -794,6 +969,7 @@ fh_err fh_sensor_new(const fh_sensor_config *c, FILE *events, fh_sensor **out, f
     fh_sensor *s = fh_xcalloc(1, sizeof *s);
     s->cfg = *c;
     s->events = events;
+    fh_buf_init(&s->line, (size_t)1 << 20);
     const char *msg = NULL;
     fh_err rc = fh_detect_new(&c->detect, detect_emit, s, &s->detect, &msg);
     if (rc) {
@@ -836,13 +1012,16 @@ void fh_sensor_free(fh_sensor *s)
     if (s == NULL)
         return;
     for (size_t i = 0; i < s->n_caps; i++) {
-        pcap_close(s->caps[i].pcap);
+        reader_free(s->caps[i].reader);
+        pcap_close(s->caps[i].pcap); /* closes a file's FILE before its buffer goes */
         free(s->caps[i].name);
+        free(s->caps[i].iobuf);
     }
     free(s->caps);
     fh_detect_free(s->detect);
     fh__dtab_cleanup(&s->matches);
     fh__dtab_cleanup(&s->overflow);
+    fh_buf_cleanup(&s->line);
     fh__sensor_snapshot_free(s->snap);
     fh__sensor_snapshot_free(s->retiring);
     fh__sensor_snapshot_free(s->queued);
@@ -991,15 +1170,31 @@ static fh_err link_of(pcap_t *p, const char *name, fh_link_type *link, fh_buf *e
 static void add_cap(fh_sensor *s, pcap_t *p, const char *name, fh_link_type link, bool live)
 {
     s->caps = fh_xrealloc(s->caps, (s->n_caps + 1) * sizeof *s->caps);
-    s->caps[s->n_caps++] = (struct capture){p, fh_xstrdup(name), link, live, s};
+    s->caps[s->n_caps++] = (struct capture){
+        .pcap = p, .name = fh_xstrdup(name), .link = link, .live = live, .sensor = s};
 }
 
 fh_err fh_sensor_open_files(fh_sensor *s, const char *const *files, size_t n, fh_buf *err)
 {
     for (size_t i = 0; i < n; i++) {
         char ebuf[PCAP_ERRBUF_SIZE] = "";
-        pcap_t *p =
-            pcap_open_offline_with_tstamp_precision(files[i], PCAP_TSTAMP_PRECISION_MICRO, ebuf);
+        /* Opened here to give it a larger buffer; what cannot be opened so
+         * (or "-", standard input) goes to libpcap, which says why. */
+        FILE *f = strcmp(files[i], "-") != 0 ? fopen(files[i], "rb") : NULL;
+        char *iobuf = NULL;
+        pcap_t *p;
+        if (f) {
+            iobuf = fh_xmalloc(FILE_BUFFER);
+            setvbuf(f, iobuf, _IOFBF, FILE_BUFFER);
+            p = pcap_fopen_offline_with_tstamp_precision(f, PCAP_TSTAMP_PRECISION_MICRO, ebuf);
+            if (p == NULL) {
+                fclose(f);
+                free(iobuf);
+            }
+        } else {
+            p = pcap_open_offline_with_tstamp_precision(files[i], PCAP_TSTAMP_PRECISION_MICRO,
+                                                        ebuf);
+        }
         if (p == NULL) {
             fh_buf_appendf(err, "%s: %s", files[i], ebuf);
             return FH_ERR_IO;
@@ -1008,9 +1203,11 @@ fh_err fh_sensor_open_files(fh_sensor *s, const char *const *files, size_t n, fh
         fh_err rc = link_of(p, files[i], &link, err);
         if (rc) {
             pcap_close(p);
+            free(iobuf);
             return rc;
         }
         add_cap(s, p, files[i], link, false);
+        s->caps[s->n_caps - 1].iobuf = iobuf;
     }
     return FH_OK;
 }
@@ -1168,6 +1365,201 @@ fh_err fh_sensor_drop_privileges(const char *user, const char *const *own, size_
     return FH_OK;
 }
 
+/* ---- reading capture files --------------------------------------------------- */
+
+/*
+ * libpcap reads a file one record at a time: two freads per packet (header,
+ * then data) into a buffer it reuses, about 400 instructions a packet, and
+ * the data is gone at the next read. Classic pcap files (the microsecond
+ * and nanosecond magics, either byte order, version 2.4) are read here
+ * instead, in large blocks with pread(2): records are taken where they lie
+ * in the block, dozens per call, without a copy. Anything else (pcapng,
+ * standard input) goes through libpcap, and so does the rest of a file from
+ * its first irregular record on (a record longer than the snapshot length
+ * or than libpcap's maximum, or one cut short by the end of the file):
+ * libpcap's FILE is moved to that record and it truncates, reports or
+ * fails exactly as it always did.
+ */
+#define READ_BLOCK ((size_t)2 << 20)
+#define MAX_CAPLEN 262144u /* libpcap's MAXIMUM_SNAPLEN: larger records are its business */
+#define COPY_ARENA ((size_t)1 << 20)
+
+struct file_reader {
+    int fd;          /* -1: libpcap reads */
+    bool swap, nsec; /* of the file's records */
+    uint32_t snaplen;
+    uint64_t off;    /* file offset of buf[0] */
+    size_t len, pos; /* bytes in buf; the next record */
+    bool eof;        /* pread found the end */
+    bool failed;     /* libpcap failed after giving packets: say so at the next call */
+    uint8_t *buf;    /* READ_BLOCK */
+    uint8_t *arena;  /* COPY_ARENA: libpcap's packets are copied, its buffer is reused */
+};
+
+static uint32_t rd32_order(const uint8_t *p, bool swap)
+{
+    uint32_t v;
+    memcpy(&v, p, 4);
+    return swap ? __builtin_bswap32(v) : v;
+}
+
+/* A reader for capture c (after fh_sensor_open_files). */
+static struct file_reader *reader_new(struct capture *cap)
+{
+    struct file_reader *r = fh_xcalloc(1, sizeof *r);
+    r->fd = -1;
+    r->arena = fh_xmalloc(COPY_ARENA);
+    FILE *f = cap->iobuf ? pcap_file(cap->pcap) : NULL; /* opened by us: a regular FILE */
+    uint8_t gh[24];
+    off_t at = f ? ftello(f) : -1;
+    if (f && at == 24 && pread(fileno(f), gh, sizeof gh, 0) == (ssize_t)sizeof gh &&
+        pcap_major_version(cap->pcap) == 2 && pcap_minor_version(cap->pcap) == 4) {
+        uint32_t magic;
+        memcpy(&magic, gh, 4);
+        bool ok = true;
+        if (magic == 0xa1b2c3d4u || magic == 0xa1b23c4du)
+            r->swap = false;
+        else if (magic == 0xd4c3b2a1u || magic == 0x4d3cb2a1u)
+            r->swap = true;
+        else
+            ok = false;
+        r->nsec = magic == 0xa1b23c4du || magic == 0x4d3cb2a1u;
+        int snap = pcap_snapshot(cap->pcap);
+        if (ok && snap > 0) {
+            r->snaplen = (uint32_t)snap;
+            r->fd = fileno(f);
+            r->off = 24;
+            r->buf = fh_xmalloc(READ_BLOCK);
+        }
+    }
+    return r;
+}
+
+static void reader_free(struct file_reader *r)
+{
+    if (r == NULL)
+        return;
+    free(r->buf);
+    free(r->arena);
+    free(r);
+}
+
+/* Keeps the unread bytes and reads as many more as fit. */
+static void reader_fill(struct file_reader *r)
+{
+    memmove(r->buf, r->buf + r->pos, r->len - r->pos);
+    r->off += r->pos;
+    r->len -= r->pos;
+    r->pos = 0;
+    while (!r->eof && r->len < READ_BLOCK) {
+        ssize_t got = pread(r->fd, r->buf + r->len, READ_BLOCK - r->len, (off_t)(r->off + r->len));
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got <= 0) {
+            r->eof = true; /* an error too: libpcap meets it again and says what it is */
+            break;
+        }
+        r->len += (size_t)got;
+    }
+}
+
+/* Hands the file to libpcap from the next record on. */
+static void reader_fall_back(struct capture *cap, struct file_reader *r)
+{
+    FILE *f = pcap_file(cap->pcap);
+    if (fseeko(f, (off_t)(r->off + r->pos), SEEK_SET) != 0)
+        clearerr(f);
+    r->fd = -1;
+}
+
+/* Up to max packets of capture cap in raw[], their data valid until the
+ * next call: > 0, 0 at the end of the file, or -1 (err says why). */
+static int reader_next(struct capture *cap, struct file_reader *r, struct fh__sensor_raw *raw,
+                       size_t max, fh_buf *err)
+{
+    size_t n = 0;
+    while (r->fd >= 0 && n < max) {
+        if (r->len - r->pos < 16 ||
+            r->len - r->pos < 16 + (size_t)rd32_order(r->buf + r->pos + 8, r->swap)) {
+            if (n) /* a refill moves what raw[] points to */
+                return (int)n;
+            if (!r->eof)
+                reader_fill(r);
+            if (r->len - r->pos == 0 && r->eof)
+                return 0;
+        }
+        const uint8_t *h = r->buf + r->pos;
+        size_t left = r->len - r->pos;
+        uint32_t caplen = left >= 16 ? rd32_order(h + 8, r->swap) : 0;
+        if (left < 16 || caplen > r->snaplen || caplen > MAX_CAPLEN || left - 16 < caplen) {
+            reader_fall_back(cap, r);
+            break;
+        }
+        uint32_t sec = rd32_order(h, r->swap), frac = rd32_order(h + 4, r->swap);
+        raw[n++] = (struct fh__sensor_raw){
+            .data = h + 16,
+            .ts_us = (uint64_t)sec * US + (r->nsec ? frac / 1000 : frac),
+            .caplen = caplen,
+            .len = rd32_order(h + 12, r->swap),
+            .link = cap->link,
+        };
+        r->pos += 16 + caplen;
+    }
+    if (n)
+        return (int)n;
+    /* libpcap's turn: each packet copied out of its buffer. */
+    if (r->failed) {
+        fh_buf_appendf(err, "%s: %s", cap->name, pcap_geterr(cap->pcap));
+        return -1;
+    }
+    size_t used = 0;
+    while (n < max && COPY_ARENA - used >= MAX_CAPLEN) {
+        struct pcap_pkthdr *h;
+        const u_char *data;
+        int rc = pcap_next_ex(cap->pcap, &h, &data);
+        if (rc == PCAP_ERROR) {
+            if (n) {
+                r->failed = true;
+                break;
+            }
+            fh_buf_appendf(err, "%s: %s", cap->name, pcap_geterr(cap->pcap));
+            return -1;
+        }
+        if (rc != 1)
+            break; /* the end of the file */
+        uint32_t caplen = h->caplen < MAX_CAPLEN ? h->caplen : MAX_CAPLEN;
+        memcpy(r->arena + used, data, caplen);
+        raw[n++] = (struct fh__sensor_raw){
+            .data = r->arena + used,
+            .ts_us = (uint64_t)h->ts.tv_sec * US + (uint64_t)h->ts.tv_usec,
+            .caplen = caplen,
+            .len = h->len,
+            .link = cap->link,
+        };
+        used += (caplen + 15) & ~(size_t)15;
+    }
+    return (int)n;
+}
+
+int fh__sensor_read_file(fh_sensor *s, size_t c, struct fh__sensor_raw *raw, size_t max,
+                         fh_buf *err)
+{
+    struct capture *cap = &s->caps[c];
+    if (cap->reader == NULL)
+        cap->reader = reader_new(cap);
+    int n = reader_next(cap, cap->reader, raw, max, err);
+    if (n <= 0) {
+        reader_free(cap->reader);
+        cap->reader = NULL;
+    }
+    return n;
+}
+
+size_t fh__sensor_n_files(const fh_sensor *s)
+{
+    return s->n_caps;
+}
+
 /* ---- the packet path ------------------------------------------------------------ */
 
 /* The worker half: DNS, TLS and HTTP names of one packet. */
@@ -1285,9 +1677,11 @@ static void keep_quote(struct fh__sensor_rec *rec)
     p->payload = NULL;
 }
 
-void fh__sensor_decode(struct fh__sensor_worker *w, fh_link_type link, uint64_t ts_us,
-                       uint32_t caplen, uint32_t len, const uint8_t *data,
-                       struct fh__sensor_rec *rec)
+/* Decoding and the counters of one packet; false when it is not IP (rec is
+ * then complete). */
+static bool decode_head(struct fh__sensor_worker *w, fh_link_type link, uint64_t ts_us,
+                        uint32_t caplen, uint32_t len, const uint8_t *data,
+                        struct fh__sensor_rec *rec)
 {
     if (ts_us < w->last_us)
         ts_us = w->last_us; /* keep time monotonic across files */
@@ -1295,17 +1689,83 @@ void fh__sensor_decode(struct fh__sensor_worker *w, fh_link_type link, uint64_t 
     w->packets++;
     w->bytes += len;
     rec->wire_len = len;
+    rec->ts_us = ts_us;
     fh_anomaly a = fh_net_decode(link, data, caplen, len, &rec->pkt);
     if (a)
         w->anomalies[a]++;
     if (rec->pkt.ip_version == 0) {
         rec->kind = FH__REC_NONIP;
-        rec->ts_us = ts_us;
-        return;
+        return false;
     }
     w->ip_packets++;
-    match_packet(w, &rec->pkt, ts_us, rec);
+    rec->kind = FH__REC_PACKET;
+    return true;
+}
+
+void fh__sensor_decode(struct fh__sensor_worker *w, fh_link_type link, uint64_t ts_us,
+                       uint32_t caplen, uint32_t len, const uint8_t *data,
+                       struct fh__sensor_rec *rec)
+{
+    if (!decode_head(w, link, ts_us, caplen, len, data, rec))
+        return;
+    match_packet(w, &rec->pkt, rec->ts_us, rec);
     keep_quote(rec);
+}
+
+/* The same as fh__sensor_decode packet by packet, in three passes: decode
+ * every packet; look up the IPv4 addresses of all of them in the protected
+ * networks and in the indicators (fh_match_ipv4_batch keeps dozens of the
+ * tables' cache misses in flight instead of waiting for each); then finish
+ * each packet in order (hits, names, the ICMP quote). What a packet gives
+ * does not depend on the others of its batch. */
+void fh__sensor_decode_batch(struct fh__sensor_worker *w, const struct fh__sensor_raw *raw,
+                             size_t n, struct fh__sensor_rec *const *recs)
+{
+    assert(n <= FH__SENSOR_BATCH);
+    uint8_t addrs[2 * FH__SENSOR_BATCH][4];
+    uint32_t nets[2 * FH__SENSOR_BATCH], rules[2 * FH__SENSOR_BATCH];
+    uint8_t slot[FH__SENSOR_BATCH]; /* of packet i's pair in addrs, if IPv4 */
+    size_t n4 = 0;
+    for (size_t i = 0; i < n; i++) {
+        struct fh__sensor_rec *rec = recs[i];
+        if (!decode_head(w, raw[i].link, raw[i].ts_us, raw[i].caplen, raw[i].len, raw[i].data,
+                         rec) ||
+            rec->pkt.ip_version != 4)
+            continue;
+        memcpy(addrs[2 * n4], rec->pkt.src, 4);
+        memcpy(addrs[2 * n4 + 1], rec->pkt.dst, 4);
+        slot[i] = (uint8_t)n4++;
+    }
+    const struct rules *rl = &w->snap->rules;
+    if (n4) {
+        fh_match_ipv4_batch(w->sensor->networks, (const uint8_t(*)[4])addrs, 2 * n4, nets);
+        fh_match_ipv4_batch(w->snap->matcher, (const uint8_t(*)[4])addrs, 2 * n4, rules);
+        for (size_t k = 0; k < 2 * n4; k++)
+            if (rules[k])
+                __builtin_prefetch(&rl->items[rules[k] - 1]); /* for rule_applies */
+    }
+    for (size_t i = 0; i < n; i++) {
+        struct fh__sensor_rec *rec = recs[i];
+        if (rec->kind == FH__REC_NONIP)
+            continue;
+        const fh_pkt *p = &rec->pkt;
+        if (p->ip_version != 4) {
+            match_packet(w, p, rec->ts_us, rec);
+            keep_quote(rec);
+            continue;
+        }
+        size_t k = 2 * (size_t)slot[i];
+        rec->kind = FH__REC_PACKET;
+        rec->n_hits = 0;
+        rec->dst_protected = nets[k + 1] != 0;
+        rec->src_protected = nets[k] != 0;
+        if (rules[k])
+            on_match(w, rec, rules[k], W_IP_SRC, p, rec->ts_us);
+        if (rules[k + 1])
+            on_match(w, rec, rules[k + 1], W_IP_DST, p, rec->ts_us);
+        match_names(w, p, rec->ts_us, rec);
+        keep_quote(rec);
+    }
 }
 
 bool fh__sensor_worker_sync(struct fh__sensor_worker *w, struct fh__sensor_rec *rec)
@@ -1359,8 +1819,16 @@ void fh__sensor_account(fh_sensor *s, struct fh__sensor_worker *w, struct fh__se
 
 void fh__sensor_prefetch(fh_sensor *s, const struct fh__sensor_rec *rec)
 {
-    if (rec->kind == FH__REC_PACKET)
-        fh_detect_prefetch(s->detect, &rec->pkt, rec->dst_protected);
+    if (rec->kind != FH__REC_PACKET)
+        return;
+    fh_detect_prefetch(s->detect, &rec->pkt, rec->dst_protected);
+    /* The aggregation slots of its matches (the generation may be about
+     * to change: a hint only). */
+    for (unsigned i = 0; i < rec->n_hits; i++) {
+        struct match_key k;
+        match_key_of(&k, s->gen, rec->hits[i].rule, (enum where)rec->hits[i].where, &rec->pkt);
+        fh__dtab_prefetch(&s->matches, &k);
+    }
 }
 
 /* One worker in this thread: both halves, one packet at a time. */
@@ -1369,6 +1837,64 @@ static void inline_sync(fh_sensor *s)
     struct fh__sensor_rec rec;
     if (fh__sensor_worker_sync(&s->workers[0], &rec))
         fh__sensor_account(s, &s->workers[0], &rec);
+}
+
+/* Both halves for a batch of records: the detection thread asks for a
+ * destination's counters a few records before it needs them. */
+static void account_batch(fh_sensor *s, struct fh__sensor_worker *w,
+                          struct fh__sensor_rec *const *recs, size_t n)
+{
+    enum { AHEAD = 6 };
+    for (size_t i = 0; i < n && i < AHEAD; i++)
+        fh__sensor_prefetch(s, recs[i]);
+    for (size_t i = 0; i < n; i++) {
+        if (i + AHEAD < n)
+            fh__sensor_prefetch(s, recs[i + AHEAD]);
+        fh__sensor_account(s, w, recs[i]);
+    }
+}
+
+/* One worker in this thread: packets are copied as they are read (the
+ * capture's buffer is reused by the next read) and run a batch at a time. */
+struct inline_batch {
+    fh_sensor *sensor;
+    fh_link_type link;
+    size_t n, used;
+    uint8_t *buf; /* BATCH_BYTES */
+    struct fh__sensor_raw raw[FH__SENSOR_BATCH];
+    struct fh__sensor_rec recs[FH__SENSOR_BATCH];
+    struct fh__sensor_rec *ptrs[FH__SENSOR_BATCH];
+};
+
+/* Four of the largest packets libpcap gives (MAXIMUM_SNAPLEN, 262,144). */
+#define BATCH_BYTES ((size_t)1 << 20)
+
+static void run_batch(struct inline_batch *b)
+{
+    if (b->n == 0)
+        return;
+    fh_sensor *s = b->sensor;
+    fh__sensor_decode_batch(&s->workers[0], b->raw, b->n, b->ptrs);
+    account_batch(s, &s->workers[0], b->ptrs, b->n);
+    b->n = 0;
+    b->used = 0;
+}
+
+static void batch_add(u_char *user, const struct pcap_pkthdr *h, const u_char *data)
+{
+    struct inline_batch *b = (struct inline_batch *)user;
+    uint32_t caplen = h->caplen < BATCH_BYTES ? h->caplen : (uint32_t)BATCH_BYTES;
+    if (b->n == FH__SENSOR_BATCH || BATCH_BYTES - b->used < caplen)
+        run_batch(b);
+    memcpy(b->buf + b->used, data, caplen);
+    b->raw[b->n] =
+        (struct fh__sensor_raw){.data = b->buf + b->used,
+                                .ts_us = (uint64_t)h->ts.tv_sec * US + (uint64_t)h->ts.tv_usec,
+                                .caplen = caplen,
+                                .len = h->len,
+                                .link = b->link};
+    b->used += (caplen + 15) & ~(size_t)15;
+    b->n++;
 }
 
 static void packet(fh_sensor *s, fh_link_type link, const struct pcap_pkthdr *h,
@@ -1674,20 +2200,7 @@ static fh_err run_workers(fh_sensor *s, volatile sig_atomic_t *stop, volatile si
         }
         return fh__sensor_run_live_workers(s, s->workers, s->n_workers, stop, reload, err);
     }
-    pcap_t **files = fh_xcalloc(s->n_caps + 1, sizeof *files);
-    fh_link_type *links = fh_xcalloc(s->n_caps + 1, sizeof *links);
-    const char **names = fh_xcalloc(s->n_caps + 1, sizeof *names);
-    for (size_t i = 0; i < s->n_caps; i++) {
-        files[i] = s->caps[i].pcap;
-        links[i] = s->caps[i].link;
-        names[i] = s->caps[i].name;
-    }
-    fh_err rc = fh__sensor_run_file_workers(s, s->workers, s->n_workers, files, links, names,
-                                            s->n_caps, stop, reload, err);
-    free(files);
-    free(links);
-    free(names);
-    return rc;
+    return fh__sensor_run_file_workers(s, s->workers, s->n_workers, stop, reload, err);
 }
 
 fh_err fh_sensor_run(fh_sensor *s, volatile sig_atomic_t *stop, volatile sig_atomic_t *reload,
@@ -1706,6 +2219,15 @@ fh_err fh_sensor_run(fh_sensor *s, volatile sig_atomic_t *stop, volatile sig_ato
         }
     }
     s->running = true;
+    /* The packet loops flush the events once per batch (flush_events). */
+    s->hold_flush = s->n_flow_fds == 0;
+    struct inline_batch *batch = NULL;
+    if (s->n_flow_fds == 0 && s->n_workers == 1) {
+        batch = fh_xcalloc(1, sizeof *batch);
+        batch->buf = fh_xmalloc(BATCH_BYTES);
+        for (size_t i = 0; i < FH__SENSOR_BATCH; i++)
+            batch->ptrs[i] = &batch->recs[i];
+    }
     if (s->n_flow_fds && s->n_workers > 1) {
         fh_buf_appendf(err, "flow listeners run with one worker (not --workers %zu)", s->n_workers);
         rc = FH_ERR_USAGE;
@@ -1716,29 +2238,37 @@ fh_err fh_sensor_run(fh_sensor *s, volatile sig_atomic_t *stop, volatile sig_ato
     }
     for (size_t c = 0; c < s->n_caps && rc == FH_OK && !s->n_flow_fds && s->n_workers == 1; c++) {
         struct capture *cap = &s->caps[c];
+        batch->sensor = s;
+        batch->link = cap->link;
         for (;;) {
             if (stop && *stop)
                 break;
             fh__sensor_housekeeping(s, reload);
             inline_sync(s);
-            struct pcap_pkthdr *h;
-            const u_char *data;
-            int r = pcap_next_ex(cap->pcap, &h, &data);
-            if (r == 1) {
-                packet(s, cap->link, h, data);
-                continue;
+            int r;
+            if (!cap->live) {
+                /* A batch where it lies in the file's buffer. */
+                r = fh__sensor_read_file(s, c, batch->raw, FH__SENSOR_BATCH, err);
+                batch->n = r > 0 ? (size_t)r : 0;
+            } else {
+                /* What is there now, up to a batch (a live handle does not
+                 * wait for a full one). */
+                r = pcap_dispatch(cap->pcap, FH__SENSOR_BATCH, batch_add, (u_char *)batch);
+                if (r == PCAP_ERROR)
+                    fh_buf_appendf(err, "%s: %s", cap->name, pcap_geterr(cap->pcap));
             }
-            if (r == 0) { /* live timeout: let time pass for the detectors */
+            run_batch(batch);
+            flush_events(s);
+            if (r > 0)
+                continue;
+            if (r == 0 && cap->live) { /* timeout: let time pass for the detectors */
                 fh__sensor_idle_tick(s);
+                flush_events(s);
                 continue;
             }
-            if (r == PCAP_ERROR_BREAK)
-                break;
-            if (r == PCAP_ERROR) {
-                fh_buf_appendf(err, "%s: %s", cap->name, pcap_geterr(cap->pcap));
+            if (r == PCAP_ERROR)
                 rc = FH_ERR_IO;
-            }
-            break;
+            break; /* the end of the file, or pcap_breakloop */
         }
         if (cap->live) {
             struct pcap_stat st;
@@ -1748,6 +2278,12 @@ fh_err fh_sensor_run(fh_sensor *s, volatile sig_atomic_t *stop, volatile sig_ato
             }
         }
     }
+    if (batch) {
+        free(batch->buf);
+        free(batch);
+    }
+    s->hold_flush = false;
+    flush_events(s);
     /* End of input: every open attack ends, pending counts are written. */
     matches_sweep(s, s->last_us, true);
     fh_detect_flush(s->detect, s->last_us);

@@ -132,6 +132,28 @@ class SensorTest(unittest.TestCase):
         m = [e for e in of_type(evs, "indicator_match") if e["where"] == "ip_dst"][0]
         self.assertEqual(m["indicator"], lst.replace(lst, "list:" + lst) + ":2")
 
+    def test_match_lines_are_those_jansson_writes(self):
+        # indicator_match lines are written without jansson when nothing in
+        # them needs escaping (sensor.c, emit_match); a list whose name must
+        # be escaped takes the JSON path. Apart from that name the lines are
+        # byte for byte the same, aggregated events and overflow included.
+        body = ("198.51.100.7\nevil.example\nc2.bad.example\nphish.example\n"
+                "2001:db8:bad::/48\n203.0.113.0/24\n198.18.0.0/16\n")
+        plain = self.file("esc-plain.txt", body)
+        quoted = self.file('esc-"q".txt', body)
+        path = self.pcap("esc.pcap", g.benign, g.indicator_traffic, g.syn_flood)
+        outs = []
+        for lst in (plain, quoted):
+            rc, out, err = run("sensor", "--networks", NETWORKS, "--pcap", path, "--indicators",
+                               lst, timeout=120)
+            self.assertEqual(rc, 0, err)
+            outs.append([line for line in out.splitlines()
+                         if '"event_type":"indicator_match"' in line])
+        self.assertGreater(len(outs[0]), 10)
+        esc = json.dumps("list:" + quoted)[1:-1]  # the name as JSON writes it
+        self.assertIn(esc, outs[1][0])
+        self.assertEqual([line.replace(esc, "list:" + plain) for line in outs[1]], outs[0])
+
     def test_stix_indicators_match_and_name_the_indicator(self):
         bundle = {"type": "bundle", "id": "bundle--1a2b3c4d-0000-4000-8000-000000000001",
                   "objects": [
@@ -329,6 +351,102 @@ class SensorTest(unittest.TestCase):
             rc, _, err = run(*args)
             self.assertEqual(rc, 2, args)
             self.assertIn(text, err, args)
+
+    def test_capture_file_formats_give_the_same_events(self):
+        # The sensor reads classic pcap files itself and leaves the rest to
+        # libpcap (lib/sensor/sensor.c, "reading capture files"): the same
+        # packets in either byte order, with nanosecond times, as pcapng,
+        # and with records libpcap must truncate give the same events; a
+        # file cut short in a record is an error after its whole packets.
+        import struct
+        lst = self.file("fmt-list.txt", "198.51.100.7\nevil.example\nc2.bad.example\n"
+                        "phish.example\n203.0.113.66\n")
+        plain = self.pcap("fmt.pcap", g.benign, g.syn_flood, g.port_scan, g.indicator_traffic,
+                          g.split_hellos)
+        with open(plain, "rb") as f:
+            data = f.read()
+        recs = []
+        off = 24
+        while off < len(data):
+            sec, usec, caplen, length = struct.unpack_from("<IIII", data, off)
+            recs.append((sec, usec, length, data[off + 16:off + 16 + caplen]))
+            off += 16 + caplen
+
+        def write(name, blob):
+            path = os.path.join(self.dir, name)
+            with open(path, "wb") as f:
+                f.write(blob)
+            return path
+
+        def classic(order, magic, scale=1, snaplen=65535, pad=0, cut=False):
+            out = [struct.pack(order + "IHHiIII", magic, 2, 4, 0, 0, snaplen, 1)]
+            for sec, usec, length, frame in recs:
+                # pad: zero bytes after each frame; cut: as libpcap cuts a
+                # record longer than the snapshot length
+                frame = frame + bytes(pad)
+                if cut:
+                    frame = frame[:snaplen]
+                out.append(struct.pack(order + "IIII", sec, usec * scale, len(frame),
+                                       length + pad) + frame)
+            return b"".join(out)
+
+        def pcapng():
+            def block(kind, body):
+                body += bytes(-len(body) % 4)
+                n = 12 + len(body)
+                return struct.pack("<II", kind, n) + body + struct.pack("<I", n)
+            out = [block(0x0A0D0D0A, struct.pack("<IHHq", 0x1A2B3C4D, 1, 0, -1)),
+                   block(1, struct.pack("<HHI", 1, 0, 65535))]
+            for sec, usec, length, frame in recs:
+                t = sec * 1000000 + usec
+                out.append(block(6, struct.pack("<IIIII", 0, t >> 32, t & 0xffffffff, len(frame),
+                                                length) + frame))
+            return b"".join(out)
+
+        def stable(evs):
+            out = []
+            for e in evs:
+                e = dict(e)
+                e.pop("attack_id", None)
+                if e["event_type"] == "stats":
+                    for k in ("wall_seconds", "pps", "workers"):
+                        e.pop(k)
+                out.append(json.dumps(e, sort_keys=True))
+            return out
+
+        want, _ = self.sensor("--pcap", plain, "--indicators", lst)
+        self.assertTrue(of_type(want, "indicator_match"))
+        longest = max(len(r[3]) for r in recs)
+        variants = {
+            "big-endian": write("fmt-be.pcap", classic(">", 0xa1b2c3d4)),
+            "nanoseconds": write("fmt-ns.pcap", classic("<", 0xa1b23c4d, scale=1000)),
+            "pcapng": write("fmt.pcapng", pcapng()),
+        }
+        for name, path in variants.items():
+            for workers in ("1", "2"):
+                got, _ = self.sensor("--pcap", path, "--indicators", lst, "--workers", workers)
+                self.assertEqual(stable(got), stable(want), "%s, %s worker(s)" % (name, workers))
+        # The longest records 8 bytes over the snapshot length: libpcap cuts
+        # them, as if the file held them cut.
+        over = write("fmt-over.pcap", classic("<", 0xa1b2c3d4, snaplen=longest, pad=8))
+        cut = write("fmt-cut-ref.pcap", classic("<", 0xa1b2c3d4, snaplen=longest, pad=8, cut=True))
+        ref, _ = self.sensor("--pcap", cut, "--indicators", lst)
+        self.assertEqual(ref[-1]["packets"], len(recs))
+        for workers in ("1", "2"):
+            got, _ = self.sensor("--pcap", over, "--indicators", lst, "--workers", workers)
+            self.assertEqual(stable(got), stable(ref), "over the snapshot length, %s" % workers)
+        # Cut in the middle of the last record's data, then in its header.
+        last = 16 + len(recs[-1][3])
+        for cut, what in ((3, "data"), (last - 6, "header")):
+            path = write("fmt-cut.pcap", data[:len(data) - cut])
+            for workers in ("1", "2"):
+                rc, out, err = run("sensor", "--networks", NETWORKS, "--pcap", path,
+                                   "--workers", workers, timeout=120)
+                self.assertNotEqual(rc, 0, what)
+                self.assertIn("truncated", err, what)
+                self.assertIn(path, err)
+                evs = events_of(out)
+                self.assertEqual(evs[-1]["packets"], len(recs) - 1, (what, workers))
 
     def test_not_a_capture_file_is_an_error(self):
         path = self.file("notpcap.pcap", "hello")

@@ -227,6 +227,42 @@ static void ipv4_agrees_with_a_linear_scan_on_random_prefixes(void **state)
     free(r);
 }
 
+/* The /16 summary: a prefix shorter than /16 marks every /16 it covers,
+ * a longer one its own; addresses in unmarked /16s miss, single and in
+ * batches. */
+static void sparse_prefixes_hit_at_their_edges_and_miss_beside(void **state)
+{
+    (void)state;
+    fh_match_builder *b = fh_match_builder_new();
+    add(b, "172.16.0.0/12", 1);
+    add(b, "10.1.0.0/16", 2);
+    add(b, "10.2.128.0/17", 3);
+    add(b, "192.168.1.7", 4);
+    add(b, "100.64.0.0/10", 5);
+    fh_match *m = fh_match_build(b);
+    static const struct {
+        const char *addr;
+        uint32_t rule;
+    } cases[] = {
+        {"172.16.0.0", 1},  {"172.31.255.255", 1}, {"172.15.255.255", 0}, {"172.32.0.0", 0},
+        {"10.1.0.0", 2},    {"10.1.255.255", 2},   {"10.0.255.255", 0},   {"10.2.127.255", 0},
+        {"10.2.128.0", 3},  {"10.2.255.255", 3},   {"10.3.0.0", 0},       {"192.168.1.7", 4},
+        {"192.168.1.8", 0}, {"192.168.2.7", 0},    {"100.64.0.1", 5},     {"100.127.255.255", 5},
+        {"100.128.0.0", 0}, {"8.8.8.8", 0},        {"0.0.0.0", 0},        {"255.255.255.255", 0},
+    };
+    enum { N = sizeof cases / sizeof cases[0] };
+    uint8_t addrs[N][4];
+    uint32_t got[N];
+    for (size_t i = 0; i < N; i++) {
+        assert_int_equal(inet_pton(AF_INET, cases[i].addr, addrs[i]), 1);
+        assert_int_equal(v4(m, cases[i].addr), cases[i].rule);
+    }
+    fh_match_ipv4_batch(m, (const uint8_t(*)[4])addrs, N, got);
+    for (size_t i = 0; i < N; i++)
+        assert_int_equal(got[i], cases[i].rule);
+    fh_match_free(m);
+}
+
 static void hosts_and_groups_in_one_slash24_and_batches_agree(void **state)
 {
     fh_match_builder *b = fh_match_builder_new();
@@ -309,6 +345,7 @@ int main(void)
         cmocka_unit_test(strings_match_exactly_within_their_kind),
         cmocka_unit_test(list_lines_that_are_not_indicators_are_refused),
         cmocka_unit_test(ipv4_agrees_with_a_linear_scan_on_random_prefixes),
+        cmocka_unit_test(sparse_prefixes_hit_at_their_edges_and_miss_beside),
         cmocka_unit_test(hosts_and_groups_in_one_slash24_and_batches_agree),
         cmocka_unit_test(batches_of_every_length_agree_with_single_lookups),
     };
