@@ -215,7 +215,7 @@ class SensorDeclaresNetworksTest(unittest.TestCase):
         r = request(hub.base, API + "collections/%s/objects/" % coll, token=tok,
                     params=[("limit", "1000")])
         self.assertEqual(r.status, 200, r.body)
-        return [o for o in r.json()["objects"]]
+        return (r.json() or {}).get("objects", [])
 
     def test_sensor_declares_its_networks_and_victims_are_pseudonymized(self):
         setup = Setup()
@@ -254,6 +254,35 @@ class SensorDeclaresNetworksTest(unittest.TestCase):
         self.assertIn("organization plain-org (%s)" % setup.orgs["plain-org"], log)
         self.assertNotIn("organization sensor-org (", log)
         self.assertNotIn("198.18.0.30", log)
+
+    def test_reports_wait_until_the_hub_takes_the_networks(self):
+        # The organization is at its limit of networks: the hub refuses the
+        # sensor's, so the sensor posts nothing and keeps its reports.
+        setup = Setup()
+        self.addCleanup(setup.cleanup)
+        setup.org("full-org")
+        setup.org("peer")
+        coll = setup.collection("sightings", {"full-org": "read,write", "peer": "read"})
+        admin(setup.data, "org", "networks", "full-org",
+              *["10.%d.%d.0/24" % (i // 256, i % 256) for i in range(1000)])
+        hub = Hub(setup.data)
+        self.addCleanup(hub.stop)
+        tmp = tempfile.mkdtemp(prefix="fh-own-nets-")
+        self.addCleanup(shutil.rmtree, tmp, True)
+        os.chmod(tmp, 0o755)
+        run = self.run_sensor(hub, setup, tmp, "full-org", coll, "--report-wait", "2")
+        self.assertIn("hub did not take the protected networks", run.stderr)
+        self.assertIn("at most 1000 networks", run.stderr)
+        self.assertEqual(self.read(hub, coll, setup.tokens["full-org"]), [])
+        self.assertTrue(os.listdir(os.path.join(tmp, "spool-full-org")), "reports were kept")
+        # Room made: the next start declares, then posts what was kept.
+        admin(setup.data, "org", "networks", "full-org", "--remove", "10.0.0.0/24",
+              "--remove", "10.0.1.0/24")
+        run = self.run_sensor(hub, setup, tmp, "full-org", coll)
+        self.assertIn("declared the protected networks", run.stderr)
+        theirs = self.read(hub, coll, setup.tokens["peer"])
+        self.assertTrue(any(o["type"] == "sighting" for o in theirs), theirs)
+        self.assertNotIn("198.18.0.30", json.dumps(theirs))
 
     def test_no_declare_networks_needs_reporting(self):
         run = subprocess.run([FENGHUO, "sensor", "--networks", "198.18.0.0/15", "--pcap",
