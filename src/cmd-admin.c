@@ -92,11 +92,16 @@ static const char *str_or(const json_t *o, const char *k, const char *dflt)
 
 static int print_list(json_t *list, bool as_json, const char *kind);
 
-/* "  networks A, B" after an organization, when it declared any. */
+/* "  networks A, B" after an organization, or a warning when it declared
+ * none: whatever it reports shows its victims in clear to the others. */
 static void print_networks(const json_t *nets)
 {
     size_t i;
     json_t *n;
+    if (json_array_size(nets) == 0) {
+        printf("  NO NETWORKS (victims shown in clear)");
+        return;
+    }
     json_array_foreach(nets, i, n)
     {
         printf("%s%s", i ? ", " : "  networks ", json_string_value(n) ? json_string_value(n) : "");

@@ -86,6 +86,9 @@ static void usage(FILE *out)
         "  --spool DIR          batches not yet stored by the hub (default\n"
         "                       ./fenghuo-spool); posted first on the next start\n"
         "  --report-wait S      at the end of the input, post for at most S seconds (30)\n"
+        "  --no-declare-networks  do not add --networks to your organization's networks\n"
+        "                       on the hub at start (they are, by default, so the hub\n"
+        "                       pseudonymizes your victims; reports wait until it is done)\n"
         "  --follow ID          match traffic against the indicators of this hub\n"
         "                       collection too (by id or title), polled every\n"
         "                       --follow-interval seconds (default 5); may be repeated.\n"
@@ -169,6 +172,7 @@ int fh_cmd_sensor(int argc, char **argv)
                                              {"enforce-collection", required_argument, NULL, 1019},
                                              {"enforce-allow", required_argument, NULL, 1020},
                                              {"enforce-no-default-allow", no_argument, NULL, 1021},
+                                             {"no-declare-networks", no_argument, NULL, 1022},
                                              {"help", no_argument, NULL, 'h'},
                                              {NULL, 0, NULL, 0}};
     fh_sensor_config cfg;
@@ -187,6 +191,7 @@ int fh_cmd_sensor(int argc, char **argv)
     size_t n_enforced = 0;
     unsigned follow_interval = 5;
     bool enforce = false, enforce_dry = false, enforce_no_default = false;
+    bool no_declare = false;
     const char *enforce_allow = NULL;
     const char **flows = fh_xcalloc((size_t)argc + 1, sizeof *flows);
     size_t n_flows = 0;
@@ -236,6 +241,9 @@ int fh_cmd_sensor(int argc, char **argv)
             break;
         case 1007:
             rep.spool = optarg;
+            break;
+        case 1022:
+            no_declare = true;
             break;
         case 1009:
             follows[n_follows++] = optarg;
@@ -418,6 +426,11 @@ int fh_cmd_sensor(int argc, char **argv)
                         "--enforce-no-default-allow and --enforce-dry-run go with --enforce nft\n");
         goto done;
     }
+    if (no_declare && (rep.hub == NULL || rep.collection == NULL)) {
+        fprintf(stderr, "fenghuo sensor: --no-declare-networks goes with --hub and --collection "
+                        "(reporting)\n");
+        goto done;
+    }
     if (rep.hub && rep.token == NULL) {
         fprintf(stderr, "fenghuo sensor: --hub needs a token: --token or $FENGHUO_TOKEN\n");
         goto done;
@@ -476,6 +489,8 @@ int fh_cmd_sensor(int argc, char **argv)
                         "e.g. --networks 198.18.0.0/15,2001:db8::/32\n");
         goto done;
     }
+
+    rep.declare_networks = no_declare ? NULL : networks;
 
     FILE *out = stdout;
     if (strcmp(events, "-") != 0) {

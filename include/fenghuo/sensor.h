@@ -140,6 +140,11 @@ typedef struct fh_sensor_report_config {
     const char *indicator_tlp; /* NULL: TLP:GREEN */
     unsigned valid_days;       /* valid_until of reported indicators (default 7) */
     unsigned wait_s;           /* at the end, post for at most this long (default 30) */
+    /* Comma-separated prefixes (the --networks list) that the reporter
+     * declares as its organization's networks on the hub before its first
+     * post, so the hub pseudonymizes the victims in them; NULL: declare
+     * nothing (--no-declare-networks). */
+    const char *declare_networks;
 } fh_sensor_report_config;
 
 void fh_sensor_report_config_init(fh_sensor_report_config *c);

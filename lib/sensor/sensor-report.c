@@ -20,6 +20,13 @@
  * leaves the batches in the spool; the next start posts them first. Ids are
  * deterministic (UUIDv5 in fenghuo's namespace over what the object says),
  * so a batch posted twice is stored once.
+ *
+ * Victim privacy: before its first post, the reporter adds the sensor's
+ * protected networks to its organization's networks on the hub (POST
+ * /api/sharing/networks/), so the hub pseudonymizes the victims it names
+ * to other members. Until the hub has taken them, nothing is posted:
+ * batches wait in the spool, retried with the same backoff as posts, so no
+ * victim ever reaches the hub before its network is known there.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -32,6 +39,7 @@
 #include <unistd.h>
 
 #include "fenghuo/json.h"
+#include "fenghuo/policy.h"
 #include "fenghuo/stix.h"
 #include "fenghuo/taxii.h"
 #include "fenghuo/time.h"
@@ -47,11 +55,14 @@ static const fh_uuid FENGHUO_NAMESPACE = {{0x6b, 0x1e, 0x2f, 0x80, 0x5c, 0x3a, 0
 #define TLP_AMBER "marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421"
 #define BATCH_MAX 500
 #define MAX_QUEUE 100000
+/* The hub's limit of networks per organization (FH_STORE_MAX_NETWORKS). */
+#define MAX_DECLARED 1000
 
 struct fh__sensor_report {
     fh_sensor_report_config cfg;
     fh_taxii_client *client;
     char *objects_rel;
+    char *declare_body; /* {"networks":[...]} still to declare, or NULL */
     int spool_fd;
     pthread_t thread;
     bool started;
@@ -283,6 +294,89 @@ static fh_err connect_hub(fh__sensor_report *r, fh_buf *err)
     return fh_taxii_client_new(r->cfg.hub, &opts, &r->client, err);
 }
 
+/* Adds the sensor's networks to its organization's on the hub. FH_OK once
+ * the hub took them (or nothing was to declare); otherwise the reason is
+ * logged and the caller retries later, posting nothing meanwhile. */
+static fh_err declare_networks(fh__sensor_report *r)
+{
+    if (r->declare_body == NULL)
+        return FH_OK;
+    fh_buf err;
+    fh_buf_init(&err, 4096);
+    fh_taxii_reply reply;
+    fh_taxii_reply_init(&reply);
+    fh_err rc = connect_hub(r, &err);
+    if (rc == FH_OK)
+        rc = fh_taxii_client_call(r->client, "POST", "sharing/networks/", r->declare_body,
+                                  strlen(r->declare_body), &reply, &err);
+    if (rc == FH_OK && reply.status == 200) {
+        fh_info("sensor", "declared the protected networks as this organization's on the hub");
+        free(r->declare_body);
+        r->declare_body = NULL;
+    } else {
+        fh_buf msg;
+        fh_buf_init(&msg, 4096);
+        if (rc == FH_OK)
+            fh_taxii_describe_error(&reply, &msg);
+        fh_warn("sensor",
+                "hub did not take the protected networks (%s); reports wait in the spool until "
+                "it does (--no-declare-networks when they are declared centrally)",
+                rc ? (err.data ? err.data : "no answer") : (msg.data ? msg.data : "?"));
+        fh_buf_cleanup(&msg);
+        if (rc) { /* no answer: connect afresh next time */
+            fh_taxii_client_free(r->client);
+            r->client = NULL;
+        }
+        rc = FH_ERR_NET;
+    }
+    fh_taxii_reply_cleanup(&reply);
+    fh_buf_cleanup(&err);
+    return rc;
+}
+
+/* The body declaring the comma-separated prefixes of list, each without
+ * host bits (the hub refuses them), or NULL with err filled. */
+static char *declare_body_of(const char *list, fh_buf *err)
+{
+    json_t *nets = json_array();
+    const char *p = list;
+    while (*p) {
+        const char *comma = strchr(p, ',');
+        size_t len = comma ? (size_t)(comma - p) : strlen(p);
+        char item[128], norm[64];
+        fh_policy_prefix pre;
+        if (len == 0 || len >= sizeof item) {
+            fh_buf_appendf(err, "--networks: empty or overlong entry");
+            json_decref(nets);
+            return NULL;
+        }
+        memcpy(item, p, len);
+        item[len] = '\0';
+        if (fh_policy_prefix_parse(item, &pre) != FH_OK) {
+            fh_buf_appendf(err, "--networks: '%s' is not an IPv4 or IPv6 prefix", item);
+            json_decref(nets);
+            return NULL;
+        }
+        fh_policy_prefix_mask(&pre);
+        pre.has_len = true;
+        fh_policy_prefix_format(&pre, norm, sizeof norm);
+        json_array_append_new(nets, json_string(norm));
+        p = comma ? comma + 1 : p + len;
+    }
+    if (json_array_size(nets) > MAX_DECLARED) {
+        fh_buf_appendf(err,
+                       "--networks has %zu prefixes; the hub takes at most %d per organization: "
+                       "declare fewer, wider ones there and use --no-declare-networks",
+                       json_array_size(nets), MAX_DECLARED);
+        json_decref(nets);
+        return NULL;
+    }
+    json_t *body = json_pack("{s:o}", "networks", nets);
+    char *text = json_dumps(body, JSON_COMPACT);
+    json_decref(body);
+    return text;
+}
+
 /* ---- the spool ------------------------------------------------------------ */
 
 /* Writes objects as one envelope file, durably. */
@@ -490,7 +584,11 @@ static void *report_thread(void *arg)
             json_decref(batch);
         }
         bool pending = false;
-        if (now_s() >= retry_at) {
+        if (now_s() >= retry_at && declare_networks(r) != FH_OK) {
+            pending = true;
+            retry_at = now_s() + backoff;
+            backoff = backoff < 60 ? backoff * 2 : 60;
+        } else if (now_s() >= retry_at) {
             size_t n = 0;
             char **names = spool_list(r, &n);
             for (size_t i = 0; i < n; i++) {
@@ -532,8 +630,14 @@ fh_err fh__sensor_report_new(const fh_sensor_report_config *cfg, fh__sensor_repo
         fh_buf_appendf(err, "--spool %s: %s", cfg->spool, strerror(errno));
         return FH_ERR_IO;
     }
+    char *declare = NULL;
+    if (cfg->declare_networks && (declare = declare_body_of(cfg->declare_networks, err)) == NULL) {
+        close(fd);
+        return FH_ERR_USAGE;
+    }
     fh__sensor_report *r = fh_xcalloc(1, sizeof *r);
     r->cfg = *cfg;
+    r->declare_body = declare;
     r->spool_fd = fd;
     r->objects_rel = fh_xasprintf("collections/%s/objects/", cfg->collection);
     r->queue = json_array();
@@ -597,6 +701,7 @@ void fh__sensor_report_free(fh__sensor_report *r)
     fh_taxii_client_free(r->client);
     close(r->spool_fd);
     free(r->objects_rel);
+    free(r->declare_body);
     json_decref(r->queue);
     pthread_mutex_destroy(&r->lock);
     pthread_cond_destroy(&r->wake);

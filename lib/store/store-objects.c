@@ -13,6 +13,7 @@
  * effective TLP, object_groups lists the sharing groups it names, and group
  * membership and grants are joined at query time.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -482,6 +483,77 @@ struct fh__store_post_job {
     struct fh__store_post_job *next;
 };
 
+/* ---- victim privacy: members without networks ---------------------------- */
+
+/* Whether objects of this type name a victim's address (a sighting's
+ * observed-data, an address SCO): without its submitter's networks, the hub
+ * cannot tell the victim from the attacker and shows it in clear. */
+static bool names_victims(const char *type)
+{
+    return type && (strcmp(type, "sighting") == 0 || strcmp(type, "observed-data") == 0 ||
+                    strcmp(type, "ipv4-addr") == 0 || strcmp(type, "ipv6-addr") == 0);
+}
+
+#define NO_NETWORKS_SLOTS    256
+#define NO_NETWORKS_EVERY_US (600 * INT64_C(1000000)) /* per organization */
+
+/* When each organization was last checked for networks, so a member that
+ * posts all day is warned about (and queried for) once per 10 minutes. A
+ * full table forgets its oldest entry. Process-wide: one hub per process. */
+static pthread_mutex_t no_networks_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct {
+    char org_id[FH_STORE_ID_STRLEN];
+    int64_t at_us;
+} no_networks_seen[NO_NETWORKS_SLOTS];
+
+/* True when org_id's networks were not checked in the last interval (and
+ * marks them checked now). */
+static bool no_networks_due(const char *org_id, int64_t now_us)
+{
+    bool due = true;
+    pthread_mutex_lock(&no_networks_lock);
+    size_t slot = 0;
+    for (size_t i = 0; i < NO_NETWORKS_SLOTS; i++) {
+        if (strcmp(no_networks_seen[i].org_id, org_id) == 0) {
+            slot = i;
+            due = now_us - no_networks_seen[i].at_us >= NO_NETWORKS_EVERY_US;
+            break;
+        }
+        if (no_networks_seen[i].at_us < no_networks_seen[slot].at_us)
+            slot = i;
+    }
+    if (due) {
+        snprintf(no_networks_seen[slot].org_id, sizeof no_networks_seen[slot].org_id, "%s", org_id);
+        no_networks_seen[slot].at_us = now_us;
+    }
+    pthread_mutex_unlock(&no_networks_lock);
+    return due;
+}
+
+/* Logs a warning (never the addresses) when org_id, which just stored
+ * objects that name victims, declared no networks: its victims are shown
+ * in clear to every reader (docs/SHARING.md, "Victim privacy"). A failed
+ * query only skips the warning. */
+static void warn_no_networks(struct fh__store_conn *w, const char *org_id)
+{
+    if (org_id == NULL || !no_networks_due(org_id, fh__store_now_us()))
+        return;
+    sqlite3_stmt *st = fh__store_stmt_lit(
+        w, "SELECT o.name FROM orgs o WHERE o.id = ?1 AND NOT EXISTS (SELECT 1 FROM "
+           "org_networks n WHERE n.org_id = o.id)");
+    if (st == NULL)
+        return;
+    fh__store_bind_text(st, 1, org_id);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        fh_warn("store",
+                "organization %s (%s) posts sightings/addresses but declared no networks: "
+                "its victims are shown in clear to other members; declare them with POST "
+                "/api/sharing/networks/ (the sensor does at start) or `fenghuo admin org "
+                "networks`",
+                (const char *)sqlite3_column_text(st, 0), org_id);
+    sqlite3_reset(st);
+}
+
 /* Writes one job inside the open transaction: its objects and its status
  * resource. On failure the caller rolls the job's savepoint back. */
 static fh_err post_in_transaction(struct fh__store_conn *w, struct fh__store_post_job *j)
@@ -493,6 +565,7 @@ static fh_err post_in_transaction(struct fh__store_conn *w, struct fh__store_pos
     fh_err rc = FH_OK;
     int64_t coll = 0, last_added = 0;
     int default_tlp = FH_TLP_AMBER;
+    bool victims = false;
     sqlite3_stmt *st =
         fh__store_stmt_lit(w, "SELECT n, last_added, default_tlp FROM collections WHERE id = ?1");
     if (st == NULL) {
@@ -526,8 +599,11 @@ static fh_err post_in_transaction(struct fh__store_conn *w, struct fh__store_pos
         if (rc == FH_OK) {
             status_detail(&successes, j->prep[i].id, version, NULL);
             n_ok++;
+            victims = victims || names_victims(j->prep[i].type);
         }
     }
+    if (rc == FH_OK && victims)
+        warn_no_networks(w, j->org_id);
     if (rc)
         goto done;
     st = fh__store_stmt_lit(w, "UPDATE collections SET last_added = ?2 WHERE n = ?1");

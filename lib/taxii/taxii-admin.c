@@ -24,6 +24,10 @@
  *   PUT    /admin/orgs/{org}/networks/ {"networks":[...]} replace them, or
  *                                      {"add":[...],"remove":[...],"clear":bool}
  *   POST   /admin/pseudonyms/rotate/             new pseudonym key
+ *
+ * Also here, for any token: the caller's own organization's networks
+ * (fh__taxii_own_networks, /api/sharing/networks/), which only change how
+ * that organization's own submissions look to others.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -178,15 +182,12 @@ static void put_networks(fh_store *s, const char *org, const fh_taxii_request *r
     json_decref(body);
 }
 
-/* Every admin request that may change something is audited with the answer
- * it got, refused ones included (docs/SHARING.md, audit). */
-void fh__taxii_admin(fh_store *s, const fh_store_principal *who, const fh_taxii_request *req,
-                     fh_taxii_response *resp)
+/* The audit record of a request that may change something, with the answer
+ * it got (docs/SHARING.md, audit). */
+static void audit_change(fh_store *s, const fh_store_principal *who, const char *action,
+                         const fh_taxii_request *req, const fh_taxii_response *resp)
 {
-    admin_route(s, who, req, resp);
     const char *m = req->method ? req->method : "";
-    if (strcmp(m, "GET") == 0 || strcmp(m, "HEAD") == 0)
-        return;
     fh_buf endpoint, detail;
     fh_buf_init(&endpoint, 4096);
     fh_buf_init(&detail, 128 * 1024);
@@ -198,13 +199,104 @@ void fh__taxii_admin(fh_store *s, const fh_store_principal *who, const fh_taxii_
     }
     fh_store_audit a = {.org_id = who->org_id,
                         .token_id = who->token_id,
-                        .action = "admin",
+                        .action = action,
                         .endpoint = endpoint.data,
                         .detail = detail.data};
     if (fh_store_audit_append(s, &a) != FH_OK)
         fh_error("taxii", "cannot write the audit record of %s", endpoint.data);
     fh_buf_cleanup(&endpoint);
     fh_buf_cleanup(&detail);
+}
+
+/*
+ * /api/sharing/networks/ for any token: the networks of the caller's own
+ * organization (docs/SHARING.md, "Victim privacy"). GET lists them; POST
+ * {"networks":[...]} adds (never replaces: several sensors of one
+ * organization each add theirs); DELETE {"networks":[...]} removes those,
+ * DELETE {"clear":true} removes all. Declaring networks only changes how
+ * the organization's own submissions look to others (more pseudonymized,
+ * or less), so no admin right is needed. Changes are audited like admin
+ * actions, refused ones included.
+ */
+void fh__taxii_own_networks(fh_store *s, const fh_store_principal *who, const fh_taxii_request *req,
+                            fh_taxii_response *resp)
+{
+    const char *m = req->method ? req->method : "";
+    bool get = strcmp(m, "GET") == 0 || strcmp(m, "HEAD") == 0;
+    bool post = strcmp(m, "POST") == 0, del = strcmp(m, "DELETE") == 0;
+    if (get) {
+        json_t *list = NULL;
+        fh_err rc = fh_store_org_networks_list(s, who->org_id, &list);
+        store_result(resp, rc, list);
+        json_decref(list);
+        return;
+    }
+    if (!post && !del) {
+        admin_error(resp, 405, "networks answer GET, HEAD, POST (add) and DELETE (remove)");
+        fh__taxii_header(resp, "Allow", "GET, HEAD, POST, DELETE");
+        return;
+    }
+    json_t *body = body_object(req, resp);
+    const char **list = NULL;
+    size_t n = 0;
+    const char *bad = NULL;
+    fh_err rc = FH_ERR_INVALID;
+    if (body) {
+        json_t *networks = json_object_get(body, "networks");
+        json_t *clear = json_object_get(body, "clear");
+        rc = string_list(networks, &list, &n);
+        if (rc == FH_OK && (clear && (!del || !json_is_boolean(clear))))
+            rc = FH_ERR_INVALID;
+        /* Nothing else: in particular no organization, which is always the
+         * caller's. */
+        if (rc == FH_OK && json_object_size(body) != (size_t)(networks != NULL) + (clear != NULL))
+            rc = FH_ERR_INVALID;
+        if (rc == FH_OK && n == 0 && !json_is_true(clear))
+            rc = FH_ERR_INVALID;
+        if (rc == FH_OK && n > FH_STORE_MAX_NETWORKS)
+            rc = FH_ERR_LIMIT; /* before parsing them all */
+        if (rc == FH_OK)
+            rc = fh_store_org_networks(s, who->org_id, json_is_true(clear), post ? list : NULL,
+                                       post ? n : 0, del ? list : NULL, del ? n : 0, &bad);
+        if (rc == FH_ERR_INVALID) {
+            fh_buf msg;
+            fh_buf_init(&msg, 4096);
+            fh_buf_appendf(&msg,
+                           "the body is {\"networks\":[...]} (nothing else: these are your "
+                           "own organization's) with at least one IPv4/IPv6 address or prefix "
+                           "without bits set after its length (DELETE also takes "
+                           "{\"clear\":true}: remove them all)%s%s",
+                           bad ? "; not a network: " : "", bad ? bad : "");
+            admin_error(resp, 400, msg.data);
+            fh_buf_cleanup(&msg);
+        } else if (rc == FH_ERR_LIMIT) {
+            char msg[96];
+            snprintf(msg, sizeof msg, "an organization may declare at most %d networks",
+                     FH_STORE_MAX_NETWORKS);
+            admin_error(resp, 413, msg);
+        } else {
+            json_t *now = NULL;
+            if (rc == FH_OK)
+                rc = fh_store_org_networks_list(s, who->org_id, &now);
+            store_result(resp, rc, now);
+            json_decref(now);
+        }
+    }
+    free(list);
+    json_decref(body);
+    audit_change(s, who, "networks", req, resp);
+}
+
+/* Every admin request that may change something is audited with the answer
+ * it got, refused ones included (docs/SHARING.md, audit). */
+void fh__taxii_admin(fh_store *s, const fh_store_principal *who, const fh_taxii_request *req,
+                     fh_taxii_response *resp)
+{
+    admin_route(s, who, req, resp);
+    const char *m = req->method ? req->method : "";
+    if (strcmp(m, "GET") == 0 || strcmp(m, "HEAD") == 0)
+        return;
+    audit_change(s, who, "admin", req, resp);
 }
 
 static void admin_route(fh_store *s, const fh_store_principal *who, const fh_taxii_request *req,

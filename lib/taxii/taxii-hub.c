@@ -1068,6 +1068,18 @@ void fh_taxii_handle(fh_taxii_hub *h, const fh_taxii_request *req, fh_taxii_resp
         fh__taxii_admin(h->store, &q.who, req, resp);
         return;
     }
+    if (route == R_NONE && n == 2 && strcmp(seg[0], "sharing") == 0 &&
+        strcmp(seg[1], "networks") == 0) {
+        /* The caller's own networks: JSON like the admin API, any token. */
+        if (!authenticate(&q)) {
+            fh__taxii_header(resp, "WWW-Authenticate",
+                             "Basic realm=\"fenghuo\", Bearer realm=\"fenghuo\"");
+            resp->content_type = "application/json";
+            return;
+        }
+        fh__taxii_own_networks(h->store, &q.who, req, resp);
+        return;
+    }
     if (route == R_NONE) {
         fh__taxii_error(resp, 404, "no such TAXII endpoint (paths end with '/')");
         return;

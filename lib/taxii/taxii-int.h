@@ -21,4 +21,9 @@ void fh__taxii_header(fh_taxii_response *r, const char *name, const char *value)
 void fh__taxii_admin(fh_store *s, const fh_store_principal *who, const fh_taxii_request *req,
                      fh_taxii_response *resp);
 
+/* /api/sharing/networks/: the caller's own organization's networks, JSON,
+ * any token (see docs/hub.md). Changes are audited. */
+void fh__taxii_own_networks(fh_store *s, const fh_store_principal *who, const fh_taxii_request *req,
+                            fh_taxii_response *resp);
+
 #endif
