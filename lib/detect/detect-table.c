@@ -71,6 +71,8 @@ static uint8_t *map_huge(size_t bytes, size_t *map_len)
     return m + lead;
 }
 
+#define LINE ((size_t)64)
+
 void fh__dtab_init(struct fh__dtab *t, size_t esize, size_t klen, size_t max)
 {
     size_t cap = 16;
@@ -78,15 +80,26 @@ void fh__dtab_init(struct fh__dtab *t, size_t esize, size_t klen, size_t max)
         cap *= 2;
     t->map_len = 0;
     t->slots = NULL;
+    t->alloc = NULL;
     if (cap * esize >= HUGE_TABLE)
         t->slots = map_huge(cap * esize, &t->map_len);
-    if (t->slots == NULL)
-        t->slots = fh_xcalloc(cap, esize);
+    if (t->slots == NULL) {
+        /* calloc aligns to 16 bytes: take one line more and round up. */
+        t->alloc = fh_xcalloc(cap * esize + LINE, 1);
+        uintptr_t a = (uintptr_t)t->alloc;
+        t->slots = (uint8_t *)t->alloc + ((LINE - (a & (LINE - 1))) & (LINE - 1));
+    }
     t->esize = esize;
     t->klen = klen;
     t->mask = cap - 1;
     t->count = 0;
     t->max = max;
+    t->fetch = esize;
+}
+
+void fh__dtab_set_fetch(struct fh__dtab *t, size_t bytes)
+{
+    t->fetch = bytes >= 1 && bytes <= t->esize ? bytes : t->esize;
 }
 
 void fh__dtab_cleanup(struct fh__dtab *t)
@@ -94,9 +107,10 @@ void fh__dtab_cleanup(struct fh__dtab *t)
     if (t->map_len)
         munmap(t->slots, t->map_len);
     else
-        free(t->slots);
+        free(t->alloc);
     t->map_len = 0;
     t->slots = NULL;
+    t->alloc = NULL;
 }
 
 void fh__dtab_prefetch(const struct fh__dtab *t, const void *key)
@@ -104,7 +118,7 @@ void fh__dtab_prefetch(const struct fh__dtab *t, const void *key)
     size_t i = hash_key(key, t->klen) & t->mask;
     const uint8_t *slot = t->slots + i * t->esize;
     __builtin_prefetch(slot, 1);
-    __builtin_prefetch(slot + t->esize - 1, 1); /* an entry may span two lines */
+    __builtin_prefetch(slot + t->fetch - 1, 1); /* an entry may span two lines */
 }
 
 /* The slot holding key, or the empty slot where it would go: *found says

@@ -21,6 +21,7 @@
  * service of one protected destination, counted per window.
  */
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -117,20 +118,42 @@ struct addr_key {
     uint8_t family;
 };
 
-/* One protected destination: about 190 bytes. */
+/* One protected destination: three cache lines, laid out by how often they
+ * are read. Line 0 has what every packet to the host reads (the key, the
+ * window, the packet counters and the two gates); line 1 what it writes
+ * besides (byte counters) and what amplification and attacks add; line 2
+ * what only the window's roll and the exact rate estimate read (previous
+ * window, baselines). A packet whose counters stay under both gates, to a
+ * host with no attack record, reads and writes lines 0 and 1 only.
+ *
+ * The gates are per-window bounds computed at each roll (and when the host
+ * is created): while cur_pkts[c] < gate_pkts and cur_bytes[c] < gate_bytes,
+ * "this window + the unexpired share of the last" cannot reach half of any
+ * category's threshold, so the packet can open no attack record and the
+ * exact estimate would change nothing. Any other packet takes the exact
+ * path; events are the same either way. */
 struct host {
     struct addr_key key;
     uint8_t used;
     uint8_t has_attack;
-    uint16_t amp_port; /* majority vote over amplification source ports */
-    uint16_t amp_votes;
-    uint16_t group;   /* host group (per-prefix thresholds) + 1; 0: the defaults */
-    uint32_t attack;  /* index into attacks[] when has_attack */
+    uint8_t pad0;
     uint32_t win_sec; /* the current window; also when the host was last seen */
-    uint32_t cur_pkts[FH_CAT__COUNT], prev_pkts[FH_CAT__COUNT];
-    uint32_t cur_bytes[FH_CAT__COUNT], prev_bytes[FH_CAT__COUNT];
+    uint32_t cur_pkts[FH_CAT__COUNT];
+    uint32_t gate_pkts;  /* see above; 0: always take the exact path */
+    uint32_t gate_bytes; /* the same for cur_bytes */
+    uint16_t group;      /* host group (per-prefix thresholds) + 1; 0: the defaults */
+    uint16_t amp_votes;
+    /* line 1 */
+    uint32_t cur_bytes[FH_CAT__COUNT];
+    uint16_t amp_port; /* majority vote over amplification source ports */
+    uint16_t pad1;
+    uint32_t attack; /* index into attacks[] when has_attack */
+    uint32_t prev_pkts[FH_CAT__COUNT];
+    /* line 2 */
+    uint32_t prev_bytes[FH_CAT__COUNT];
     float base_pps[FH_CAT__COUNT];
     float base_bps; /* one bit-rate baseline across categories */
+    uint8_t pad2[4];
 };
 
 struct topk {
@@ -198,7 +221,10 @@ _Static_assert(sizeof(struct addr_key) == 17, "keys must have no padding");
 _Static_assert(sizeof(struct pending_key) == 35, "keys must have no padding");
 _Static_assert(sizeof(struct bf_key) == 35, "keys must have no padding");
 _Static_assert(sizeof(struct bf_key) == sizeof(struct pending_key), "the two keys are alike");
-_Static_assert(sizeof(struct host) <= 200, "per-destination state is meant to stay small");
+_Static_assert(FH_CAT__COUNT == 7, "struct host's layout counts seven categories");
+_Static_assert(offsetof(struct host, cur_bytes) == 64, "a host's line 1 starts at cur_bytes");
+_Static_assert(offsetof(struct host, prev_bytes) == 128, "a host's line 2 starts at prev_bytes");
+_Static_assert(sizeof(struct host) == 192, "a host is three cache lines");
 
 struct fh_detect {
     fh_detect_config cfg;
@@ -317,6 +343,7 @@ fh_err fh_detect_new(const fh_detect_config *c, fh_detect_emit_fn emitfn, void *
     d->emit = emitfn;
     d->ctx = ctx;
     fh__dtab_init(&d->hosts, sizeof(struct host), sizeof(struct addr_key), c->max_hosts);
+    fh__dtab_set_fetch(&d->hosts, offsetof(struct host, prev_bytes)); /* lines 0 and 1 */
     fh__dtab_init(&d->sources, sizeof(struct source), sizeof(struct addr_key), c->max_sources);
     fh__dtab_init(&d->pending, sizeof(struct pending), sizeof(struct pending_key), c->max_pending);
     fh__dtab_init(&d->bf, sizeof(struct bf), sizeof(struct bf_key), c->max_bf);
@@ -358,6 +385,13 @@ fh_err fh_detect_set_groups(fh_detect *d, fh_match *prefixes, const fh_detect_th
     if (n)
         memcpy(d->groups, groups, n * sizeof *groups);
     d->n_groups = n;
+    /* Hosts' gates were computed with the old thresholds: close them until
+     * their next window (an empty table, the usual case, is not walked). */
+    for (size_t i = 0; d->hosts.count && i < fh__dtab_capacity(&d->hosts); i++) {
+        struct host *h = fh__dtab_at(&d->hosts, i);
+        if (fh__dtab_used(&d->hosts, i))
+            h->gate_pkts = h->gate_bytes = 0;
+    }
     return FH_OK;
 }
 
@@ -414,6 +448,8 @@ static const char *attack_type(uint8_t cat, uint16_t amp_port, char *buf, size_t
     return "unknown";
 }
 
+static void gate_update(const fh_detect *d, struct host *h);
+
 /* Rolls the host's window forward to second `sec`, folding closed windows
  * into the baseline (not while it is under attack). */
 static void roll(fh_detect *d, struct host *h, uint32_t sec)
@@ -446,6 +482,7 @@ static void roll(fh_detect *d, struct host *h, uint32_t sec)
     memset(h->cur_pkts, 0, sizeof h->cur_pkts);
     memset(h->cur_bytes, 0, sizeof h->cur_bytes);
     h->win_sec = sec;
+    gate_update(d, h);
 }
 
 struct rates {
@@ -477,6 +514,34 @@ static double thr_bps(const fh_detect *d, const struct host *h, int c)
     double floor = (double)(h->group ? d->groups[h->group - 1].floor_bps[c] : d->cfg.floor_bps[c]);
     double b = d->cfg.baseline_factor * h->base_bps;
     return b > floor ? b : floor;
+}
+
+/* How many units the current window may hold, given `prev` in the last one,
+ * while cur + prev stays below `lim` (an integer-valued bound); clamped to
+ * the counters' range. A saturated counter never passes a UINT32_MAX gate. */
+static uint32_t gate_of(double lim, uint32_t prev)
+{
+    if (!(lim > (double)prev))
+        return 0;
+    double room = lim - (double)prev;
+    return room >= (double)UINT32_MAX ? UINT32_MAX : (uint32_t)room;
+}
+
+/* The host's gates for the current window (see struct host). The estimate
+ * is pps = cur + prev * keep with 0 <= keep <= 1, so pps <= cur + prev in
+ * floating point too, and an integer below ceil(x) is below x; likewise
+ * bps = (cur + prev * keep) * 8 and tb / 2 = 8 * (tb / 16) exactly. */
+static void gate_update(const fh_detect *d, struct host *h)
+{
+    uint32_t gp = UINT32_MAX, gb = UINT32_MAX;
+    for (int c = 0; c < FH_CAT__COUNT; c++) {
+        uint32_t p = gate_of(ceil(thr_pps(d, h, c) / 2), h->prev_pkts[c]);
+        uint32_t b = gate_of(ceil(thr_bps(d, h, c) / 16), h->prev_bytes[c]);
+        gp = p < gp ? p : gp;
+        gb = b < gb ? b : gb;
+    }
+    h->gate_pkts = gp;
+    h->gate_bytes = gb;
 }
 
 static json_t *fingerprint_json(const struct attack *at)
@@ -627,6 +692,7 @@ static void flood_packet(fh_detect *d, const fh_pkt *p, uint64_t ts_us, uint32_t
                                             : fh_match_ipv6(d->group_prefixes, p->dst);
             h->group = g <= d->n_groups ? (uint16_t)g : 0;
         }
+        gate_update(d, h);
     }
     roll(d, h, sec);
     fh_detect_cat c = classify(p);
@@ -640,6 +706,9 @@ static void flood_packet(fh_detect *d, const fh_pkt *p, uint64_t ts_us, uint32_t
         else
             h->amp_votes--;
     }
+    /* Far from every threshold and no attack record: nothing else to do. */
+    if (!h->has_attack && h->cur_pkts[c] < h->gate_pkts && h->cur_bytes[c] < h->gate_bytes)
+        return;
     /* Only this packet's category is estimated here: the per-packet cost
      * stays a few multiplications; totals are computed for open attacks. */
     double keep = 1.0 - (double)(ts_us % US) / (double)US;
