@@ -11,7 +11,7 @@
 /* Eight bytes at a time with a multiply-xorshift mix: keys are 17 to 35
  * bytes, and this runs several times per packet. The tail is gathered byte
  * by byte: a memcpy of a length known only at run time is a library call. */
-static uint64_t hash_key(const uint8_t *k, size_t n)
+static inline __attribute__((always_inline)) uint64_t hash_key(const uint8_t *k, size_t n)
 {
     uint64_t h = 0x9e3779b97f4a7c15ULL ^ n;
     while (n >= 8) {
@@ -33,7 +33,8 @@ static uint64_t hash_key(const uint8_t *k, size_t n)
 
 /* Key equality, eight bytes at a time (keys are short and fixed-size; a
  * memcmp call costs more than the comparison). */
-static bool key_equal(const uint8_t *a, const uint8_t *b, size_t n)
+static inline __attribute__((always_inline)) bool key_equal(const uint8_t *a, const uint8_t *b,
+                                                            size_t n)
 {
     uint64_t diff = 0;
     while (n >= 8) {
@@ -46,6 +47,19 @@ static bool key_equal(const uint8_t *a, const uint8_t *b, size_t n)
     for (size_t i = 0; i < n; i++)
         diff |= (uint64_t)(a[i] ^ b[i]);
     return diff == 0;
+}
+
+/* The home slot of key. */
+static size_t home_of(const struct fh__dtab *t, const void *key)
+{
+    switch (t->klen) {
+    case 17:
+        return hash_key(key, 17) & t->mask;
+    case 35:
+        return hash_key(key, 35) & t->mask;
+    default:
+        return hash_key(key, t->klen) & t->mask;
+    }
 }
 
 #define HUGE_PAGE  ((size_t)2 << 20)
@@ -71,6 +85,8 @@ static uint8_t *map_huge(size_t bytes, size_t *map_len)
     return m + lead;
 }
 
+#define LINE ((size_t)64)
+
 void fh__dtab_init(struct fh__dtab *t, size_t esize, size_t klen, size_t max)
 {
     size_t cap = 16;
@@ -78,15 +94,26 @@ void fh__dtab_init(struct fh__dtab *t, size_t esize, size_t klen, size_t max)
         cap *= 2;
     t->map_len = 0;
     t->slots = NULL;
+    t->alloc = NULL;
     if (cap * esize >= HUGE_TABLE)
         t->slots = map_huge(cap * esize, &t->map_len);
-    if (t->slots == NULL)
-        t->slots = fh_xcalloc(cap, esize);
+    if (t->slots == NULL) {
+        /* calloc aligns to 16 bytes: take one line more and round up. */
+        t->alloc = fh_xcalloc(cap * esize + LINE, 1);
+        uintptr_t a = (uintptr_t)t->alloc;
+        t->slots = (uint8_t *)t->alloc + ((LINE - (a & (LINE - 1))) & (LINE - 1));
+    }
     t->esize = esize;
     t->klen = klen;
     t->mask = cap - 1;
     t->count = 0;
     t->max = max;
+    t->fetch = esize;
+}
+
+void fh__dtab_set_fetch(struct fh__dtab *t, size_t bytes)
+{
+    t->fetch = bytes >= 1 && bytes <= t->esize ? bytes : t->esize;
 }
 
 void fh__dtab_cleanup(struct fh__dtab *t)
@@ -94,26 +121,30 @@ void fh__dtab_cleanup(struct fh__dtab *t)
     if (t->map_len)
         munmap(t->slots, t->map_len);
     else
-        free(t->slots);
+        free(t->alloc);
     t->map_len = 0;
     t->slots = NULL;
+    t->alloc = NULL;
 }
 
 void fh__dtab_prefetch(const struct fh__dtab *t, const void *key)
 {
-    size_t i = hash_key(key, t->klen) & t->mask;
+    size_t i = home_of(t, key);
     const uint8_t *slot = t->slots + i * t->esize;
     __builtin_prefetch(slot, 1);
-    __builtin_prefetch(slot + t->esize - 1, 1); /* an entry may span two lines */
+    __builtin_prefetch(slot + t->fetch - 1, 1); /* an entry may span two lines */
 }
 
 /* The slot holding key, or the empty slot where it would go: *found says
- * which. The table always has empty slots (capacity >= 2 x max). */
-static size_t probe(const struct fh__dtab *t, const void *key, bool *found)
+ * which. The table always has empty slots (capacity >= 2 x max). Inlined with
+ * the key length as a constant for the detectors' keys (17 and 35 bytes),
+ * the hash and the comparison become straight-line code. */
+static inline __attribute__((always_inline)) size_t
+probe_n(const struct fh__dtab *t, const void *key, size_t klen, bool *found)
 {
-    size_t i = hash_key(key, t->klen) & t->mask;
+    size_t i = hash_key(key, klen) & t->mask;
     while (fh__dtab_used(t, i)) {
-        if (key_equal(fh__dtab_at(t, i), key, t->klen)) {
+        if (key_equal(fh__dtab_at(t, i), key, klen)) {
             *found = true;
             return i;
         }
@@ -121,6 +152,18 @@ static size_t probe(const struct fh__dtab *t, const void *key, bool *found)
     }
     *found = false;
     return i;
+}
+
+static size_t probe(const struct fh__dtab *t, const void *key, bool *found)
+{
+    switch (t->klen) {
+    case 17:
+        return probe_n(t, key, 17, found);
+    case 35:
+        return probe_n(t, key, 35, found);
+    default:
+        return probe_n(t, key, t->klen, found);
+    }
 }
 
 void *fh__dtab_find(const struct fh__dtab *t, const void *key)
@@ -156,7 +199,7 @@ void fh__dtab_remove_at(struct fh__dtab *t, size_t i)
     t->count--;
     size_t hole = i;
     for (size_t j = (i + 1) & t->mask; fh__dtab_used(t, j); j = (j + 1) & t->mask) {
-        size_t home = hash_key(fh__dtab_at(t, j), t->klen) & t->mask;
+        size_t home = home_of(t, fh__dtab_at(t, j));
         bool stays = hole <= j ? (home > hole && home <= j) : (home > hole || home <= j);
         if (stays)
             continue;

@@ -7,7 +7,8 @@
  * backward shifting, so no tombstones accumulate. Tables of 4 MB and more are
  * mapped on their own and marked for transparent huge pages: their lookups
  * land anywhere in the table, and with 4 KB pages nearly every one would miss
- * the TLB as well as the cache.
+ * the TLB as well as the cache. Slots start on a 64-byte boundary, so an
+ * entry whose size is a multiple of 64 occupies whole cache lines.
  */
 #ifndef FENGHUO_DETECT_TABLE_H
 #define FENGHUO_DETECT_TABLE_H
@@ -24,10 +25,16 @@ struct fh__dtab {
     size_t count;
     size_t max;     /* most entries allowed */
     size_t map_len; /* slots were mmap'd (large tables), this many bytes; 0: calloc'd */
+    size_t fetch;   /* bytes at the start of an entry fh__dtab_prefetch fetches */
+    void *alloc;    /* what calloc returned (slots is it rounded up to 64 bytes) */
 };
 
 void fh__dtab_init(struct fh__dtab *t, size_t esize, size_t klen, size_t max);
 void fh__dtab_cleanup(struct fh__dtab *t);
+/* Makes fh__dtab_prefetch fetch only the first `bytes` of an entry (at most
+ * two cache lines; the default is the whole entry up to two lines): for
+ * entries whose fields read on every lookup come first. */
+void fh__dtab_set_fetch(struct fh__dtab *t, size_t bytes);
 /* Asks the CPU to fetch the slot where key would be (no effect on the
  * table): a caller that knows its next keys hides the cache miss. */
 void fh__dtab_prefetch(const struct fh__dtab *t, const void *key);

@@ -2,7 +2,7 @@
  * Unit tests: the detectors (lib/detect) on synthetic packets in packet time:
  * floods of each kind with their lifecycle, baselines, scans by threshold
  * random walk, brute force, full tables, and quiet benign traffic; and that
- * fh_detect_prefetch changes nothing.
+ * fh_detect_prefetch changes nothing; thresholds exact to the packet.
  */
 #include <arpa/inet.h>
 #include <setjmp.h>
@@ -126,6 +126,65 @@ static void syn_flood_starts_within_a_second_and_ends_after_quiet(void **state)
     assert_string_equal(json_string_value(json_object_get(end, "attack_id")),
                         json_string_value(json_object_get(start, "attack_id")));
     assert_true(json_integer_value(json_object_get(end, "packets")) > 40000);
+    done(d, &e);
+}
+
+/* Sends n SYNs of len bytes to victim at t, t + step us, ...; returns the
+ * count of attack_start events after each of them in starts[] (if not NULL). */
+static void syns_at(fh_detect *d, struct events *e, uint64_t t, uint64_t step, unsigned n,
+                    const char *victim, uint32_t len, size_t *starts)
+{
+    for (unsigned i = 0; i < n; i++) {
+        fh_pkt p = pkt4("203.0.113.5", victim, 6, (uint16_t)(2000 + i), 80, 0x02, len);
+        fh_detect_packet(d, &p, t + i * step, true, false, 1);
+        if (starts)
+            starts[i] = count_type(e, "attack_start");
+    }
+}
+
+/* The per-packet shortcut (a packet far below every threshold skips the rate
+ * estimate) must not move the thresholds: a suspect opens at exactly half
+ * the threshold (its fingerprint then counts 51 of 100 packets) and the
+ * attack starts at exactly the threshold, by packets, by bytes, and with
+ * the unexpired share of the previous window. */
+static void thresholds_are_exact_at_the_packet(void **state)
+{
+    fh_detect_config c;
+    fh_detect_config_init(&c);
+    c.floor_pps[FH_CAT_SYN] = 100;
+    struct events e;
+    fh_detect *d = make(&c, &e);
+    size_t starts[100];
+    /* By packets: over at the 100th SYN of a fresh host. */
+    syns_at(d, &e, T0, 1, 100, "198.19.0.1", 60, starts);
+    assert_int_equal(starts[98], 0);
+    assert_int_equal(starts[99], 1);
+    json_t *st = first_of(&e, "attack_start");
+    assert_int_equal(json_integer_value(json_object_get(st, "packets")), 51);
+    done(d, &e);
+
+    /* With a previous window: 40 SYNs in second 0, then all at second 1.5,
+     * where the estimate is cur + 40 * 0.5; half the threshold at cur = 30, the
+     * threshold at cur = 80. */
+    d = make(&c, &e);
+    syns_at(d, &e, T0, 1, 40, "198.19.0.2", 60, NULL);
+    syns_at(d, &e, T0 + US + US / 2, 0, 80, "198.19.0.2", 60, starts);
+    assert_int_equal(count_type(&e, "attack_start"), 1);
+    assert_int_equal(starts[78], 0);
+    assert_int_equal(starts[79], 1);
+    st = first_of(&e, "attack_start");
+    assert_int_equal(json_integer_value(json_object_get(st, "packets")), 51);
+    done(d, &e);
+
+    /* By bytes: 80,000 bit/s is 10,000 bytes, the 100th SYN of 100 bytes. */
+    c.floor_pps[FH_CAT_SYN] = 1000000;
+    c.floor_bps[FH_CAT_SYN] = 80000;
+    d = make(&c, &e);
+    syns_at(d, &e, T0, 1, 100, "198.19.0.3", 100, starts);
+    assert_int_equal(starts[98], 0);
+    assert_int_equal(starts[99], 1);
+    st = first_of(&e, "attack_start");
+    assert_int_equal(json_integer_value(json_object_get(st, "packets")), 51);
     done(d, &e);
 }
 
@@ -474,6 +533,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(syn_flood_starts_within_a_second_and_ends_after_quiet),
+        cmocka_unit_test(thresholds_are_exact_at_the_packet),
         cmocka_unit_test(amplification_is_named_by_source_port),
         cmocka_unit_test(other_flood_kinds_are_classified),
         cmocka_unit_test(fragment_flood_has_its_own_lower_floor),
