@@ -49,6 +49,7 @@
 #include "sensor/sensor-follow.h"
 #include "sensor/sensor-report.h"
 #include "sensor/sensor-workers.h"
+#include "sensor/sensor-pcapfile.h"
 
 #define US       1000000ULL
 #define KIND_URL 1
@@ -1378,30 +1379,23 @@ fh_err fh_sensor_drop_privileges(const char *user, const char *const *own, size_
  * its first irregular record on (a record longer than the snapshot length
  * or than libpcap's maximum, or one cut short by the end of the file):
  * libpcap's FILE is moved to that record and it truncates, reports or
- * fails exactly as it always did.
+ * fails exactly as it always did. What the bytes are (header, records,
+ * irregular ones) is sensor-pcapfile.c's to say; here are the reads.
  */
 #define READ_BLOCK ((size_t)2 << 20)
-#define MAX_CAPLEN 262144u /* libpcap's MAXIMUM_SNAPLEN: larger records are its business */
+#define MAX_CAPLEN FH__PCAPFILE_MAX_CAPLEN
 #define COPY_ARENA ((size_t)1 << 20)
 
 struct file_reader {
-    int fd;          /* -1: libpcap reads */
-    bool swap, nsec; /* of the file's records */
-    uint32_t snaplen;
-    uint64_t off;    /* file offset of buf[0] */
-    size_t len, pos; /* bytes in buf; the next record */
-    bool eof;        /* pread found the end */
-    bool failed;     /* libpcap failed after giving packets: say so at the next call */
-    uint8_t *buf;    /* READ_BLOCK */
-    uint8_t *arena;  /* COPY_ARENA: libpcap's packets are copied, its buffer is reused */
+    int fd;                /* -1: libpcap reads */
+    struct fh__pcapfile f; /* the file's header facts, libpcap's snapshot length */
+    uint64_t off;          /* file offset of buf[0] */
+    size_t len, pos;       /* bytes in buf; the next record */
+    bool eof;              /* pread found the end */
+    bool failed;           /* libpcap failed after giving packets: say so at the next call */
+    uint8_t *buf;          /* READ_BLOCK */
+    uint8_t *arena;        /* COPY_ARENA: libpcap's packets are copied, its buffer is reused */
 };
-
-static uint32_t rd32_order(const uint8_t *p, bool swap)
-{
-    uint32_t v;
-    memcpy(&v, p, 4);
-    return swap ? __builtin_bswap32(v) : v;
-}
 
 /* A reader for capture c (after fh_sensor_open_files). */
 static struct file_reader *reader_new(struct capture *cap)
@@ -1410,25 +1404,17 @@ static struct file_reader *reader_new(struct capture *cap)
     r->fd = -1;
     r->arena = fh_xmalloc(COPY_ARENA);
     FILE *f = cap->iobuf ? pcap_file(cap->pcap) : NULL; /* opened by us: a regular FILE */
-    uint8_t gh[24];
+    uint8_t gh[FH__PCAPFILE_HEADER];
     off_t at = f ? ftello(f) : -1;
-    if (f && at == 24 && pread(fileno(f), gh, sizeof gh, 0) == (ssize_t)sizeof gh &&
-        pcap_major_version(cap->pcap) == 2 && pcap_minor_version(cap->pcap) == 4) {
-        uint32_t magic;
-        memcpy(&magic, gh, 4);
-        bool ok = true;
-        if (magic == 0xa1b2c3d4u || magic == 0xa1b23c4du)
-            r->swap = false;
-        else if (magic == 0xd4c3b2a1u || magic == 0x4d3cb2a1u)
-            r->swap = true;
-        else
-            ok = false;
-        r->nsec = magic == 0xa1b23c4du || magic == 0x4d3cb2a1u;
+    if (f && at == FH__PCAPFILE_HEADER &&
+        pread(fileno(f), gh, sizeof gh, 0) == (ssize_t)sizeof gh &&
+        pcap_major_version(cap->pcap) == 2 && pcap_minor_version(cap->pcap) == 4 &&
+        fh__pcapfile_header(gh, sizeof gh, &r->f)) {
         int snap = pcap_snapshot(cap->pcap);
-        if (ok && snap > 0) {
-            r->snaplen = (uint32_t)snap;
+        if (snap > 0) {
+            r->f.snaplen = (uint32_t)snap;
             r->fd = fileno(f);
-            r->off = 24;
+            r->off = FH__PCAPFILE_HEADER;
             r->buf = fh_xmalloc(READ_BLOCK);
         }
     }
@@ -1479,31 +1465,27 @@ static int reader_next(struct capture *cap, struct file_reader *r, struct fh__se
 {
     size_t n = 0;
     while (r->fd >= 0 && n < max) {
-        if (r->len - r->pos < 16 ||
-            r->len - r->pos < 16 + (size_t)rd32_order(r->buf + r->pos + 8, r->swap)) {
+        struct fh__pcapfile_rec rec;
+        enum fh__pcapfile_step st = fh__pcapfile_next(&r->f, r->buf, r->len, &r->pos, r->eof, &rec);
+        if (st == FH__PCAPFILE_MORE) {
             if (n) /* a refill moves what raw[] points to */
                 return (int)n;
-            if (!r->eof)
-                reader_fill(r);
-            if (r->len - r->pos == 0 && r->eof)
-                return 0;
+            reader_fill(r);
+            st = fh__pcapfile_next(&r->f, r->buf, r->len, &r->pos, r->eof, &rec);
         }
-        const uint8_t *h = r->buf + r->pos;
-        size_t left = r->len - r->pos;
-        uint32_t caplen = left >= 16 ? rd32_order(h + 8, r->swap) : 0;
-        if (left < 16 || caplen > r->snaplen || caplen > MAX_CAPLEN || left - 16 < caplen) {
+        if (st == FH__PCAPFILE_END)
+            return (int)n;
+        if (st != FH__PCAPFILE_RECORD) { /* irregular, or longer than a block */
             reader_fall_back(cap, r);
             break;
         }
-        uint32_t sec = rd32_order(h, r->swap), frac = rd32_order(h + 4, r->swap);
         raw[n++] = (struct fh__sensor_raw){
-            .data = h + 16,
-            .ts_us = (uint64_t)sec * US + (r->nsec ? frac / 1000 : frac),
-            .caplen = caplen,
-            .len = rd32_order(h + 12, r->swap),
+            .data = rec.data,
+            .ts_us = rec.ts_us,
+            .caplen = rec.caplen,
+            .len = rec.len,
             .link = cap->link,
         };
-        r->pos += 16 + caplen;
     }
     if (n)
         return (int)n;
