@@ -47,14 +47,6 @@ enum { STATE_NONE = 0, STATE_PUBLISHED = 1, STATE_REVOKED = 2 };
 
 static const char *const state_names[] = {"none", "published", "revoked"};
 
-/* Runs a prepared one-shot write statement; FH_ERR_DB on failure. */
-static fh_err step_done(struct fh__store_conn *c, sqlite3_stmt *st, const char *what)
-{
-    int r = sqlite3_step(st);
-    sqlite3_reset(st);
-    return r == SQLITE_DONE ? FH_OK : fh__store_dberr(c, what);
-}
-
 static fh_consensus_kind kind_of(fh_pattern_obs_kind k)
 {
     switch (k) {
@@ -102,7 +94,7 @@ static fh_err ensure_collection(struct fh__store_conn *w, char id[FH_STORE_ID_ST
             return FH_ERR_DB;
         fh__store_bind_text(st, 1, id);
         fh__store_bind_text(st, 2, now);
-        rc = step_done(w, st, "creating the consensus collection");
+        rc = fh__store_step_done(w, st, "creating the consensus collection");
         if (rc)
             return rc;
         st = fh__store_stmt_lit(w,
@@ -110,7 +102,7 @@ static fh_err ensure_collection(struct fh__store_conn *w, char id[FH_STORE_ID_ST
         if (st == NULL)
             return FH_ERR_DB;
         fh__store_bind_text(st, 1, id);
-        rc = step_done(w, st, "saving the consensus collection");
+        rc = fh__store_step_done(w, st, "saving the consensus collection");
         if (rc == FH_OK)
             fh_info("store", "consensus collection %s created", id);
     }
@@ -125,7 +117,7 @@ static fh_err ensure_collection(struct fh__store_conn *w, char id[FH_STORE_ID_ST
     if (st == NULL)
         return FH_ERR_DB;
     sqlite3_bind_int64(st, 1, *coll);
-    return step_done(w, st, "granting read on the consensus collection");
+    return fh__store_step_done(w, st, "granting read on the consensus collection");
 }
 
 fh_err fh_store_consensus_enable(fh_store *s, const fh_consensus_config *cfg,
@@ -151,7 +143,7 @@ fh_err fh_store_consensus_enable(fh_store *s, const fh_consensus_config *cfg,
             rc = FH_ERR_DB;
         } else {
             fh__store_bind_text(st, 1, text);
-            rc = step_done(&s->writer, st, "saving the consensus configuration");
+            rc = fh__store_step_done(&s->writer, st, "saving the consensus configuration");
         }
         free(text);
     }
@@ -185,7 +177,7 @@ static fh_err mark_org_dirty(struct fh__store_conn *w, const char *org_id)
     if (st == NULL)
         return FH_ERR_DB;
     fh__store_bind_text(st, 1, org_id);
-    return step_done(w, st, "marking an organization for scoring");
+    return fh__store_step_done(w, st, "marking an organization for scoring");
 }
 
 fh_err fh_store_org_set_trust(fh_store *s, const char *org, int level)
@@ -195,21 +187,11 @@ fh_err fh_store_org_set_trust(fh_store *s, const char *org, int level)
     fh_err rc = fh__store_begin(s);
     if (rc)
         return rc;
-    struct fh__store_conn *w = &s->writer;
     char org_id[FH_STORE_ID_STRLEN];
-    rc = fh__store_org_find(w, org, org_id);
-    if (rc == FH_OK) {
-        sqlite3_stmt *st = fh__store_stmt_lit(w, "UPDATE orgs SET trust = ?2 WHERE id = ?1");
-        if (st == NULL) {
-            rc = FH_ERR_DB;
-        } else {
-            fh__store_bind_text(st, 1, org_id);
-            sqlite3_bind_int(st, 2, level);
-            rc = step_done(w, st, "setting trust");
-        }
-    }
+    rc = fh__store_org_update(&s->writer, org, "UPDATE orgs SET trust = ?2 WHERE id = ?1", level,
+                              "setting trust", org_id);
     if (rc == FH_OK)
-        rc = mark_org_dirty(w, org_id);
+        rc = mark_org_dirty(&s->writer, org_id);
     return fh__store_end(s, rc);
 }
 
@@ -532,7 +514,7 @@ static fh_err evaluate(struct fh__store_conn *w, struct pubctx *ctx, int64_t n)
         sqlite3_bind_int64(st, 6, active ? until : mod);
         sqlite3_bind_int(st, 7, active ? conf : old_conf);
         fh__store_bind_text(st, 8, ind);
-        rc = step_done(w, st, "recording a publication");
+        rc = fh__store_step_done(w, st, "recording a publication");
         if (rc == FH_OK)
             fh_debug("consensus", "%s %s (%s, score %.3f)", active ? "published" : "revoked", ind,
                      value, score);
@@ -543,7 +525,7 @@ static fh_err evaluate(struct fh__store_conn *w, struct pubctx *ctx, int64_t n)
             goto done;
         }
         sqlite3_bind_int64(st, 1, n);
-        rc = step_done(w, st, "clearing a mark");
+        rc = fh__store_step_done(w, st, "clearing a mark");
     }
 done:
     free(reps);
@@ -586,7 +568,7 @@ static fh_err touch_value(struct fh__store_conn *w, struct touched *t, int64_t n
     if (st == NULL)
         return FH_ERR_DB;
     sqlite3_bind_int64(st, 1, n);
-    return step_done(w, st, "marking a value for scoring");
+    return fh__store_step_done(w, st, "marking a value for scoring");
 }
 
 /* The row number of a value, created when new. */
@@ -611,7 +593,7 @@ static fh_err value_row(struct fh__store_conn *w, int kind, const char *value, i
         return FH_ERR_DB;
     sqlite3_bind_int(st, 1, kind);
     fh__store_bind_text(st, 2, value);
-    fh_err rc = step_done(w, st, "adding a value");
+    fh_err rc = fh__store_step_done(w, st, "adding a value");
     if (rc == FH_OK)
         *n = sqlite3_last_insert_rowid(w->db);
     return rc;
@@ -631,7 +613,7 @@ static fh_err add_report(struct fh__store_conn *w, int64_t n, const char *org, i
     fh__store_bind_text(st, 2, org);
     sqlite3_bind_int64(st, 3, at);
     fh__store_bind_text(st, 4, report);
-    return step_done(w, st, "recording a report");
+    return fh__store_step_done(w, st, "recording a report");
 }
 
 /* Records that org's report (an indicator or sighting id) names value n. */
@@ -644,7 +626,7 @@ static fh_err add_source(struct fh__store_conn *w, const char *report, const cha
     fh__store_bind_text(st, 1, report);
     fh__store_bind_text(st, 2, org);
     sqlite3_bind_int64(st, 3, n);
-    return step_done(w, st, "recording a source");
+    return fh__store_step_done(w, st, "recording a source");
 }
 
 /* The time a report was made: the timestamp it states (clamped to now: a
@@ -746,7 +728,7 @@ static fh_err ingest_indicator(struct fh__store_conn *w, const json_t *o, const 
             sqlite3_bind_int64(st, 1, ns[i]);
             fh__store_bind_text(st, 2, org);
             fh__store_bind_text(st, 3, id);
-            rc = step_done(w, st, "withdrawing reports");
+            rc = fh__store_step_done(w, st, "withdrawing reports");
             if (rc == FH_OK)
                 rc = touch_value(w, t, ns[i]);
             if (rc)
@@ -757,7 +739,7 @@ static fh_err ingest_indicator(struct fh__store_conn *w, const json_t *o, const 
             return FH_ERR_DB;
         fh__store_bind_text(st, 1, id);
         fh__store_bind_text(st, 2, org);
-        return step_done(w, st, "withdrawing an indicator");
+        return fh__store_step_done(w, st, "withdrawing an indicator");
     }
     const char *pattern = fh_json_str(o, "pattern");
     const char *ptype = fh_json_str(o, "pattern_type");
@@ -841,7 +823,7 @@ static fh_err record_opinion(struct fh__store_conn *w, const char *report, const
     fh__store_bind_text(st, 2, org);
     sqlite3_bind_int(st, 3, agree);
     sqlite3_bind_int(st, 4, disagree);
-    fh_err rc = step_done(w, st, "recording an opinion");
+    fh_err rc = fh__store_step_done(w, st, "recording an opinion");
     if (rc)
         return rc;
     st = fh__store_stmt_lit(w, "INSERT INTO cons_dirty_orgs(org_id, after) SELECT DISTINCT "
@@ -851,7 +833,7 @@ static fh_err record_opinion(struct fh__store_conn *w, const char *report, const
         return FH_ERR_DB;
     fh__store_bind_text(st, 1, report);
     fh__store_bind_text(st, 2, org);
-    return step_done(w, st, "marking organizations for scoring");
+    return fh__store_step_done(w, st, "marking organizations for scoring");
 }
 
 /* Opinion references one POST may record at most; the rest are skipped
@@ -1015,7 +997,7 @@ static fh_err evaluate_dirty_orgs(struct fh__store_conn *w, struct pubctx *ctx, 
             } else {
                 fh__store_bind_text(st, 1, org);
                 sqlite3_bind_int64(st, 2, t.n ? t.v[t.n - 1] : after);
-                rc = step_done(w, st, "recording progress");
+                rc = fh__store_step_done(w, st, "recording progress");
             }
         }
         free(t.v);

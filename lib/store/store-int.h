@@ -71,6 +71,14 @@ const char *fh__store_community_id(fh_store *s);
 sqlite3_stmt *fh__store_stmt(struct fh__store_conn *c, const char *sql);
 /* The same for sql that is a string literal: found by its address. */
 sqlite3_stmt *fh__store_stmt_lit(struct fh__store_conn *c, const char *sql);
+/* Runs a prepared one-shot write statement and resets it; FH_ERR_DB (with
+ * what in the message) unless it is done. */
+fh_err fh__store_step_done(struct fh__store_conn *c, sqlite3_stmt *st, const char *what);
+/* Finds organization org (id or name; its id in org_id) and runs update, a
+ * string literal "UPDATE orgs SET col = ?2 WHERE id = ?1", with value, in
+ * the writer's open transaction. FH_ERR_NOTFOUND when there is no such org. */
+fh_err fh__store_org_update(struct fh__store_conn *w, const char *org, const char *update,
+                            int value, const char *what, char org_id[FH_STORE_ID_STRLEN]);
 /* Runs sql (one text parameter ?1 = key, one text column) and copies the
  * first row's value into out. FH_ERR_NOTFOUND when there is no row; what
  * names the lookup in database errors. */

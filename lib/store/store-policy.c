@@ -21,14 +21,6 @@
 #include "fenghuo/uuid.h"
 #include "store/store-int.h"
 
-/* Runs a prepared one-shot write statement; FH_ERR_DB on failure. */
-static fh_err step_done(struct fh__store_conn *c, sqlite3_stmt *st, const char *what)
-{
-    int r = sqlite3_step(st);
-    sqlite3_reset(st);
-    return r == SQLITE_DONE ? FH_OK : fh__store_dberr(c, what);
-}
-
 /* ---- clients and default TLP --------------------------------------------- */
 
 fh_err fh_store_org_set_parent(fh_store *s, const char *org, const char *parent)
@@ -50,7 +42,7 @@ fh_err fh_store_org_set_parent(fh_store *s, const char *org, const char *parent)
         } else {
             fh__store_bind_text(st, 1, org_id);
             fh__store_bind_text(st, 2, parent ? parent_id : NULL);
-            rc = step_done(w, st, "setting a parent");
+            rc = fh__store_step_done(w, st, "setting a parent");
         }
     }
     return fh__store_end(s, rc);
@@ -61,19 +53,9 @@ fh_err fh_store_org_set_named(fh_store *s, const char *org, bool named)
     fh_err rc = fh__store_begin(s);
     if (rc)
         return rc;
-    struct fh__store_conn *w = &s->writer;
     char org_id[FH_STORE_ID_STRLEN];
-    rc = fh__store_org_find(w, org, org_id);
-    if (rc == FH_OK) {
-        sqlite3_stmt *st = fh__store_stmt_lit(w, "UPDATE orgs SET named = ?2 WHERE id = ?1");
-        if (st == NULL) {
-            rc = FH_ERR_DB;
-        } else {
-            fh__store_bind_text(st, 1, org_id);
-            sqlite3_bind_int(st, 2, named);
-            rc = step_done(w, st, "setting attribution");
-        }
-    }
+    rc = fh__store_org_update(&s->writer, org, "UPDATE orgs SET named = ?2 WHERE id = ?1", named,
+                              "setting attribution", org_id);
     return fh__store_end(s, rc);
 }
 
@@ -95,7 +77,7 @@ fh_err fh_store_collection_set_default_tlp(fh_store *s, const char *collection, 
         } else {
             sqlite3_bind_int64(st, 1, n);
             sqlite3_bind_int(st, 2, tlp);
-            rc = step_done(w, st, "setting the default TLP");
+            rc = fh__store_step_done(w, st, "setting the default TLP");
         }
     }
     return fh__store_end(s, rc);
@@ -125,7 +107,7 @@ static fh_err set_group_member(struct fh__store_conn *w, const char *group_id, c
         return FH_ERR_DB;
     fh__store_bind_text(st, 1, group_id);
     fh__store_bind_text(st, 2, org_id);
-    return step_done(w, st, "group membership");
+    return fh__store_step_done(w, st, "group membership");
 }
 
 fh_err fh_store_group_add(fh_store *s, const char *name, const char *const *orgs, size_t n,
@@ -309,7 +291,7 @@ fh_err fh_store_audit_append(fh_store *s, const fh_store_audit *a)
         fh__store_bind_text(st, 6, a->collection);
         fh__store_bind_text(st, 7, a->object_ids);
         fh__store_bind_text(st, 8, a->detail);
-        rc = step_done(w, st, "appending an audit record");
+        rc = fh__store_step_done(w, st, "appending an audit record");
     }
     if (rc == FH_OK)
         rc = fh__store_exec(w, "COMMIT");
@@ -676,7 +658,7 @@ fh_err fh_store_org_networks(fh_store *s, const char *org, bool clear, const cha
             rc = FH_ERR_DB;
         else {
             fh__store_bind_text(st, 1, org_id);
-            rc = step_done(w, st, "clearing networks");
+            rc = fh__store_step_done(w, st, "clearing networks");
         }
     }
     for (size_t i = 0; rc == FH_OK && i < n_add + n_remove; i++) {
@@ -698,7 +680,7 @@ fh_err fh_store_org_networks(fh_store *s, const char *org, bool clear, const cha
             sqlite3_bind_blob(st, 3, lo, (int)n, SQLITE_TRANSIENT);
             sqlite3_bind_blob(st, 4, hi, (int)n, SQLITE_TRANSIENT);
         }
-        rc = step_done(w, st, "changing networks");
+        rc = fh__store_step_done(w, st, "changing networks");
     }
     if (rc == FH_OK) {
         st = fh__store_stmt_lit(w, "SELECT count(*) FROM org_networks WHERE org_id = ?1");
@@ -785,7 +767,7 @@ fh_err fh__store_sco_index(struct fh__store_conn *w, const char *id, const char 
         sqlite3_bind_blob(st, 3, lo, (int)n, SQLITE_TRANSIENT);
         sqlite3_bind_blob(st, 4, hi, (int)n, SQLITE_TRANSIENT);
     }
-    return step_done(w, st, "indexing an SCO");
+    return fh__store_step_done(w, st, "indexing an SCO");
 }
 
 /* The most SCOs one query resolves and keeps (beyond: looked up again). */

@@ -82,6 +82,27 @@ sqlite3_stmt *fh__store_stmt_lit(struct fh__store_conn *c, const char *sql)
     return fh__store_stmt(c, sql);
 }
 
+fh_err fh__store_step_done(struct fh__store_conn *c, sqlite3_stmt *st, const char *what)
+{
+    int r = sqlite3_step(st);
+    sqlite3_reset(st);
+    return r == SQLITE_DONE ? FH_OK : fh__store_dberr(c, what);
+}
+
+fh_err fh__store_org_update(struct fh__store_conn *w, const char *org, const char *update,
+                            int value, const char *what, char org_id[FH_STORE_ID_STRLEN])
+{
+    fh_err rc = fh__store_org_find(w, org, org_id);
+    if (rc)
+        return rc;
+    sqlite3_stmt *st = fh__store_stmt_lit(w, update);
+    if (st == NULL)
+        return FH_ERR_DB;
+    fh__store_bind_text(st, 1, org_id);
+    sqlite3_bind_int(st, 2, value);
+    return fh__store_step_done(w, st, what);
+}
+
 sqlite3_stmt *fh__store_stmt(struct fh__store_conn *c, const char *sql)
 {
     for (unsigned i = 0; i < FH__STORE_STMT_CACHE; i++) {
