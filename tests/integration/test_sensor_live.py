@@ -49,16 +49,24 @@ class LiveSensor(unittest.TestCase):
     def in_a(self, *args, timeout=60):
         return sh("ip", "netns", "exec", self.a, *args, check=False, timeout=timeout)
 
-    def test_real_tools_give_scan_flood_and_matches(self):
-        lst = os.path.join(self.dir, "list.txt")
+    def start_sensor(self, listed, name, *extra):
+        """The sensor on the protected host's end, with the names of listed
+        as its indicator list; returns the process, the list file (to rewrite
+        before a reload) and its events file."""
+        lst = os.path.join(self.dir, name + ".txt")
         with open(lst, "w") as f:
-            f.write("evil.example\nc2.bad.example\n")
-        events = os.path.join(self.dir, "events.jsonl")
+            f.write("".join(n + "\n" for n in listed))
+        events = os.path.join(self.dir, name + "-events.jsonl")
         sensor = subprocess.Popen(
             ["ip", "netns", "exec", self.b, FENGHUO, "sensor", "--interface", self.vb,
              "--networks", "198.18.1.2/32", "--indicators", lst, "--events", events,
-             "--threshold-pps", "3000", "--buffer", "8", "--enforce", "nft"],
+             "--buffer", "8", *extra],
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        return sensor, lst, events
+
+    def test_real_tools_give_scan_flood_and_matches(self):
+        sensor, lst, events = self.start_sensor(["evil.example", "c2.bad.example"], "list",
+                                                "--threshold-pps", "3000", "--enforce", "nft")
         # A TLS listener on the protected host, so curl sends its ClientHello.
         listener = subprocess.Popen(
             ["ip", "netns", "exec", self.b, "python3", "-c",
@@ -120,15 +128,8 @@ class LiveSensor(unittest.TestCase):
         # a PACKET_FANOUT group): the scan and the flood are detected as with
         # one, a SIGHUP reload swaps the matcher under running workers, and
         # the per-worker counts add up to the total.
-        lst = os.path.join(self.dir, "list.txt")
-        with open(lst, "w") as f:
-            f.write("evil.example\n")
-        events = os.path.join(self.dir, "events.jsonl")
-        sensor = subprocess.Popen(
-            ["ip", "netns", "exec", self.b, FENGHUO, "sensor", "--interface", self.vb,
-             "--networks", "198.18.1.2/32", "--indicators", lst, "--events", events,
-             "--threshold-pps", "3000", "--buffer", "8", "--workers", "2"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        sensor, lst, events = self.start_sensor(["evil.example"], "list",
+                                                "--threshold-pps", "3000", "--workers", "2")
         try:
             time.sleep(1.5)
             self.assertIsNone(sensor.poll(), sensor.stderr.read() if sensor.poll() is not None else "")
@@ -189,15 +190,7 @@ class LiveSensor(unittest.TestCase):
         # A veth hands TCP's large (GSO) buffers to the capture unsegmented:
         # one segment per buffer makes the capture see what a wire would.
         sh("ip", "-n", self.a, "link", "set", "dev", self.va, "gso_max_segs", "1")
-        lst = os.path.join(self.dir, "split.txt")
-        with open(lst, "w") as f:
-            f.write("evil.example\n")
-        events = os.path.join(self.dir, "split-events.jsonl")
-        sensor = subprocess.Popen(
-            ["ip", "netns", "exec", self.b, FENGHUO, "sensor", "--interface", self.vb,
-             "--networks", "198.18.1.2/32", "--indicators", lst, "--events", events,
-             "--buffer", "8"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        sensor, lst, events = self.start_sensor(["evil.example"], "split")
         listener = subprocess.Popen(
             ["ip", "netns", "exec", self.b, "python3", "-c",
              "import socket\n"
